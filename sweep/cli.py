@@ -1,0 +1,95 @@
+"""The ``synthsweep`` command line: subcommands map to typed functions; bad input -> one line, exit 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._errors import UserError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find the synthetic-data mix from a local LLM that best lifts a small text classifier.",
+)
+
+SET_HELP = "Override a config key, e.g. --set search.num_samples=4 (repeatable)."
+
+
+@app.command()
+def run(
+    config: Path = typer.Argument(..., help="Sweep config (YAML)."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
+) -> None:
+    """Run a sweep: generate synthetic pools, train one classifier per trial, report the best mix."""
+    from ._runner import run_sweep
+    from .config import load_config
+
+    cfg = load_config(config, set_)
+    run_sweep(cfg, address=address)
+
+
+@app.command()
+def generate(
+    config: Path = typer.Argument(..., help="Sweep config (YAML)."),
+    label: str = typer.Option(..., "--label", help="Class to write examples for."),
+    n: int = typer.Option(5, "--n", help="How many examples."),
+    temperature: Optional[float] = typer.Option(None, "--temperature", help="Default: middle of search.temperature."),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+) -> None:
+    """Print N synthetic examples of one label (same prompts, filters and cache as a sweep)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from ._generate import generate_examples
+    from .config import load_config
+
+    cfg = load_config(config, set_)
+    err = Console(stderr=True)
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"generating {label}", total=n)
+        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k))
+    for i, text in enumerate(result.texts, 1):
+        typer.echo(f"{i}. {text}")
+    err.print(
+        f"label={label} temperature={t}: {len(result.texts)} examples, {result.generated} generated, "
+        f"{result.from_cache} from the cache, rejected {result.rejected or 'none'}"
+    )
+
+
+@app.command()
+def keys() -> None:
+    """List every config key with its default and meaning."""
+    from .config import config_keys
+
+    for key, doc, default in config_keys():
+        typer.echo(f"{key} = {default!r}\n    {doc}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as e:
+        typer.echo(f"error: {e}", err=True)
+        return e.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("interrupted", err=True)
+        return 130
+    except typer.Exit as e:
+        return e.exit_code
+    except Exception as e:  # click usage errors carry their own exit code and message
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            return e.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,301 @@
+"""Typed sweep configuration: the YAML keys are the public interface.
+
+Every group is a small pydantic model with a docstring under each field (shown by
+``synthsweep keys`` and mirrored in the README) and checks whose messages name the exact key.
+Unknown keys are rejected, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ._errors import UserError
+
+__all__ = [
+    "ClassifierConfig",
+    "DataConfig",
+    "GeneratorConfig",
+    "RayConfig",
+    "ResourcesConfig",
+    "SearchConfig",
+    "SweepConfig",
+    "TrialResources",
+    "apply_overrides",
+    "config_keys",
+    "load_config",
+]
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+
+
+def _check_range(value: list[float], key: str, lo: float | None = None, hi: float | None = None) -> list[float]:
+    if len(value) != 2:
+        raise ValueError(f"{key} must be [low, high], got {value}")
+    low, high = value
+    if low > high:
+        raise ValueError(f"{key}: low {low} is above high {high}")
+    if lo is not None and low < lo:
+        raise ValueError(f"{key}: low {low} is below {lo}")
+    if hi is not None and high > hi:
+        raise ValueError(f"{key}: high {high} is above {hi}")
+    return value
+
+
+class DataConfig(_Group):
+    train: Path
+    """Labelled training data: CSV, TSV, JSONL or Parquet (read with pandas)."""
+    test: Path | None = None
+    """Optional held-out test file in the same format; without it a stratified test split is cut from `train`."""
+    text_column: str = "text"
+    """Column holding the text."""
+    label_column: str = "label"
+    """Column holding the label (any values; two or more classes)."""
+    validation_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    """Share of the training data held out to pick trials (validation AUC)."""
+    test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    """Share of `train` cut off as the test split when `data.test` is not given."""
+    max_train: int | None = Field(None, ge=2)
+    """Keep at most this many (stratified) training examples after the splits: the small-data case."""
+
+    @model_validator(mode="after")
+    def _fractions(self) -> DataConfig:
+        if self.test is None and self.validation_fraction + self.test_fraction >= 0.9:
+            raise ValueError(
+                "data.validation_fraction + data.test_fraction must leave at least 10% for training"
+            )
+        return self
+
+
+class GeneratorConfig(_Group):
+    backend: Literal["llama_cpp"] = "llama_cpp"
+    """Generator backend: `llama_cpp` (GGUF through llama-cpp-python)."""
+    model: str = "smollm2-135m-instruct"
+    """A bundled model name (`smollm2-135m-instruct`) or a path to a GGUF file."""
+    few_shot: int = Field(3, ge=1, le=16)
+    """Real training examples of the target label shown in each prompt."""
+    samples_per_prompt: int = Field(4, ge=1, le=64)
+    """Samples drawn from one few-shot prompt before new shots are picked (reuses the prompt's KV cache)."""
+    shot_max_chars: int = Field(400, ge=40)
+    """Few-shot examples longer than this are cut at a word boundary (prompt processing dominates on CPU)."""
+    max_new_tokens: int = Field(96, ge=8, le=2048)
+    """Most tokens generated for one synthetic example."""
+    min_chars: int = Field(20, ge=1)
+    """Synthetic texts shorter than this (after cleaning) are rejected."""
+    context_length: int = Field(2048, ge=256)
+    """Context window of the generator (prompt plus output)."""
+    system_prompt: str = (
+        "You write realistic, varied examples of short texts for a {task}. Each example you write "
+        "has the label \"{label}\". Write a new example in your own words; do not copy the examples."
+    )
+    """System message of the chat template; `{label}` and `{task}` are filled in."""
+    user_prompt: str = 'Write one new example with the label "{label}".'
+    """User turn of each few-shot exchange; the assistant turns are the real examples as JSON."""
+    task: str = "text classification dataset"
+    """What the texts are, for the prompt (e.g. `patient drug review`)."""
+    actors: int = Field(1, ge=1)
+    """Generator actors; each loads the model once and serves one request at a time."""
+    cpus: float = Field(1.0, gt=0)
+    """CPUs per generator actor (also the llama.cpp thread count)."""
+    gpus: float = Field(0.0, ge=0)
+    """GPUs per generator actor; with a GPU, all layers are offloaded."""
+
+    @field_validator("system_prompt", "user_prompt")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        unknown = set(re.findall(r"{(\w*)}", v)) - {"label", "task"}
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{label}} or {{task}}")
+        return v
+
+
+class ClassifierConfig(_Group):
+    model: str = "minilm-l6"
+    """A bundled model name (`minilm-l6`) or a path to a Hugging Face model directory."""
+    mode: Literal["head", "lora", "full"] = "head"
+    """`head`: frozen encoder, cached features, linear head; `lora`: peft LoRA; `full`: all weights."""
+    epochs: int = Field(20, ge=1)
+    """Training epochs; validation AUC and a checkpoint are reported after each."""
+    learning_rate: float = Field(1e-2, gt=0)
+    """AdamW learning rate (head mode wants ~1e-2, lora ~5e-4, full ~3e-5)."""
+    batch_size: int = Field(16, ge=1)
+    """Examples per optimisation step."""
+    max_length: int = Field(128, ge=8, le=512)
+    """Tokens kept per text."""
+    weight_decay: float = Field(0.0, ge=0)
+    """AdamW weight decay."""
+    lora_r: int = Field(8, ge=1)
+    """LoRA rank (lora mode)."""
+
+
+class SearchConfig(_Group):
+    num_samples: int = Field(8, ge=1)
+    """Trials in the sweep, the baseline (`n_synthetic=0`) included."""
+    max_concurrent: int = Field(1, ge=1)
+    """Trials running at once."""
+    temperature: list[float] = [0.5, 1.0]
+    """Generation temperature bounds [low, high], searched on a 0.1 grid."""
+    n_synthetic: list[int] = [0, 60]
+    """Bounds [low, high] of the synthetic examples added to the training mix (label-balanced)."""
+    n_synthetic_step: int = Field(1, ge=1)
+    """Grid step of `n_synthetic` (a coarser grid lets trials share pools)."""
+    real_ratio: list[float] = [0.5, 1.0]
+    """Bounds [low, high] of the share of total training weight carried by real examples."""
+    max_failures: int = Field(1, ge=0)
+    """Times a failed trial is retried before it counts as errored."""
+
+    @field_validator("temperature")
+    @classmethod
+    def _temperature(cls, v: list[float]) -> list[float]:
+        _check_range(v, "search.temperature", 0.0, 5.0)
+        return [round(x, 1) for x in v]
+
+    @field_validator("n_synthetic")
+    @classmethod
+    def _n_synthetic(cls, v: list[int]) -> list[int]:
+        return [int(x) for x in _check_range(v, "search.n_synthetic", 0)]
+
+    @field_validator("real_ratio")
+    @classmethod
+    def _real_ratio(cls, v: list[float]) -> list[float]:
+        _check_range(v, "search.real_ratio", 0.0, 1.0)
+        if v[0] <= 0.0:
+            raise ValueError("search.real_ratio: low must be above 0 (real data must carry some weight)")
+        return v
+
+
+class TrialResources(_Group):
+    cpus: float = Field(1.0, gt=0)
+    """CPUs per trial (also the torch thread count)."""
+    gpus: float = Field(0.0, ge=0)
+    """GPUs per trial."""
+
+
+class ResourcesConfig(_Group):
+    trial: TrialResources = TrialResources()
+    """Resources each trial asks Ray for."""
+
+
+class RayConfig(_Group):
+    address: str | None = None
+    """Address of an existing Ray cluster (`auto`, `ray://host:10001`); empty starts Ray locally."""
+
+
+class SweepConfig(_Group):
+    name: str = "sweep"
+    """Run name; the run directory is `<storage>/<name>`."""
+    seed: int = 0
+    """Seed for splits, few-shot picks, generation, training and the TPE sampler."""
+    storage: Path = Path("runs")
+    """Directory holding run directories and the shared synthetic cache."""
+    data: DataConfig
+    """Dataset."""
+    generator: GeneratorConfig = GeneratorConfig()
+    """Synthetic-text generator."""
+    classifier: ClassifierConfig = ClassifierConfig()
+    """Classifier fine-tuned in every trial."""
+    search: SearchConfig = SearchConfig()
+    """Search space and budget."""
+    resources: ResourcesConfig = ResourcesConfig()
+    """Per-trial resources."""
+    ray: RayConfig = RayConfig()
+    """Ray cluster."""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", v) or v.startswith(".cache"):
+            raise ValueError("name must be letters, digits, '.', '_' or '-' (it names a directory)")
+        return v
+
+    @property
+    def run_dir(self) -> Path:
+        return self.storage / self.name
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.storage / ".cache"
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _format_error(err: ValidationError, source: str) -> str:
+    parts = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"] if not isinstance(p, int))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif e["type"] == "missing":
+            msg = "missing required key"
+        parts.append(f"{key}: {msg}" if key and not msg.startswith(key) else msg)
+    return f"invalid config {source}: " + "; ".join(parts)
+
+
+def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    node = tree
+    for k in keys[:-1]:
+        child = node.get(k)
+        if child is None:
+            child = node[k] = {}
+        if not isinstance(child, dict):
+            raise UserError(f"--set {dotted}: {k} is not a group of keys")
+        node = child
+    node[keys[-1]] = value
+
+
+def apply_overrides(tree: dict[str, Any], overrides: list[str] | None) -> dict[str, Any]:
+    """Apply ``key.path=value`` overrides; values are parsed as YAML (``[0.5, 0.9]``, ``3``, ``null``)."""
+    for item in overrides or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key or not re.fullmatch(r"[A-Za-z_][\w.]*", key):
+            raise UserError(f"--set {item!r}: expected key.path=value")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        _set_path(tree, key, value)
+    return tree
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> SweepConfig:
+    """Load a YAML config, apply ``--set`` overrides, validate; raise UserError naming the key."""
+    p = Path(path)
+    if not p.is_file():
+        raise UserError(f"config file not found: {p}")
+    try:
+        tree = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise UserError(f"config {p} is not valid YAML{where}") from None
+    if not isinstance(tree, dict):
+        raise UserError(f"config {p} must be a mapping of keys")
+    apply_overrides(tree, overrides)
+    try:
+        cfg = SweepConfig.model_validate(tree)
+    except ValidationError as e:
+        raise UserError(_format_error(e, str(p))) from None
+    # Relative data paths are relative to the working directory, as users type them.
+    return cfg
+
+
+def config_keys(model: type[BaseModel] = SweepConfig, prefix: str = "") -> list[tuple[str, str, Any]]:
+    """Every leaf key as (dotted name, description, default), in declaration order."""
+    out: list[tuple[str, str, Any]] = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out.extend(config_keys(ann, f"{prefix}{name}."))
+        else:
+            default = None if field.is_required() else field.get_default(call_default_factory=True)
+            out.append((f"{prefix}{name}", (field.description or "").strip(), default))
+    return out

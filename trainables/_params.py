@@ -1,0 +1,65 @@
+"""Typed trial inputs: Tune's config dict becomes ``TrialParams`` on the trainable's first line."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class TrialParams:
+    """The searched values of one trial."""
+
+    temperature: float
+    n_synthetic: int
+    real_ratio: float
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> TrialParams:
+        """Accept Tune's config (flat, or flattened ``a/b`` keys from a searcher); reject strays."""
+        flat = {k.rsplit("/", 1)[-1]: v for k, v in config.items()}
+        missing = {"temperature", "n_synthetic", "real_ratio"} - flat.keys()
+        if missing:
+            raise KeyError(f"trial config lacks {sorted(missing)}")
+        n = int(round(float(flat["n_synthetic"])))
+        return cls(
+            temperature=round(float(flat["temperature"]), 1),
+            n_synthetic=n,
+            # Without synthetic examples the real data carries all the weight.
+            real_ratio=1.0 if n == 0 else float(flat["real_ratio"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrialData:
+    """Real data a trial may see: train and validation only (the test split stays with the driver)."""
+
+    labels: list[str]
+    train_texts: list[str]
+    train_y: list[int]
+    val_texts: list[str]
+    val_y: list[int]
+
+
+@dataclass(frozen=True)
+class TrialSettings:
+    """Fixed for the whole sweep; passed to every trial with ``tune.with_parameters``."""
+
+    classifier_path: str
+    classifier_hash: str
+    mode: str
+    epochs: int
+    learning_rate: float
+    batch_size: int
+    max_length: int
+    weight_decay: float
+    lora_r: int
+    seed: int
+    cpus: float
+    gpus: float
+    service_name: str
+    feature_cache: str
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,161 @@
+"""The Ray Tune trainable: one trial = one synthetic mix = one freshly trained classifier."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ._classifier import HeadClassifier, TunedClassifier, load_fresh, mix_weights, write_trial_meta
+from ._metrics import classification_metrics
+from ._params import TrialData, TrialParams, TrialSettings
+
+PoolFetcher = Callable[[str, float, int], Any]
+"""(label, temperature, n) -> PoolResult; the Ray service in a sweep, a fake in unit tests."""
+
+
+def fetch_synthetic(params: TrialParams, labels: list[str], fetch: PoolFetcher) -> dict[str, Any]:
+    """A label-balanced synthetic set for the trial, with where each example came from."""
+    from generators import balanced_counts
+
+    texts, ys, stats = [], [], {"generated": 0, "from_cache": 0, "attempts": 0, "rejected": {}, "new_tokens": 0}
+    if params.n_synthetic == 0:
+        return {"texts": texts, "y": np.array([], dtype=int), **stats}
+    for i, (label, n) in enumerate(balanced_counts(params.n_synthetic, labels).items()):
+        if n == 0:
+            continue
+        pool = fetch(label, params.temperature, n)
+        texts.extend(pool.texts)
+        ys.extend([i] * len(pool.texts))
+        stats["generated"] += pool.generated
+        stats["from_cache"] += pool.from_cache
+        stats["attempts"] += pool.attempts
+        stats["new_tokens"] += pool.new_tokens
+        for reason, c in pool.rejected.items():
+            stats["rejected"][reason] = stats["rejected"].get(reason, 0) + c
+    return {"texts": texts, "y": np.array(ys, dtype=int), **stats}
+
+
+def run_trial(
+    params: TrialParams,
+    data: TrialData,
+    settings: TrialSettings,
+    fetch: PoolFetcher,
+    report: Callable[[dict, Path], None],
+    progress_factory: Callable[[int], Any] | None = None,
+) -> None:
+    """Train one classifier on the trial's mix and ``report(metrics, checkpoint_dir)`` every epoch."""
+    import torch
+
+    torch.set_num_threads(max(1, int(settings.cpus)))  # Ray sets OMP_NUM_THREADS=1 in workers
+    device = "cuda" if settings.gpus > 0 and torch.cuda.is_available() else "cpu"
+
+    t0 = time.perf_counter()
+    synth = fetch_synthetic(params, data.labels, fetch)
+    generation_s = time.perf_counter() - t0
+
+    texts = list(data.train_texts) + synth["texts"]
+    y = np.concatenate([np.asarray(data.train_y, dtype=int), synth["y"]]).astype(np.int64)
+    w = mix_weights(len(data.train_texts), len(synth["texts"]), params.real_ratio)
+    val_y = np.asarray(data.val_y)
+
+    t1 = time.perf_counter()
+    model, tokenizer = load_fresh(settings.classifier_path, data.labels, settings.seed)
+    if settings.mode == "head":
+        from ._features import FeatureCache, cached_features
+
+        cache = FeatureCache(settings.feature_cache, f"{settings.classifier_hash}:{settings.max_length}:{settings.seed}")
+        model.to(device)
+        X = cached_features(cache, model, tokenizer, texts, settings.max_length, device, progress_factory)
+        X_val = cached_features(cache, model, tokenizer, data.val_texts, settings.max_length, device, progress_factory)
+        cache.close()
+        model.to("cpu")
+        clf: Any = HeadClassifier(model, settings.learning_rate, settings.weight_decay, settings.batch_size, settings.seed)
+        train_in, val_in = X, X_val
+    else:
+        clf = TunedClassifier(model, tokenizer, settings.mode, settings.learning_rate, settings.weight_decay,
+                              settings.batch_size, settings.max_length, settings.lora_r, settings.seed, device)
+        train_in, val_in = texts, data.val_texts
+
+    counts = {
+        "n_real": len(data.train_texts),
+        "n_synthetic_used": len(synth["texts"]),
+        "synthetic_generated": synth["generated"],
+        "synthetic_from_cache": synth["from_cache"],
+        "synthetic_attempts": synth["attempts"],
+        "synthetic_rejected": sum(synth["rejected"].values()),
+        "generated_tokens": synth["new_tokens"],
+        "generation_s": generation_s,
+    }
+    best = -np.inf
+    for epoch in range(1, settings.epochs + 1):
+        loss = clf.fit_epoch(train_in, y, w)
+        m = classification_metrics(val_y, clf.predict_proba(val_in), data.labels)
+        best = max(best, m["auc"]) if np.isfinite(m["auc"]) else best
+        metrics = {
+            "epoch": epoch,
+            "train_loss": loss,
+            "val_auc": m["auc"],
+            "best_val_auc": best,
+            "val_precision": m["precision"],
+            "val_recall": m["recall"],
+            "val_f1": m["f1"],
+            "val_accuracy": m["accuracy"],
+            "val_per_class": m["per_class"],
+            "train_s": time.perf_counter() - t1,
+            **counts,
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            ckpt = Path(tmp)
+            clf.save(ckpt)
+            write_trial_meta(ckpt, {
+                "params": params.to_dict(),
+                "epoch": epoch,
+                "labels": data.labels,
+                "mode": settings.mode,
+                "classifier_path": settings.classifier_path,
+                "classifier_hash": settings.classifier_hash,
+                "max_length": settings.max_length,
+                "seed": settings.seed,
+                "val_auc": m["auc"],
+            })
+            _write_synthetic(ckpt / "synthetic.csv", synth["texts"], synth["y"], data.labels)
+            report(metrics, ckpt)
+
+
+def _write_synthetic(path: Path, texts: list[str], ys: np.ndarray, labels: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["label", "text"])
+        for t, y in zip(texts, ys):
+            writer.writerow([labels[int(y)], t])
+
+
+def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> None:
+    """Ray Tune function trainable (wrap with ``tune.with_parameters(train_classifier, data=..., settings=...)``)."""
+    params = TrialParams.from_config(config)
+
+    import os
+
+    from ray import tune
+    from ray.experimental.tqdm_ray import tqdm
+
+    from generators._service import pool_from_service
+
+    os.environ.update(settings.extra.get("env", {}))
+
+    def report(metrics: dict, ckpt: Path) -> None:
+        tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)))
+
+    run_trial(
+        params,
+        data,
+        settings,
+        fetch=lambda label, t, n: pool_from_service(settings.service_name, label, t, n),
+        report=report,
+        progress_factory=lambda total: tqdm(total=total, desc="embedding texts"),
+    )
