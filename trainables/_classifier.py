@@ -37,6 +37,7 @@ def load_fresh(path: str, labels: Sequence[str], seed: int):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     transformers.logging.set_verbosity_error()  # "newly initialized weights" is expected here
+    transformers.logging.disable_progress_bar()
     torch.manual_seed(seed)
     model = AutoModelForSequenceClassification.from_pretrained(
         path,
@@ -44,6 +45,8 @@ def load_fresh(path: str, labels: Sequence[str], seed: int):
         id2label=dict(enumerate(labels)),
         label2id={lab: i for i, lab in enumerate(labels)},
         local_files_only=True,
+        # A base model saved with another head size (or none) still gives a fresh head here.
+        ignore_mismatched_sizes=True,
     )
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     return model, tokenizer

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sweep._offline import force_offline
+
+force_offline()  # no test may reach a model hub
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_TRAIN = REPO / "data" / "drugsComTrain.tsv"
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    """A tiny random BERT classifier directory with a word-level vocabulary, built here (no hub)."""
+    import pandas as pd
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    root = tmp_path_factory.mktemp("tiny-bert")
+    texts = pd.read_csv(DEMO_TRAIN, sep="\t")["review"].head(200).str.lower()
+    words = sorted({w for t in texts for w in t.split() if w.isalpha()})[:2000]
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
+    (root / "vocab.txt").write_text("\n".join(vocab))
+    tokenizer = BertTokenizerFast(vocab_file=str(root / "vocab.txt"))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=128)
+    import torch
+
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(root)
+    tokenizer.save_pretrained(root)
+    return root
+
+
+@pytest.fixture
+def ray_start_2_cpus():
+    """A fresh local Ray with two CPUs for one test (as in Ray Tune's own tests)."""
+    import ray
+
+    from sweep._offline import OFFLINE_ENV
+
+    info = ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": OFFLINE_ENV})
+    try:
+        yield info
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture
+def small_csv(tmp_path) -> Path:
+    """A three-class CSV with other column names than the demo."""
+    import pandas as pd
+
+    df = pd.read_csv(DEMO_TRAIN, sep="\t")
+    df = df.groupby("rating").head(20).rename(columns={"review": "note", "rating": "outcome"})
+    path = tmp_path / "small.csv"
+    df[["note", "outcome"]].to_csv(path, index=False)
+    return path
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("SYNTHSWEEP_SKIP_INTEGRATION"):
+        skip = pytest.mark.skip(reason="SYNTHSWEEP_SKIP_INTEGRATION is set")
+        for item in items:
+            if "integration" in item.keywords:
+                item.add_marker(skip)

@@ -1,0 +1,81 @@
+"""Bad input: one line naming the problem, exit code 2, no traceback, nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from sweep._runstate import RunState, write_state
+from sweep.cli import main
+
+from .conftest import REPO
+
+DEMO = str(REPO / "conf" / "demo.yaml")
+
+
+def _run(capsys, *args):
+    code = main(list(args))
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["search.num_sampels=3"], "search.num_sampels: unknown key"),
+        (["data.train=missing.csv"], "data.train: file not found: missing.csv"),
+        (["data.text_column=body"], "data.text_column: column 'body' not in"),
+        (["generator.model=no-such-model"], "generator.model: 'no-such-model' is neither a bundled model"),
+        (["generator.few_shot=16", "data.max_train=20"], "fewer than generator.few_shot=16"),
+        (["classifier.model=/nonexistent/dir"], "classifier.model: model directory not found"),
+    ],
+)
+def test_run_rejects_bad_input(capsys, tmp_path, overrides, message):
+    storage = tmp_path / "runs"
+    code, err = _run(capsys, "run", DEMO, "--set", f"storage={storage}", *sum((["--set", o] for o in overrides), []))
+    assert code == 2
+    assert err.startswith("error: ") and message in err, err
+    assert len(err.splitlines()) == 1
+    assert not storage.exists(), "nothing is written for bad input"
+
+
+def test_unreadable_model_file(capsys, tmp_path):
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"not a model")
+    code, err = _run(capsys, "run", DEMO, "--set", f"storage={tmp_path}", "--set", f"generator.model={fake}")
+    assert code == 2 and "is not a GGUF model file" in err
+
+
+def test_unfinished_run_points_to_resume(capsys, tmp_path):
+    run_dir = tmp_path / "demo"
+    run_dir.mkdir()
+    (run_dir / "keep.txt").write_text("earlier results")
+    write_state(run_dir, RunState(status="running", started=0.0))
+    code, err = _run(capsys, "run", DEMO, "--set", f"storage={tmp_path}")
+    assert code == 2 and f"synthsweep resume {run_dir}" in err
+    assert (run_dir / "keep.txt").read_text() == "earlier results"
+
+
+def test_generate_unknown_label(capsys, tmp_path):
+    code, err = _run(capsys, "generate", DEMO, "--label", "great", "--n", "2", "--set", f"storage={tmp_path}")
+    assert code == 2 and "--label 'great' is not a class" in err and "negative, neutral, positive" in err
+
+
+def test_console_script_exit_code_and_no_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "sweep.cli", "run", str(tmp_path / "none.yaml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"error: config file not found: {tmp_path / 'none.yaml'}"
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_is_cheap():
+    """`synthsweep --help` imports neither torch, Ray nor llama.cpp."""
+    code = ("import sys; from sweep.cli import main; import contextlib, io\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
+            "heavy = [m for m in ('torch', 'ray', 'llama_cpp', 'transformers') if m in sys.modules]\n"
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""

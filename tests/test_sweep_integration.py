@@ -1,0 +1,103 @@
+"""Real sweeps: real Ray, real OptunaSearch, the bundled SmolLM2 generator and MiniLM classifier."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sweep import load_config, run_sweep
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+DEMO = REPO / "conf" / "demo.yaml"
+
+
+def small_overrides(storage: Path, test_file: Path, **extra) -> list[str]:
+    over = {
+        "storage": str(storage),
+        "data.test": str(test_file),
+        "data.max_train": 24,
+        "search.num_samples": 3,
+        "search.n_synthetic": "[0, 6]",
+        "search.n_synthetic_step": 3,
+        "search.temperature": "[0.7, 0.8]",
+        "generator.max_new_tokens": 48,
+        "classifier.epochs": 4,
+    }
+    over.update(extra)
+    return [f"{k}={v}" for k, v in over.items()]
+
+
+@pytest.fixture
+def demo_test_slice(tmp_path) -> Path:
+    df = pd.read_csv(REPO / "data" / "drugsComTest.tsv", sep="\t", index_col=0)
+    path = tmp_path / "test_slice.tsv"
+    df.groupby("rating").head(12).to_csv(path, sep="\t")
+    return path
+
+
+def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, demo_test_slice):
+    cfg = load_config(DEMO, small_overrides(tmp_path / "runs", demo_test_slice))
+    run_dir = run_sweep(cfg)
+    assert run_dir == tmp_path / "runs" / "demo"
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for key in ("baseline", "best"):
+        entry = summary[key]
+        for field in ("params", "val_auc", "test_auc", "precision", "recall", "f1"):
+            assert entry[field] is not None, (key, field)
+        assert 0.0 <= entry["test_auc"] <= 1.0
+    assert summary["baseline"]["params"]["n_synthetic"] == 0
+    assert summary["best"]["val_auc"] >= summary["baseline"]["val_auc"]
+    assert summary["trials"]["total"] == 3
+    assert summary["synthetic"]["generated"] > 0
+    assert summary["synthetic"]["from_cache"] + summary["synthetic"]["generated"] == sum(
+        r["n_synthetic_used"] for r in csv.DictReader(open(run_dir / "trials.csv")) if r["n_synthetic_used"])
+
+    rows = list(csv.DictReader(open(run_dir / "trials.csv")))
+    assert len(rows) == 3
+    assert rows[0]["n_synthetic"] == "0", "the first trial is the baseline"
+    for col in ("temperature", "n_synthetic", "real_ratio", "val_auc", "val_precision", "val_recall", "val_f1",
+                "n_real", "n_synthetic_used", "synthetic_generated", "synthetic_from_cache", "time_s"):
+        assert col in rows[0]
+    # No record text in the tabular outputs.
+    train_texts = pd.read_csv(REPO / "data" / "drugsComTrain.tsv", sep="\t")["review"].tolist()
+    blob = (run_dir / "trials.csv").read_text() + (run_dir / "summary.json").read_text()
+    assert not any(t[:60] in blob for t in train_texts)
+
+    first = (run_dir / "summary.json").read_bytes()
+    # Same sweep again: the first run is kept, nothing new is generated.
+    run_dir2 = run_sweep(cfg)
+    assert run_dir2 == tmp_path / "runs" / "demo-2"
+    assert (run_dir / "summary.json").read_bytes() == first
+    summary2 = json.loads((run_dir2 / "summary.json").read_text())
+    assert summary2["synthetic"]["generated"] == 0
+    assert summary2["synthetic"]["from_cache"] == summary["synthetic"]["from_cache"] + summary["synthetic"]["generated"]
+    assert summary2["best"]["val_auc"] == pytest.approx(summary["best"]["val_auc"])
+
+
+def test_other_dataset_three_classes_by_config_only(ray_start_2_cpus, tmp_path):
+    """A JSONL file with other column names and a label the demo never used (the drug's condition)."""
+    df = pd.read_csv(REPO / "data" / "drugsComTrain.tsv", sep="\t", index_col=0)
+    top = df["condition"].value_counts().index[:3]
+    sub = df[df["condition"].isin(top)].groupby("condition").head(20)
+    path = tmp_path / "conditions.jsonl"
+    sub.rename(columns={"review": "body", "condition": "diagnosis"})[["body", "diagnosis"]].to_json(
+        path, orient="records", lines=True)
+    cfg = load_config(DEMO, small_overrides(
+        tmp_path / "runs", "null", **{
+            "name": "conditions", "data.train": str(path), "data.text_column": "body",
+            "data.label_column": "diagnosis", "data.validation_fraction": 0.25, "data.test_fraction": 0.25,
+            "data.max_train": "null", "generator.task": "patient review of a drug for a medical condition",
+        }))
+    run_dir = run_sweep(cfg)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["data"]["labels"] == sorted(top)
+    assert summary["best"]["test_auc"] is not None
+    assert set(summary["best"]["per_class"]) == set(top)
