@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from ._prompts import normalise
 
@@ -25,8 +25,8 @@ def clean_text(raw: str) -> str:
     text = html.unescape(raw).replace("\\n", " ").replace("\\\"", '"')
     text = _PREAMBLE.sub("", text, count=1)
     text = re.sub(r"\s+", " ", text).strip()
-    while len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
-        text = text[1:-1].strip()
+    # Quotes around the whole text, or a stray one at either end (the demo's reviews are quoted).
+    text = text.strip(_QUOTES + " ")
     return text
 
 

@@ -7,8 +7,8 @@ command both drive it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from sweep._hashing import sha256_json
 

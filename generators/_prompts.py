@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -24,6 +24,7 @@ def temperature_key(temperature: float) -> int:
 
 
 def cut_at_word(text: str, max_chars: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip().strip("\"'")
     if len(text) <= max_chars:
         return text
     cut = text[:max_chars]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ._types import GeneratorModel
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ._cache import SyntheticCache
 from ._pool import PoolBuilder, PoolResult, PoolSource
@@ -69,7 +70,8 @@ class PoolService:
             builder = PoolBuilder(self.source, self.cache, label, t)
             budget = builder.next_index + attempt_budget(builder.missing(n))
             if builder.missing(n):
-                bar = tqdm(total=n, desc=f"generating {label} @ T={t}", initial=min(n, len(builder.accepted)))
+                bar = tqdm(total=n, desc=f"generating {label} @ T={t}")
+                bar.update(min(n, len(builder.accepted)))
                 while builder.missing(n) and builder.next_index < budget:
                     groups = builder.plan(n, max_groups=len(self._workers))
                     done = await asyncio.gather(*(self._run_group(g) for g in groups))

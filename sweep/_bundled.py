@@ -8,11 +8,11 @@ raise a UserError that lists the valid names.
 from __future__ import annotations
 
 import enum
+import importlib.util
 import os
 import shutil
 import tempfile
 import zipfile
-import importlib.util
 from pathlib import Path
 
 from ._errors import UserError

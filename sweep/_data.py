@@ -105,11 +105,16 @@ def _stratified_cut(y: np.ndarray, fraction: float, rng: np.random.Generator) ->
     return np.sort(np.array(kept, dtype=int)), np.sort(np.array(cut, dtype=int))
 
 
-def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator, floor: int) -> np.ndarray:
+    """About ``n`` indices in class proportion, but at least ``floor`` of every class (if it has them)."""
     if n >= len(y):
         return np.arange(len(y))
-    kept, _ = _stratified_cut(y, 1.0 - n / len(y), rng)
-    return kept
+    classes, counts = np.unique(y, return_counts=True)
+    want = np.maximum(np.round(counts * n / len(y)).astype(int), np.minimum(floor, counts))
+    while want.sum() > n and (want > np.minimum(floor, counts)).any():
+        want[np.argmax(want - np.minimum(floor, counts))] -= 1  # trim the largest class first
+    taken = [rng.permutation(np.flatnonzero(y == c))[:k] for c, k in zip(classes, want)]
+    return np.sort(np.concatenate(taken))
 
 
 def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
@@ -139,7 +144,7 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
     kept, val_local = _stratified_cut(y[pool], cfg.validation_fraction, rng)
     train_idx, val_idx = pool[kept], pool[val_local]
     if cfg.max_train is not None and len(train_idx) > cfg.max_train:
-        train_idx = train_idx[_stratified_take(y[train_idx], cfg.max_train, rng)]
+        train_idx = train_idx[_stratified_take(y[train_idx], cfg.max_train, rng, floor=max(min_per_label, 2))]
 
     train = Split([texts[i] for i in train_idx], y[train_idx])
     validation = Split([texts[i] for i in val_idx], y[val_idx])

@@ -12,7 +12,6 @@ from typing import Any
 
 import yaml
 
-from ._atomic import write_json_atomic
 from ._bundled import resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
 from ._errors import UserError
@@ -21,6 +20,7 @@ from ._offline import force_offline
 from ._runstate import RunState, read_state, write_state
 from .config import SweepConfig
 
+NAMESPACE = "synthsweep"
 METRIC = "best_val_auc"
 """What Optuna maximises: a trial's best validation AUC over its epochs."""
 
@@ -123,6 +123,7 @@ def init_ray(address: str | None, env: dict[str, str]) -> float:
             include_dashboard=False,
             logging_level=logging.WARNING,
             log_to_driver=True,
+            namespace=NAMESPACE,
             runtime_env={"env_vars": env},
         )
     return time.perf_counter() - t0
@@ -173,13 +174,14 @@ def build_trainable(p: Prepared, service_name: str, env: dict[str, str]):
     return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
 
 
-def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, float]:
+def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, list[Any], float]:
+    """Start the generator actors and the pool service; the caller keeps the handles alive."""
     from generators._service import start_service
 
     t0 = time.perf_counter()
     name = f"synthsweep-pool-{uuid.uuid4().hex[:8]}"
     g = p.cfg.generator
-    start_service(
+    service, workers = start_service(
         source=pool_source(p.cfg, p.data, p.generator_path),
         cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
         backend=g.backend,
@@ -190,7 +192,7 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, float]:
         gpus=g.gpus,
         name=name,
     )
-    return name, time.perf_counter() - t0
+    return name, [service, *workers], time.perf_counter() - t0
 
 
 def run_config(cfg: SweepConfig, run_dir: Path):
@@ -251,10 +253,12 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     timings["ray_start_s"] = init_ray(address or cfg.ray.address, env)
-    service_name, timings["generator_start_s"] = start_generators(p, env)
+    # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
+    service_name, actors, timings["generator_start_s"] = start_generators(p, env)
     tuner = build_tuner(p, build_trainable(p, service_name, env))
     t1 = time.perf_counter()
     tuner.fit()
     timings["tune_s"] = time.perf_counter() - t1
+    del actors
     timings["wall_s"] = time.perf_counter() - t0
     return finish_run(p, timings)

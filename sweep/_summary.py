@@ -155,7 +155,10 @@ def _f(v: Any, digits: int = 3) -> str:
 
 
 def print_summary(summary: dict, records: list[TrialRecord], console: Console | None = None) -> None:
-    console = console or Console()
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # logs and pipes: wide enough that no column is cut
+            console = Console(width=120)
     table = Table(title=f"trials of {summary['name']}", show_lines=False)
     for col in ("#", "state", "temperature", "n_synthetic", "real_ratio", "val AUC", "epoch", "val F1",
                 "generated", "cached", "time s"):

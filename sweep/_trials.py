@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_TRIAL_DIR = re.compile(r"_(?P<id>[0-9a-f]{5}_(?P<num>\d{5}))_")
+# e.g. train_classifier_b4a09960_1_n_synthetic=0,real_ratio=1.0000,temperature=0.6000_2026-11-21_14-02-22
+_TRIAL_DIR = re.compile(r"_(?P<id>[0-9a-f]{8})_(?P<num>\d+)_")
 
 
 @dataclass
@@ -101,8 +102,8 @@ def _trial_states(run_dir: Path) -> dict[str, tuple[str, str | None]]:
                 continue
             tid = trial.get("trial_id")
             if tid:
-                err = runtime.get("error_filename") or runtime.get("pickled_error_filename")
-                states[tid] = (trial.get("status", "UNKNOWN"), err)
+                err = runtime.get("error_filename")
+                states[tid] = (trial.get("status", "UNKNOWN"), None if err in (None, "None") else err)
     return states
 
 

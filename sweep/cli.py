@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -22,8 +21,8 @@ SET_HELP = "Override a config key, e.g. --set search.num_samples=4 (repeatable).
 @app.command()
 def run(
     config: Path = typer.Argument(..., help="Sweep config (YAML)."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
-    address: Optional[str] = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
+    set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    address: str | None = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
 ) -> None:
     """Run a sweep: generate synthetic pools, train one classifier per trial, report the best mix."""
     from ._runner import run_sweep
@@ -38,8 +37,8 @@ def generate(
     config: Path = typer.Argument(..., help="Sweep config (YAML)."),
     label: str = typer.Option(..., "--label", help="Class to write examples for."),
     n: int = typer.Option(5, "--n", help="How many examples."),
-    temperature: Optional[float] = typer.Option(None, "--temperature", help="Default: middle of search.temperature."),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    temperature: float | None = typer.Option(None, "--temperature", help="Default: middle of search.temperature."),
+    set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
 ) -> None:
     """Print N synthetic examples of one label (same prompts, filters and cache as a sweep)."""
     from rich.console import Console

@@ -28,12 +28,14 @@ def _run(capsys, *args):
         (["data.train=missing.csv"], "data.train: file not found: missing.csv"),
         (["data.text_column=body"], "data.text_column: column 'body' not in"),
         (["generator.model=no-such-model"], "generator.model: 'no-such-model' is neither a bundled model"),
-        (["generator.few_shot=16", "data.max_train=20"], "fewer than generator.few_shot=16"),
+        (["generator.few_shot=16", "data.test_fraction=0.2", "data.test=null", "data.train={small_csv}",
+          "data.text_column=note", "data.label_column=outcome"], "fewer than generator.few_shot=16"),
         (["classifier.model=/nonexistent/dir"], "classifier.model: model directory not found"),
     ],
 )
-def test_run_rejects_bad_input(capsys, tmp_path, overrides, message):
+def test_run_rejects_bad_input(capsys, tmp_path, small_csv, overrides, message):
     storage = tmp_path / "runs"
+    overrides = [o.format(small_csv=small_csv) for o in overrides]
     code, err = _run(capsys, "run", DEMO, "--set", f"storage={storage}", *sum((["--set", o] for o in overrides), []))
     assert code == 2
     assert err.startswith("error: ") and message in err, err

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from generators import PoolBuilder, PoolFilter, PoolSource, PromptSpec, SyntheticCache, balanced_counts, clean_text
+from generators import (
+    PoolBuilder,
+    PoolFilter,
+    PoolSource,
+    PromptSpec,
+    SyntheticCache,
+    balanced_counts,
+    clean_text,
+)
 from generators._cleaning import Reject
 
 from .fakes import FakeGenerator

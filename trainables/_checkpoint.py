@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -26,7 +26,7 @@ def load_classifier(ckpt: str | Path):
     meta = read_meta(ckpt)
     if meta["mode"] == "head":
         # Same seed, same base weights: the frozen part is bit-identical to the trial's.
-        model, tokenizer = load_fresh(meta["classifier_path"], meta["labels"], meta["seed"])
+        model, tokenizer = load_fresh(meta["classifier_path"], meta["labels"], meta["seed"], "head")
         final_linear(model).load_state_dict(load_file(str(ckpt / HEAD_FILE)))
     else:
         model = AutoModelForSequenceClassification.from_pretrained(ckpt / MODEL_DIR, local_files_only=True)
@@ -57,9 +57,9 @@ def score_checkpoint(ckpt: str | Path, texts: Sequence[str], feature_cache: str 
 
     model, tokenizer, meta = load_classifier(ckpt)
     if meta["mode"] == "head" and feature_cache is not None:
-        from ._features import FeatureCache, cached_features, final_linear
+        from ._features import FeatureCache, cached_features, feature_key, final_linear
 
-        cache = FeatureCache(feature_cache, f"{meta['classifier_hash']}:{meta['max_length']}:{meta['seed']}")
+        cache = FeatureCache(feature_cache, feature_key(meta["classifier_hash"], meta["max_length"], meta["seed"]))
         X = cached_features(cache, model, tokenizer, texts, meta["max_length"])
         cache.close()
         with torch.inference_mode():

@@ -8,15 +8,15 @@ output), captured with a forward hook, so a head trained on them drops straight 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from sweep._hashing import sha256_text
 
 
-def final_linear(model) -> "torch.nn.Linear":  # noqa: F821
+def final_linear(model) -> torch.nn.Linear:  # noqa: F821
     """The last Linear layer mapping to the label logits (BERT ``classifier``, RoBERTa ``out_proj``)."""
     import torch
 
@@ -28,6 +28,11 @@ def final_linear(model) -> "torch.nn.Linear":  # noqa: F821
     if last is None:
         raise ValueError("classifier has no final linear layer with num_labels outputs")
     return last
+
+
+def feature_key(classifier_hash: str, max_length: int, seed: int) -> str:
+    """Features depend on the weights, the truncation and the seeded init of any fresh pre-head layer."""
+    return f"{classifier_hash}:{max_length}:{seed}:identity-pooler"
 
 
 class FeatureCache:

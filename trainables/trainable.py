@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -64,11 +65,11 @@ def run_trial(
     val_y = np.asarray(data.val_y)
 
     t1 = time.perf_counter()
-    model, tokenizer = load_fresh(settings.classifier_path, data.labels, settings.seed)
+    model, tokenizer = load_fresh(settings.classifier_path, data.labels, settings.seed, settings.mode)
     if settings.mode == "head":
-        from ._features import FeatureCache, cached_features
+        from ._features import FeatureCache, cached_features, feature_key
 
-        cache = FeatureCache(settings.feature_cache, f"{settings.classifier_hash}:{settings.max_length}:{settings.seed}")
+        cache = FeatureCache(settings.feature_cache, feature_key(settings.classifier_hash, settings.max_length, settings.seed))
         model.to(device)
         X = cached_features(cache, model, tokenizer, texts, settings.max_length, device, progress_factory)
         X_val = cached_features(cache, model, tokenizer, data.val_texts, settings.max_length, device, progress_factory)

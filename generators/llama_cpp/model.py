@@ -8,7 +8,8 @@ example and no preamble.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .._types import Completion, GenerationRequest
 from .config import LlamaCppConfig
