@@ -47,16 +47,19 @@ class SyntheticCache:
         ).fetchall()
         return [(i, Completion(raw, n, bool(tr))) for i, raw, n, tr in rows]
 
-    def store(self, model_hash: str, prompt_hash: str, label: str, t_key: int,
-              items: list[tuple[int, Completion]]) -> None:
+    def store(
+        self, model_hash: str, prompt_hash: str, label: str, t_key: int, items: list[tuple[int, Completion]]
+    ) -> None:
         now = time.time()
         with self._db:
             # OR IGNORE: another run may have written the same attempt; generation is seeded,
             # so both copies are the same text.
             self._db.executemany(
                 "INSERT OR IGNORE INTO attempts VALUES (?,?,?,?,?,?,?,?,?)",
-                [(model_hash, prompt_hash, label, t_key, i, c.text, c.n_tokens, int(c.truncated), now)
-                 for i, c in items],
+                [
+                    (model_hash, prompt_hash, label, t_key, i, c.text, c.n_tokens, int(c.truncated), now)
+                    for i, c in items
+                ],
             )
 
     def count(self) -> int:

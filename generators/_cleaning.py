@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from ._prompts import normalise
 
 # Preambles small instruct models like to prepend despite the prompt.
-_PREAMBLE = re.compile(
-    r"^\s*(?:sure[,!.]?\s*)?(?:here(?:'s| is)|this is)\b[^:\n]{0,60}:\s*", re.IGNORECASE
-)
+_PREAMBLE = re.compile(r"^\s*(?:sure[,!.]?\s*)?(?:here(?:'s| is)|this is)\b[^:\n]{0,60}:\s*", re.IGNORECASE)
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
 
 def clean_text(raw: str) -> str:
-    text = html.unescape(raw).replace("\\n", " ").replace("\\\"", '"')
+    text = html.unescape(raw).replace("\\n", " ").replace('\\"', '"')
     text = _PREAMBLE.sub("", text, count=1)
     text = re.sub(r"\s+", " ", text).strip()
     # Quotes around the whole text, or a stray one at either end (the demo's reviews are quoted).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ def temperature_key(temperature: float) -> int:
 
 
 def cut_at_word(text: str, max_chars: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip().strip("\"'")
+    # The demo's reviews carry HTML entities and wrapping quotes; the model should not learn them.
+    text = re.sub(r"\s+", " ", html.unescape(text)).strip().strip("\"'")
     if len(text) <= max_chars:
         return text
     cut = text[:max_chars]

@@ -51,7 +51,10 @@ _CLASSIFIERS = {
 
 def model_cache_root() -> Path:
     """Where unpacked bundled models live (``SYNTHSWEEP_CACHE`` or ``~/.cache/synthsweep``)."""
-    root = os.environ.get("SYNTHSWEEP_CACHE") or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "synthsweep"
+    root = (
+        os.environ.get("SYNTHSWEEP_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "synthsweep"
+    )
     return Path(root)
 
 
@@ -115,9 +118,7 @@ def resolve_classifier_model(model: str, key: str = "classifier.model") -> Path:
         return check_hf_dir(_unpack_once(archive, model), key)
     path = Path(model).expanduser()
     if not path.exists() and os.sep not in model:
-        raise UserError(
-            f"{key}: {model!r} is neither a bundled model ({_names(_CLASSIFIERS)}) nor a directory"
-        )
+        raise UserError(f"{key}: {model!r} is neither a bundled model ({_names(_CLASSIFIERS)}) nor a directory")
     return check_hf_dir(path, key)
 
 

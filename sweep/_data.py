@@ -82,11 +82,15 @@ def _texts_and_labels(df: pd.DataFrame, cfg: DataConfig, key: str, path: Path) -
     labels = df[cfg.label_column]
     missing = labels.isna()
     if missing.any():
-        raise UserError(f"{key}: {int(missing.sum())} rows of {path} have no label (first at row {int(np.argmax(missing)) + 1})")
+        raise UserError(
+            f"{key}: {int(missing.sum())} rows of {path} have no label (first at row {int(np.argmax(missing)) + 1})"
+        )
     clean = texts.fillna("").astype(str).str.strip()
     empty = clean.str.len() == 0
     if empty.any():
-        raise UserError(f"{key}: {int(empty.sum())} rows of {path} have empty text (first at row {int(np.argmax(empty)) + 1})")
+        raise UserError(
+            f"{key}: {int(empty.sum())} rows of {path} have empty text (first at row {int(np.argmax(empty)) + 1})"
+        )
     return clean.tolist(), labels.astype(str).str.strip().tolist()
 
 

@@ -107,7 +107,8 @@ def backend_kwargs(cfg: SweepConfig, generator_path: Path) -> dict[str, Any]:
     g = cfg.generator
     return {
         "model_path": str(generator_path),
-        "n_threads": max(1, int(g.cpus)),
+        "n_threads": g.threads or max(1, int(g.cpus)),
+        "constrain": g.constrain,
         "n_gpu_layers": -1 if g.gpus > 0 else 0,
         "n_ctx": g.context_length,
     }
@@ -169,7 +170,9 @@ def build_trainable(p: Prepared, service_name: str, env: dict[str, str]):
 
     from trainables.trainable import train_classifier
 
-    trainable = tune.with_parameters(train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, service_name, env))
+    trainable = tune.with_parameters(
+        train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, service_name, env)
+    )
     res = p.cfg.resources.trial
     return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
 
@@ -198,10 +201,13 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, list[Any], 
 def run_config(cfg: SweepConfig, run_dir: Path):
     from ray import tune
 
+    from ._progress import make_callback
+
     return tune.RunConfig(
         name=run_dir.name,
         storage_path=str(run_dir.parent.resolve()),
-        verbose=1,
+        verbose=0,  # Tune's per-epoch tables drown the generation progress bars; one line per trial instead
+        callbacks=[make_callback(cfg.search.num_samples)],
         # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"

@@ -18,8 +18,16 @@ from ._runstate import RunState, read_state, write_state
 from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
 
 PARAMS = ("temperature", "n_synthetic", "real_ratio")
-_COUNTS = ("n_real", "n_synthetic_used", "synthetic_generated", "synthetic_from_cache", "synthetic_rejected",
-           "generated_tokens", "generation_s", "train_s")
+_COUNTS = (
+    "n_real",
+    "n_synthetic_used",
+    "synthetic_generated",
+    "synthetic_from_cache",
+    "synthetic_rejected",
+    "generated_tokens",
+    "generation_s",
+    "train_s",
+)
 
 
 def _num(v: Any) -> Any:
@@ -31,14 +39,16 @@ def trial_row(r: TrialRecord) -> dict[str, Any]:
     last = r.rows[-1] if r.rows else {}
     row: dict[str, Any] = {"trial_id": r.trial_id, "number": r.number, "state": r.state}
     row.update({k: r.params.get(k) for k in PARAMS})
-    row.update({
-        "val_auc": _num(r.best_val_auc),
-        "best_epoch": best.get("epoch"),
-        "epochs": r.epochs,
-        "val_precision": best.get("val_precision"),
-        "val_recall": best.get("val_recall"),
-        "val_f1": best.get("val_f1"),
-    })
+    row.update(
+        {
+            "val_auc": _num(r.best_val_auc),
+            "best_epoch": best.get("epoch"),
+            "epochs": r.epochs,
+            "val_precision": best.get("val_precision"),
+            "val_recall": best.get("val_recall"),
+            "val_f1": best.get("val_f1"),
+        }
+    )
     for label, m in (best.get("val_per_class") or {}).items():
         for k in ("precision", "recall", "f1"):
             row[f"val_{k}/{label}"] = m.get(k)
@@ -138,8 +148,16 @@ def finish_run(p, timings: dict[str, float]) -> Path:
 
     extra = {
         "models": {
-            "generator": {"name": p.cfg.generator.model, "path": str(p.generator_path), "sha256": sha256_path(p.generator_path)},
-            "classifier": {"name": p.cfg.classifier.model, "path": str(p.classifier_path), "sha256": sha256_path(p.classifier_path)},
+            "generator": {
+                "name": p.cfg.generator.model,
+                "path": str(p.generator_path),
+                "sha256": sha256_path(p.generator_path),
+            },
+            "classifier": {
+                "name": p.cfg.classifier.model,
+                "path": str(p.classifier_path),
+                "sha256": sha256_path(p.classifier_path),
+            },
         },
     }
     summary = summarise(p.run_dir, p.data, p.cfg.cache_dir / "features.sqlite", timings, extra)
@@ -160,18 +178,37 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         if not console.is_terminal:  # logs and pipes: wide enough that no column is cut
             console = Console(width=120)
     table = Table(title=f"trials of {summary['name']}", show_lines=False)
-    for col in ("#", "state", "temperature", "n_synthetic", "real_ratio", "val AUC", "epoch", "val F1",
-                "generated", "cached", "time s"):
+    for col in (
+        "#",
+        "state",
+        "temperature",
+        "n_synthetic",
+        "real_ratio",
+        "val AUC",
+        "epoch",
+        "val F1",
+        "generated",
+        "cached",
+        "time s",
+    ):
         table.add_column(col, justify="right")
     best_id = (summary.get("best") or {}).get("trial_id")
     for r in records:
         row = trial_row(r)
         style = "bold green" if r.trial_id == best_id else None
         table.add_row(
-            str(r.number), r.state, _f(row["temperature"], 1), str(row["n_synthetic"]), _f(row["real_ratio"], 2),
-            _f(row["val_auc"]), str(row["best_epoch"] or "-"), _f(row["val_f1"]),
-            str(row.get("synthetic_generated") or 0), str(row.get("synthetic_from_cache") or 0),
-            _f(row["time_s"], 1), style=style,
+            str(r.number),
+            r.state,
+            _f(row["temperature"], 1),
+            str(row["n_synthetic"]),
+            _f(row["real_ratio"], 2),
+            _f(row["val_auc"]),
+            str(row["best_epoch"] or "-"),
+            _f(row["val_f1"]),
+            str(row.get("synthetic_generated") or 0),
+            str(row.get("synthetic_from_cache") or 0),
+            _f(row["time_s"], 1),
+            style=style,
         )
     console.print(table)
     head = Table(title="best trial against the baseline (test split scored once, at the end)")
@@ -181,8 +218,17 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         e = summary.get(name)
         if e:
             prm = e["params"]
-            head.add_row(name, _f(prm["temperature"], 1), str(prm["n_synthetic"]), _f(prm["real_ratio"], 2),
-                         _f(e["val_auc"]), _f(e["test_auc"]), _f(e["precision"]), _f(e["recall"]), _f(e["f1"]))
+            head.add_row(
+                name,
+                _f(prm["temperature"], 1),
+                str(prm["n_synthetic"]),
+                _f(prm["real_ratio"], 2),
+                _f(e["val_auc"]),
+                _f(e["test_auc"]),
+                _f(e["precision"]),
+                _f(e["recall"]),
+                _f(e["f1"]),
+            )
     console.print(head)
     syn = summary["synthetic"]
     console.print(

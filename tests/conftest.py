@@ -25,8 +25,14 @@ def tiny_bert(tmp_path_factory) -> Path:
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
     (root / "vocab.txt").write_text("\n".join(vocab))
     tokenizer = BertTokenizerFast(vocab_file=str(root / "vocab.txt"))
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=128,
+    )
     import torch
 
     torch.manual_seed(0)

@@ -33,7 +33,9 @@ class FakeGenerator:
                 continue
             seed = 7 if self.duplicate_every and self.calls % self.duplicate_every == 0 else req.seed
             words = _WORDS.get(req.label, "alpha beta gamma delta epsilon zeta eta theta").split()
-            picks = [words[stable_int(seed, i) % len(words)] if i % 2 else
-                     _FILLER[stable_int(seed, i) % len(_FILLER)] for i in range(12)]
+            picks = [
+                words[stable_int(seed, i) % len(words)] if i % 2 else _FILLER[stable_int(seed, i) % len(_FILLER)]
+                for i in range(12)
+            ]
             out.append(Completion("Here is a review: " + " ".join(picks) + ".", n_tokens=14))
         return out

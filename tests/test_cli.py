@@ -28,8 +28,17 @@ def _run(capsys, *args):
         (["data.train=missing.csv"], "data.train: file not found: missing.csv"),
         (["data.text_column=body"], "data.text_column: column 'body' not in"),
         (["generator.model=no-such-model"], "generator.model: 'no-such-model' is neither a bundled model"),
-        (["generator.few_shot=16", "data.test_fraction=0.2", "data.test=null", "data.train={small_csv}",
-          "data.text_column=note", "data.label_column=outcome"], "fewer than generator.few_shot=16"),
+        (
+            [
+                "generator.few_shot=16",
+                "data.test_fraction=0.2",
+                "data.test=null",
+                "data.train={small_csv}",
+                "data.text_column=note",
+                "data.label_column=outcome",
+            ],
+            "fewer than generator.few_shot=16",
+        ),
         (["classifier.model=/nonexistent/dir"], "classifier.model: model directory not found"),
     ],
 )
@@ -66,8 +75,9 @@ def test_generate_unknown_label(capsys, tmp_path):
 
 
 def test_console_script_exit_code_and_no_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "sweep.cli", "run", str(tmp_path / "none.yaml")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sweep.cli", "run", str(tmp_path / "none.yaml")], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: config file not found: {tmp_path / 'none.yaml'}"
     assert "Traceback" not in proc.stderr
@@ -75,9 +85,11 @@ def test_console_script_exit_code_and_no_traceback(tmp_path):
 
 def test_help_is_cheap():
     """`synthsweep --help` imports neither torch, Ray nor llama.cpp."""
-    code = ("import sys; from sweep.cli import main; import contextlib, io\n"
-            "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
-            "heavy = [m for m in ('torch', 'ray', 'llama_cpp', 'transformers') if m in sys.modules]\n"
-            "print(','.join(heavy))")
+    code = (
+        "import sys; from sweep.cli import main; import contextlib, io\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
+        "heavy = [m for m in ('torch', 'ray', 'llama_cpp', 'transformers') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""

@@ -54,8 +54,10 @@ def test_missing_required_key(tmp_path):
 
 
 def test_set_overrides_parse_yaml_values():
-    cfg = load_config(REPO / "conf/demo.yaml", ["search.num_samples=3", "search.temperature=[0.2, 0.4]",
-                                                "generator.model=/x/y.gguf", "data.test=null"])
+    cfg = load_config(
+        REPO / "conf/demo.yaml",
+        ["search.num_samples=3", "search.temperature=[0.2, 0.4]", "generator.model=/x/y.gguf", "data.test=null"],
+    )
     assert cfg.search.num_samples == 3
     assert cfg.search.temperature == [0.2, 0.4]
     assert cfg.generator.model == "/x/y.gguf"

@@ -19,8 +19,12 @@ def _cfg(path, **kw):
 def test_formats_and_stratified_splits(small_csv, tmp_path, fmt):
     df = pd.read_csv(small_csv)
     path = tmp_path / f"d.{fmt}"
-    {"csv": lambda: df.to_csv(path, index=False), "tsv": lambda: df.to_csv(path, sep="\t", index=False),
-     "jsonl": lambda: df.to_json(path, orient="records", lines=True), "parquet": lambda: df.to_parquet(path)}[fmt]()
+    {
+        "csv": lambda: df.to_csv(path, index=False),
+        "tsv": lambda: df.to_csv(path, sep="\t", index=False),
+        "jsonl": lambda: df.to_json(path, orient="records", lines=True),
+        "parquet": lambda: df.to_parquet(path),
+    }[fmt]()
     ds = load_dataset(_cfg(path, validation_fraction=0.25, test_fraction=0.25), seed=1)
     assert ds.labels == ["negative", "neutral", "positive"]
     assert len(ds.train) + len(ds.validation) + len(ds.test) == len(df)
@@ -60,9 +64,14 @@ def test_separate_test_file(small_csv, tmp_path):
         (lambda df: df.drop(columns=["outcome"]), r"data\.label_column: column 'outcome' not in"),
         (lambda df: df.assign(outcome="positive"), r"at least two are needed"),
         (lambda df: df.assign(note=[""] + df.note.tolist()[1:]), r"empty text \(first at row 1\)"),
-        (lambda df: df[df.outcome != "neutral"].iloc[:-1].pipe(
-            lambda d: pd.concat([d, pd.DataFrame({"note": ["a b c"], "outcome": ["neutral"]})])),
-         r"class 'neutral' has 1 training examples"),
+        (
+            lambda df: (
+                df[df.outcome != "neutral"]
+                .iloc[:-1]
+                .pipe(lambda d: pd.concat([d, pd.DataFrame({"note": ["a b c"], "outcome": ["neutral"]})]))
+            ),
+            r"class 'neutral' has 1 training examples",
+        ),
     ],
 )
 def test_bad_data_gets_one_clear_line(small_csv, tmp_path, mutate, message):

@@ -22,8 +22,16 @@ SHOTS = {
 
 
 def _source(**kw) -> PoolSource:
-    spec = PromptSpec(system_prompt="s {label}", user_prompt="u {label}", task="t", few_shot=3,
-                      samples_per_prompt=kw.pop("spp", 4), shot_max_chars=200, max_new_tokens=32, seed=0)
+    spec = PromptSpec(
+        system_prompt="s {label}",
+        user_prompt="u {label}",
+        task="t",
+        few_shot=3,
+        samples_per_prompt=kw.pop("spp", 4),
+        shot_max_chars=200,
+        max_new_tokens=32,
+        seed=0,
+    )
     return PoolSource(model_hash="fake", spec=spec, shots_by_label=SHOTS, min_chars=10)
 
 
@@ -115,8 +123,13 @@ def test_filter_counts_reasons():
     assert f.offer("Exactly this real review text, which is long enough to count!") is None
     assert f.offer("a brand new synthetic review") == "a brand new synthetic review"
     assert f.offer("A brand new synthetic review.") is None
-    assert dict(f.counts) == {Reject.EMPTY: 1, Reject.TOO_SHORT: 1, Reject.COPIES_REAL: 1, "accepted": 1,
-                              Reject.DUPLICATE: 1}
+    assert dict(f.counts) == {
+        Reject.EMPTY: 1,
+        Reject.TOO_SHORT: 1,
+        Reject.COPIES_REAL: 1,
+        "accepted": 1,
+        Reject.DUPLICATE: 1,
+    }
 
 
 def test_truncated_output_keeps_complete_sentences():

@@ -58,13 +58,26 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
     assert summary["trials"]["total"] == 3
     assert summary["synthetic"]["generated"] > 0
     assert summary["synthetic"]["from_cache"] + summary["synthetic"]["generated"] == sum(
-        r["n_synthetic_used"] for r in csv.DictReader(open(run_dir / "trials.csv")) if r["n_synthetic_used"])
+        r["n_synthetic_used"] for r in csv.DictReader(open(run_dir / "trials.csv")) if r["n_synthetic_used"]
+    )
 
     rows = list(csv.DictReader(open(run_dir / "trials.csv")))
     assert len(rows) == 3
     assert rows[0]["n_synthetic"] == "0", "the first trial is the baseline"
-    for col in ("temperature", "n_synthetic", "real_ratio", "val_auc", "val_precision", "val_recall", "val_f1",
-                "n_real", "n_synthetic_used", "synthetic_generated", "synthetic_from_cache", "time_s"):
+    for col in (
+        "temperature",
+        "n_synthetic",
+        "real_ratio",
+        "val_auc",
+        "val_precision",
+        "val_recall",
+        "val_f1",
+        "n_real",
+        "n_synthetic_used",
+        "synthetic_generated",
+        "synthetic_from_cache",
+        "time_s",
+    ):
         assert col in rows[0]
     # No record text in the tabular outputs.
     train_texts = pd.read_csv(REPO / "data" / "drugsComTrain.tsv", sep="\t")["review"].tolist()
@@ -89,13 +102,25 @@ def test_other_dataset_three_classes_by_config_only(ray_start_2_cpus, tmp_path):
     sub = df[df["condition"].isin(top)].groupby("condition").head(20)
     path = tmp_path / "conditions.jsonl"
     sub.rename(columns={"review": "body", "condition": "diagnosis"})[["body", "diagnosis"]].to_json(
-        path, orient="records", lines=True)
-    cfg = load_config(DEMO, small_overrides(
-        tmp_path / "runs", "null", **{
-            "name": "conditions", "data.train": str(path), "data.text_column": "body",
-            "data.label_column": "diagnosis", "data.validation_fraction": 0.25, "data.test_fraction": 0.25,
-            "data.max_train": "null", "generator.task": "patient review of a drug for a medical condition",
-        }))
+        path, orient="records", lines=True
+    )
+    cfg = load_config(
+        DEMO,
+        small_overrides(
+            tmp_path / "runs",
+            "null",
+            **{
+                "name": "conditions",
+                "data.train": str(path),
+                "data.text_column": "body",
+                "data.label_column": "diagnosis",
+                "data.validation_fraction": 0.25,
+                "data.test_fraction": 0.25,
+                "data.max_train": "null",
+                "generator.task": "patient review of a drug for a medical condition",
+            },
+        ),
+    )
     run_dir = run_sweep(cfg)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["data"]["labels"] == sorted(top)

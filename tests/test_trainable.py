@@ -24,15 +24,32 @@ def _data(n_per_class=6):
     labels = ["negative", "neutral", "positive"]
     tr = df.groupby("rating").head(n_per_class)
     va = df.drop(tr.index).groupby("rating").head(4)
-    return TrialData(labels=labels, train_texts=tr.review.tolist(), train_y=[labels.index(x) for x in tr.rating],
-                     val_texts=va.review.tolist(), val_y=[labels.index(x) for x in va.rating])
+    return TrialData(
+        labels=labels,
+        train_texts=tr.review.tolist(),
+        train_y=[labels.index(x) for x in tr.rating],
+        val_texts=va.review.tolist(),
+        val_y=[labels.index(x) for x in va.rating],
+    )
 
 
 def _settings(model_dir: Path, tmp_path: Path, mode: str, epochs=2) -> TrialSettings:
-    return TrialSettings(classifier_path=str(model_dir), classifier_hash="tiny", mode=mode, epochs=epochs,
-                         learning_rate=1e-2 if mode == "head" else 1e-3, batch_size=8, max_length=32,
-                         weight_decay=0.0, lora_r=2, seed=0, cpus=1, gpus=0, service_name="unused",
-                         feature_cache=str(tmp_path / "features.sqlite"))
+    return TrialSettings(
+        classifier_path=str(model_dir),
+        classifier_hash="tiny",
+        mode=mode,
+        epochs=epochs,
+        learning_rate=1e-2 if mode == "head" else 1e-3,
+        batch_size=8,
+        max_length=32,
+        weight_decay=0.0,
+        lora_r=2,
+        seed=0,
+        cpus=1,
+        gpus=0,
+        service_name="unused",
+        feature_cache=str(tmp_path / "features.sqlite"),
+    )
 
 
 class FakePool:
@@ -47,8 +64,9 @@ class FakePool:
 
 
 def test_params_from_flat_and_flattened_config():
-    assert TrialParams.from_config({"temperature": 0.7000001, "n_synthetic": 12.0, "real_ratio": 0.6}) == \
-        TrialParams(0.7, 12, 0.6)
+    assert TrialParams.from_config({"temperature": 0.7000001, "n_synthetic": 12.0, "real_ratio": 0.6}) == TrialParams(
+        0.7, 12, 0.6
+    )
     assert TrialParams.from_config({"a/temperature": 0.5, "a/n_synthetic": 0, "a/real_ratio": 0.6}).real_ratio == 1.0
     with pytest.raises(KeyError):
         TrialParams.from_config({"temperature": 0.5})
@@ -88,7 +106,9 @@ def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, t
     from trainables import classification_metrics
 
     probs = score_checkpoint(ckpt, data.val_texts)
-    assert classification_metrics(np.array(data.val_y), probs, data.labels)["auc"] == pytest.approx(m["val_auc"], abs=1e-6)
+    assert classification_metrics(np.array(data.val_y), probs, data.labels)["auc"] == pytest.approx(
+        m["val_auc"], abs=1e-6
+    )
     if mode == "head":
         cached = score_checkpoint(ckpt, data.val_texts, tmp_path / "features.sqlite")
         np.testing.assert_allclose(cached, probs, atol=1e-5)
@@ -97,8 +117,13 @@ def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, t
 def test_baseline_trial_asks_for_no_synthetic_data(tiny_bert, tmp_path):
     fetch = FakePool()
     reports = []
-    run_trial(TrialParams(0.5, 0, 1.0), _data(), _settings(tiny_bert, tmp_path, "head", epochs=1), fetch,
-              lambda m, c: reports.append(m))
+    run_trial(
+        TrialParams(0.5, 0, 1.0),
+        _data(),
+        _settings(tiny_bert, tmp_path, "head", epochs=1),
+        fetch,
+        lambda m, c: reports.append(m),
+    )
     assert fetch.calls == []
     assert reports[0]["n_synthetic_used"] == 0
 
@@ -107,8 +132,13 @@ def test_fresh_model_per_trial_same_init(tiny_bert, tmp_path):
     """Two trials with the same mix give the same result: nothing leaks between trials."""
     out = []
     for _ in range(2):
-        reports = []
-        run_trial(TrialParams(0.7, 3, 0.8), _data(), _settings(tiny_bert, tmp_path, "head", 3), FakePool(),
-                  lambda m, c: reports.append(m["val_auc"]))
+        reports: list[float] = []
+        run_trial(
+            TrialParams(0.7, 3, 0.8),
+            _data(),
+            _settings(tiny_bert, tmp_path, "head", 3),
+            FakePool(),
+            lambda m, c, sink=reports: sink.append(m["val_auc"]),
+        )
         out.append(reports)
     assert out[0] == out[1]

@@ -41,8 +41,13 @@ def predict_proba(model, tokenizer, texts: Sequence[str], max_length: int, batch
     out = []
     with torch.inference_mode():
         for start in range(0, len(texts), batch_size):
-            enc = tokenizer(list(texts[start : start + batch_size]), truncation=True, max_length=max_length,
-                            padding=True, return_tensors="pt")
+            enc = tokenizer(
+                list(texts[start : start + batch_size]),
+                truncation=True,
+                max_length=max_length,
+                padding=True,
+                return_tensors="pt",
+            )
             out.append(torch.softmax(model(**enc).logits.float(), dim=-1).numpy())
     return np.concatenate(out) if out else np.zeros((0, model.config.num_labels))
 

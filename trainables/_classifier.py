@@ -124,8 +124,19 @@ class HeadClassifier:
 class TunedClassifier:
     """LoRA or full fine-tuning of the whole sequence classifier."""
 
-    def __init__(self, model, tokenizer, mode: str, learning_rate: float, weight_decay: float,
-                 batch_size: int, max_length: int, lora_r: int, seed: int, device: str):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        mode: str,
+        learning_rate: float,
+        weight_decay: float,
+        batch_size: int,
+        max_length: int,
+        lora_r: int,
+        seed: int,
+        device: str,
+    ):
         import torch
 
         if mode == "lora":
@@ -143,8 +154,9 @@ class TunedClassifier:
         self.opt = torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay)
 
     def _encode(self, texts: Sequence[str]):
-        return self.tokenizer(list(texts), truncation=True, max_length=self.max_length, padding=True,
-                              return_tensors="pt").to(self.device)
+        return self.tokenizer(
+            list(texts), truncation=True, max_length=self.max_length, padding=True, return_tensors="pt"
+        ).to(self.device)
 
     def fit_epoch(self, texts: Sequence[str], y: np.ndarray, w: np.ndarray) -> float:
         import torch

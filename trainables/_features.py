@@ -70,8 +70,15 @@ class FeatureCache:
         self._db.close()
 
 
-def embed(model, tokenizer, texts: Sequence[str], max_length: int, device: str = "cpu",
-          batch_size: int = 32, progress: Callable[[int], None] | None = None) -> np.ndarray:
+def embed(
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    max_length: int,
+    device: str = "cpu",
+    batch_size: int = 32,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
     """Inputs of the final linear layer for ``texts`` (model in eval mode, no dropout)."""
     import torch
 
@@ -85,8 +92,9 @@ def embed(model, tokenizer, texts: Sequence[str], max_length: int, device: str =
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 idx = order[start : start + batch_size]
-                enc = tokenizer([texts[i] for i in idx], truncation=True, max_length=max_length,
-                                padding=True, return_tensors="pt").to(device)
+                enc = tokenizer(
+                    [texts[i] for i in idx], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
+                ).to(device)
                 captured.clear()
                 model(**enc)
                 batch = captured[-1].float().cpu().numpy()
@@ -99,8 +107,15 @@ def embed(model, tokenizer, texts: Sequence[str], max_length: int, device: str =
     return np.stack(feats) if feats else np.zeros((0, head.in_features), dtype=np.float32)
 
 
-def cached_features(cache: FeatureCache, model, tokenizer, texts: Sequence[str], max_length: int,
-                    device: str = "cpu", progress_factory=None) -> np.ndarray:
+def cached_features(
+    cache: FeatureCache,
+    model,
+    tokenizer,
+    texts: Sequence[str],
+    max_length: int,
+    device: str = "cpu",
+    progress_factory=None,
+) -> np.ndarray:
     shas = [sha256_text(t) for t in texts]
     by_sha = dict(zip(shas, texts))
     have = cache.get_many(list(by_sha))
@@ -108,8 +123,7 @@ def cached_features(cache: FeatureCache, model, tokenizer, texts: Sequence[str],
     todo_texts = [by_sha[s] for s in todo]
     if todo_texts:
         bar = progress_factory(len(todo_texts)) if progress_factory else None
-        vecs = embed(model, tokenizer, todo_texts, max_length, device,
-                     progress=(bar.update if bar else None))
+        vecs = embed(model, tokenizer, todo_texts, max_length, device, progress=(bar.update if bar else None))
         if bar:
             bar.close()
         new = dict(zip(todo, vecs))

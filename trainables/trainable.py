@@ -69,17 +69,31 @@ def run_trial(
     if settings.mode == "head":
         from ._features import FeatureCache, cached_features, feature_key
 
-        cache = FeatureCache(settings.feature_cache, feature_key(settings.classifier_hash, settings.max_length, settings.seed))
+        cache = FeatureCache(
+            settings.feature_cache, feature_key(settings.classifier_hash, settings.max_length, settings.seed)
+        )
         model.to(device)
         X = cached_features(cache, model, tokenizer, texts, settings.max_length, device, progress_factory)
         X_val = cached_features(cache, model, tokenizer, data.val_texts, settings.max_length, device, progress_factory)
         cache.close()
         model.to("cpu")
-        clf: Any = HeadClassifier(model, settings.learning_rate, settings.weight_decay, settings.batch_size, settings.seed)
+        clf: Any = HeadClassifier(
+            model, settings.learning_rate, settings.weight_decay, settings.batch_size, settings.seed
+        )
         train_in, val_in = X, X_val
     else:
-        clf = TunedClassifier(model, tokenizer, settings.mode, settings.learning_rate, settings.weight_decay,
-                              settings.batch_size, settings.max_length, settings.lora_r, settings.seed, device)
+        clf = TunedClassifier(
+            model,
+            tokenizer,
+            settings.mode,
+            settings.learning_rate,
+            settings.weight_decay,
+            settings.batch_size,
+            settings.max_length,
+            settings.lora_r,
+            settings.seed,
+            device,
+        )
         train_in, val_in = texts, data.val_texts
 
     counts = {
@@ -113,17 +127,20 @@ def run_trial(
         with tempfile.TemporaryDirectory() as tmp:
             ckpt = Path(tmp)
             clf.save(ckpt)
-            write_trial_meta(ckpt, {
-                "params": params.to_dict(),
-                "epoch": epoch,
-                "labels": data.labels,
-                "mode": settings.mode,
-                "classifier_path": settings.classifier_path,
-                "classifier_hash": settings.classifier_hash,
-                "max_length": settings.max_length,
-                "seed": settings.seed,
-                "val_auc": m["auc"],
-            })
+            write_trial_meta(
+                ckpt,
+                {
+                    "params": params.to_dict(),
+                    "epoch": epoch,
+                    "labels": data.labels,
+                    "mode": settings.mode,
+                    "classifier_path": settings.classifier_path,
+                    "classifier_hash": settings.classifier_hash,
+                    "max_length": settings.max_length,
+                    "seed": settings.seed,
+                    "val_auc": m["auc"],
+                },
+            )
             _write_synthetic(ckpt / "synthetic.csv", synth["texts"], synth["y"], data.labels)
             report(metrics, ckpt)
 
