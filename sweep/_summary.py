@@ -34,11 +34,21 @@ def _num(v: Any) -> Any:
     return None if isinstance(v, float) and math.isnan(v) else v
 
 
+def trial_params(r: TrialRecord) -> dict[str, Any]:
+    """The trial's searched values as the trial saw them (temperature on its 0.1 grid)."""
+    from trainables import TrialParams
+
+    try:
+        return TrialParams.from_config(r.params).to_dict()
+    except (KeyError, TypeError, ValueError):
+        return {k: r.params.get(k) for k in PARAMS}
+
+
 def trial_row(r: TrialRecord) -> dict[str, Any]:
     best = r.best_row or {}
     last = r.rows[-1] if r.rows else {}
     row: dict[str, Any] = {"trial_id": r.trial_id, "number": r.number, "state": r.state}
-    row.update({k: r.params.get(k) for k in PARAMS})
+    row.update(trial_params(r))
     row.update(
         {
             "val_auc": _num(r.best_val_auc),
@@ -86,7 +96,7 @@ def _entry(r: TrialRecord | None, data, feature_cache: Path) -> dict[str, Any] |
     test = _test_metrics(r, data, feature_cache)
     return {
         "trial_id": r.trial_id,
-        "params": {k: r.params.get(k) for k in PARAMS},
+        "params": trial_params(r),
         "best_epoch": best.get("epoch"),
         "val_auc": _num(r.best_val_auc),
         "test_auc": _num(test.get("auc")),
