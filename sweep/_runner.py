@@ -12,13 +12,13 @@ from typing import Any
 
 import yaml
 
-from ._bundled import resolve_classifier_model, resolve_generator_model
+from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
 from ._errors import UserError
-from ._hashing import sha256_path
+from ._hashing import sha256_json, sha256_path
 from ._offline import force_offline
 from ._runstate import RunState, read_state, write_state
-from .config import SweepConfig
+from .config import GeneratorConfig, SweepConfig
 
 NAMESPACE = "synthsweep"
 METRIC = "best_val_auc"
@@ -32,8 +32,17 @@ class Prepared:
     cfg: SweepConfig
     data: Dataset
     generator_path: Path
+    """The first searched generator's model (it also serves the baseline)."""
     classifier_path: Path
     run_dir: Path
+    generator_paths: dict[str, Path] | None = None
+    """Every searched generator's model by generator name."""
+
+    @property
+    def generators(self) -> dict[str, GeneratorConfig]:
+        """The searched generators by name, in order."""
+        configs = self.cfg.generator_configs()
+        return {name: configs[name] for name in self.cfg.searched_generators()}
 
 
 def search_space(cfg: SweepConfig) -> dict[str, Any]:
@@ -44,16 +53,22 @@ def search_space(cfg: SweepConfig) -> dict[str, Any]:
     t_lo, t_hi = s.temperature
     n_lo, n_hi = s.n_synthetic
     r_lo, r_hi = s.real_ratio
+    names = cfg.searched_generators()
     return {
         "temperature": tune.quniform(t_lo, t_hi, 0.1) if t_hi > t_lo else t_lo,
         "n_synthetic": tune.qrandint(n_lo, n_hi, s.n_synthetic_step) if n_hi > n_lo else n_lo,
         "real_ratio": tune.uniform(r_lo, r_hi) if r_hi > r_lo else r_lo,
+        "generator": tune.choice(names) if len(names) > 1 else names[0],
     }
 
 
 def baseline_point(cfg: SweepConfig) -> dict[str, Any]:
     """The first trial: no synthetic data (the other values are then irrelevant)."""
-    return {"temperature": cfg.search.temperature[0], "n_synthetic": 0, "real_ratio": cfg.search.real_ratio[1]}
+    point = {"temperature": cfg.search.temperature[0], "n_synthetic": 0, "real_ratio": cfg.search.real_ratio[1]}
+    names = cfg.searched_generators()
+    if len(names) > 1:  # a constant is no search dimension, and OptunaSearch accepts only those here
+        point["generator"] = names[0]
+    return point
 
 
 def choose_run_dir(cfg: SweepConfig) -> Path:
@@ -77,18 +92,48 @@ def choose_run_dir(cfg: SweepConfig) -> Path:
     return candidate
 
 
+def generator_key(cfg: SweepConfig, name: str) -> str:
+    """The config key of a generator's section, for messages: `generator` or `generators.<name>`."""
+    return f"generators.{name}" if cfg.generators else "generator"
+
+
+def resolve_generators(cfg: SweepConfig) -> dict[str, Path]:
+    """Each searched generator's checked model path (bad input fails here, before Ray starts)."""
+    configs = cfg.generator_configs()
+    return {
+        name: resolve_generator_model(
+            configs[name].model,
+            key=f"{generator_key(cfg, name)}.model",
+            allow_dir=configs[name].backend == "transformers",
+        )
+        for name in cfg.searched_generators()
+    }
+
+
 def prepare(cfg: SweepConfig) -> Prepared:
     force_offline()
-    generator_path = resolve_generator_model(cfg.generator.model)
+    paths = resolve_generators(cfg)
     classifier_path = resolve_classifier_model(cfg.classifier.model)
-    data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
-    return Prepared(cfg, data, generator_path, classifier_path, choose_run_dir(cfg))
+    few_shot = max(cfg.generator_configs()[name].few_shot for name in paths)
+    data = load_dataset(cfg.data, cfg.seed, min_per_label=few_shot)
+    first = next(iter(paths.values()))
+    return Prepared(cfg, data, first, classifier_path, choose_run_dir(cfg), generator_paths=paths)
 
 
-def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path):
+def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
+    """The synthetic cache's model key: the model's content and what computes with it.
+
+    The same weights give other texts for the same seed under another backend, or on a GPU.
+    """
+    return sha256_json(
+        {"model": sha256_path(generator_path), "backend": g.backend, "device": "gpu" if g.gpus > 0 else "cpu"}
+    )
+
+
+def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path, generator: GeneratorConfig | None = None):
     from generators import PoolSource, PromptSpec
 
-    g = cfg.generator
+    g = generator or cfg.generator
     spec = PromptSpec(
         system_prompt=g.system_prompt,
         user_prompt=g.user_prompt,
@@ -98,19 +143,36 @@ def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path):
         shot_max_chars=g.shot_max_chars,
         max_new_tokens=g.max_new_tokens,
         seed=cfg.seed,
+        list_prompt=g.list_prompt,
     )
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
-    return PoolSource(model_hash=sha256_path(generator_path), spec=spec, shots_by_label=shots, min_chars=g.min_chars)
+    return PoolSource(
+        model_hash=generator_cache_key(g, generator_path), spec=spec, shots_by_label=shots, min_chars=g.min_chars
+    )
 
 
-def backend_kwargs(cfg: SweepConfig, generator_path: Path) -> dict[str, Any]:
-    g = cfg.generator
-    return {
+def backend_kwargs(cfg: SweepConfig, generator_path: Path, generator: GeneratorConfig | None = None) -> dict[str, Any]:
+    g = generator or cfg.generator
+    common = {
         "model_path": str(generator_path),
         "n_threads": g.threads or max(1, int(g.cpus)),
+        "prompt_style": g.prompt_style,
+    }
+    if g.backend == "transformers":
+        return {
+            **common,
+            "device": "cuda" if g.gpus > 0 else "cpu",
+            # One attempt group (one prompt, samples_per_prompt seeds) is decoded as one batch.
+            "batch_size": g.samples_per_prompt,
+            "convert_cache": str(model_cache_root() / "models"),
+        }
+    return {
+        **common,
         "constrain": g.constrain,
         "n_gpu_layers": -1 if g.gpus > 0 else 0,
         "n_ctx": g.context_length,
+        # The attempts of a group share one prompt and decode together.
+        "n_seq": g.samples_per_prompt,
     }
 
 
@@ -130,7 +192,7 @@ def init_ray(address: str | None, env: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def _trial_settings(p: Prepared, service_name: str, env: dict[str, str]):
+def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
     from trainables import TrialSettings
 
     c = p.cfg.classifier
@@ -147,7 +209,8 @@ def _trial_settings(p: Prepared, service_name: str, env: dict[str, str]):
         seed=p.cfg.seed,
         cpus=p.cfg.resources.trial.cpus,
         gpus=p.cfg.resources.trial.gpus,
-        service_name=service_name,
+        service_name=next(iter(services.values())),
+        services=dict(services),
         feature_cache=str((p.cfg.cache_dir / "features.sqlite").resolve()),
         extra={"env": env},
     )
@@ -165,37 +228,47 @@ def _trial_data(data: Dataset):
     )
 
 
-def build_trainable(p: Prepared, service_name: str, env: dict[str, str]):
+def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str]):
+    """The Tune trainable; ``services`` maps each generator name to its pool service's actor name."""
     from ray import tune
 
     from trainables.trainable import train_classifier
 
     trainable = tune.with_parameters(
-        train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, service_name, env)
+        train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, services, env)
     )
     res = p.cfg.resources.trial
     return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
 
 
-def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, list[Any], float]:
-    """Start the generator actors and the pool service; the caller keeps the handles alive."""
+def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], list[Any], float]:
+    """Start each searched generator's actor pool and pool service; the caller keeps the handles alive.
+
+    Returns the service actor name per generator, the handles and the seconds it took.
+    """
     from generators._service import start_service
 
     t0 = time.perf_counter()
-    name = f"synthsweep-pool-{uuid.uuid4().hex[:8]}"
-    g = p.cfg.generator
-    service, workers = start_service(
-        source=pool_source(p.cfg, p.data, p.generator_path),
-        cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
-        backend=g.backend,
-        backend_kwargs=backend_kwargs(p.cfg, p.generator_path),
-        offline_env=env,
-        actors=g.actors,
-        cpus=g.cpus,
-        gpus=g.gpus,
-        name=name,
-    )
-    return name, [service, *workers], time.perf_counter() - t0
+    run = uuid.uuid4().hex[:8]
+    paths = p.generator_paths or {p.cfg.searched_generators()[0]: p.generator_path}
+    services: dict[str, str] = {}
+    handles: list[Any] = []
+    for gen_name, g in p.generators.items():
+        name = f"synthsweep-pool-{run}-{gen_name}"
+        service, workers = start_service(
+            source=pool_source(p.cfg, p.data, paths[gen_name], g),
+            cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
+            backend=g.backend,
+            backend_kwargs=backend_kwargs(p.cfg, paths[gen_name], g),
+            offline_env=env,
+            actors=g.actors,
+            cpus=g.cpus,
+            gpus=g.gpus,
+            name=name,
+        )
+        services[gen_name] = name
+        handles += [service, *workers]
+    return services, handles, time.perf_counter() - t0
 
 
 def run_config(cfg: SweepConfig, run_dir: Path):
@@ -260,8 +333,8 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
     t0 = time.perf_counter()
     timings["ray_start_s"] = init_ray(address or cfg.ray.address, env)
     # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
-    service_name, actors, timings["generator_start_s"] = start_generators(p, env)
-    tuner = build_tuner(p, build_trainable(p, service_name, env))
+    services, actors, timings["generator_start_s"] = start_generators(p, env)
+    tuner = build_tuner(p, build_trainable(p, services, env))
     t1 = time.perf_counter()
     tuner.fit()
     timings["tune_s"] = time.perf_counter() - t1

@@ -39,6 +39,9 @@ def generate(
     n: int = typer.Option(5, "--n", help="How many examples."),
     temperature: float | None = typer.Option(None, "--temperature", help="Default: middle of search.temperature."),
     set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    generator: str | None = typer.Option(
+        None, "--generator", help="A name from `generators` (default: the first in search.generator)."
+    ),
 ) -> None:
     """Print N synthetic examples of one label (same prompts, filters and cache as a sweep)."""
     from rich.console import Console
@@ -51,7 +54,7 @@ def generate(
     err = Console(stderr=True)
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"generating {label}", total=n)
-        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k))
+        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k), generator)
     for i, text in enumerate(result.texts, 1):
         typer.echo(f"{i}. {text}")
     err.print(

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+DEFAULT_GENERATOR = "default"
+"""The generator's name when a sweep has only the `generator` section (sweep.config.DEFAULT_GENERATOR)."""
+
 
 @dataclass(frozen=True)
 class TrialParams:
@@ -14,6 +17,8 @@ class TrialParams:
     temperature: float
     n_synthetic: int
     real_ratio: float
+    generator: str = DEFAULT_GENERATOR
+    """Name of the generator the synthetic examples come from (`search.generator`)."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrialParams:
@@ -28,6 +33,8 @@ class TrialParams:
             n_synthetic=n,
             # Without synthetic examples the real data carries all the weight.
             real_ratio=1.0 if n == 0 else float(flat["real_ratio"]),
+            # Runs from before `search.generator` existed had one generator and no such key.
+            generator=str(flat.get("generator", DEFAULT_GENERATOR)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,5 +69,17 @@ class TrialSettings:
     cpus: float
     gpus: float
     service_name: str
+    """Pool service of the first generator (the only one unless `search.generator` names several)."""
     feature_cache: str
     extra: dict = field(default_factory=dict)
+    services: dict = field(default_factory=dict)
+    """Pool service actor name per generator name."""
+
+    def service_for(self, generator: str) -> str:
+        """The pool service that serves ``generator``; a name the sweep did not start is an error."""
+        if not self.services:
+            return self.service_name
+        try:
+            return self.services[generator]
+        except KeyError:
+            raise KeyError(f"no generator {generator!r} in this sweep (started: {', '.join(self.services)})") from None
