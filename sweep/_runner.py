@@ -120,6 +120,30 @@ def prepare(cfg: SweepConfig) -> Prepared:
     return Prepared(cfg, data, first, classifier_path, choose_run_dir(cfg), generator_paths=paths)
 
 
+def check_fits(cfg: SweepConfig, address: str | None) -> None:
+    """Refuse, before anything is written, a local sweep whose actors leave no CPU for a trial.
+
+    Generator actors hold their CPUs for the whole sweep, so a trial that cannot get one would
+    wait forever. Only checked where the CPUs are known: a Ray already started in this process,
+    or the local machine Ray will start on (a cluster may grow, so a remote one is not checked).
+    """
+    import ray
+
+    if ray.is_initialized():
+        cpus = float(ray.cluster_resources().get("CPU", 0))
+    elif not address:
+        cpus = float(os.cpu_count() or 1)
+    else:
+        return
+    configs = cfg.generator_configs()
+    held = sum(configs[n].actors * configs[n].cpus for n in cfg.searched_generators())
+    if held + cfg.resources.trial.cpus > cpus + 1e-9:
+        raise UserError(
+            f"generator actors hold {held:g} CPUs and a trial needs resources.trial.cpus={cfg.resources.trial.cpus:g}, "
+            f"but Ray has {cpus:g}: lower generator.cpus (it may be fractional; generator.threads sets the threads)"
+        )
+
+
 def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
     """The synthetic cache's model key: the model's content and what computes with it.
 
@@ -318,6 +342,7 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
     from ._summary import finish_run
 
     p = prepare(cfg)
+    check_fits(cfg, address or cfg.ray.address)
     if p.run_dir != cfg.run_dir:
         logging.getLogger("synthsweep").warning(
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
