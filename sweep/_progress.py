@@ -22,8 +22,18 @@ def make_callback(total: int) -> Any:
 
     class TrialLines(Callback):
         def __init__(self) -> None:
-            self.console = Console(stderr=True)
             self.done = 0
+
+        @property
+        def console(self) -> Console:
+            # Made on first use, not in __init__: Tune pickles its callbacks with the Tuner, and a
+            # rich Console holds a lock that cannot be pickled.
+            if getattr(self, "_console", None) is None:
+                self._console = Console(stderr=True)
+            return self._console
+
+        def __getstate__(self) -> dict:
+            return {k: v for k, v in self.__dict__.items() if k != "_console"}
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             self.done += 1
