@@ -1,9 +1,8 @@
-"""One line per finished trial instead of Tune's full result tables."""
+"""One line per finished trial instead of Tune's full result tables (imported only when a sweep runs)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from ray.tune import Callback
 from rich.console import Console
 
 
@@ -17,20 +16,23 @@ def trial_line(number: int, total: int, config: dict, result: dict) -> str:
     )
 
 
-def make_callback(total: int) -> Any:
-    from ray.tune import Callback
+class TrialLines(Callback):
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
 
-    class TrialLines(Callback):
-        def __init__(self) -> None:
-            self.console = Console(stderr=True)
-            self.done = 0
+    def __getstate__(self) -> dict:
+        # Tune pickles its run config (tuner.pkl); a console holds locks, so it is made on demand.
+        return {"total": self.total, "done": self.done}
 
-        def on_trial_complete(self, iteration, trials, trial, **info):
-            self.done += 1
-            self.console.print(trial_line(self.done, total, trial.config, trial.last_result or {}))
+    @property
+    def console(self) -> Console:
+        return Console(stderr=True)
 
-        def on_trial_error(self, iteration, trials, trial, **info):
-            self.done += 1
-            self.console.print(f"trial {self.done}/{total} {trial.trial_id} failed; see {trial.local_path}/error.txt")
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self.done += 1
+        self.console.print(trial_line(self.done, self.total, trial.config, trial.last_result or {}))
 
-    return TrialLines()
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self.done += 1
+        self.console.print(f"trial {self.done}/{self.total} {trial.trial_id} failed; see {trial.local_path}/error.txt")

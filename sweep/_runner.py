@@ -201,13 +201,13 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, list[Any], 
 def run_config(cfg: SweepConfig, run_dir: Path):
     from ray import tune
 
-    from ._progress import make_callback
+    from ._progress import TrialLines
 
     return tune.RunConfig(
         name=run_dir.name,
         storage_path=str(run_dir.parent.resolve()),
         verbose=0,  # Tune's per-epoch tables drown the generation progress bars; one line per trial instead
-        callbacks=[make_callback(cfg.search.num_samples)],
+        callbacks=[TrialLines(cfg.search.num_samples)],
         # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"
