@@ -217,12 +217,17 @@ def run_config(cfg: SweepConfig, run_dir: Path):
 
 
 def build_tuner(p: Prepared, trainable):
+    import optuna
     from optuna.samplers import TPESampler
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
     from ray.tune.search.optuna import OptunaSearch
 
     cfg = p.cfg
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # Keeping one checkpoint per trial forces a state snapshot per epoch; Tune warns about it every
+    # few seconds although the snapshot is milliseconds here.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     searcher = OptunaSearch(
         metric=METRIC,
         mode="max",
