@@ -1,9 +1,8 @@
-"""One line per finished trial instead of Tune's full result tables."""
+"""One line per finished trial instead of Tune's full result tables (imported only when a sweep runs)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from ray.tune import Callback
 from rich.console import Console
 
 
@@ -17,30 +16,23 @@ def trial_line(number: int, total: int, config: dict, result: dict) -> str:
     )
 
 
-def make_callback(total: int) -> Any:
-    from ray.tune import Callback
+class TrialLines(Callback):
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
 
-    class TrialLines(Callback):
-        def __init__(self) -> None:
-            self.done = 0
+    def __getstate__(self) -> dict:
+        # Tune pickles its run config (tuner.pkl); a console holds locks, so it is made on demand.
+        return {"total": self.total, "done": self.done}
 
-        @property
-        def console(self) -> Console:
-            # Made on first use, not in __init__: Tune pickles its callbacks with the Tuner, and a
-            # rich Console holds a lock that cannot be pickled.
-            if getattr(self, "_console", None) is None:
-                self._console = Console(stderr=True)
-            return self._console
+    @property
+    def console(self) -> Console:
+        return Console(stderr=True)
 
-        def __getstate__(self) -> dict:
-            return {k: v for k, v in self.__dict__.items() if k != "_console"}
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self.done += 1
+        self.console.print(trial_line(self.done, self.total, trial.config, trial.last_result or {}))
 
-        def on_trial_complete(self, iteration, trials, trial, **info):
-            self.done += 1
-            self.console.print(trial_line(self.done, total, trial.config, trial.last_result or {}))
-
-        def on_trial_error(self, iteration, trials, trial, **info):
-            self.done += 1
-            self.console.print(f"trial {self.done}/{total} {trial.trial_id} failed; see {trial.local_path}/error.txt")
-
-    return TrialLines()
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self.done += 1
+        self.console.print(f"trial {self.done}/{self.total} {trial.trial_id} failed; see {trial.local_path}/error.txt")

@@ -298,13 +298,13 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
 def run_config(cfg: SweepConfig, run_dir: Path):
     from ray import tune
 
-    from ._progress import make_callback
+    from ._progress import TrialLines
 
     return tune.RunConfig(
         name=run_dir.name,
         storage_path=str(run_dir.parent.resolve()),
         verbose=0,  # Tune's per-epoch tables drown the generation progress bars; one line per trial instead
-        callbacks=[make_callback(cfg.search.num_samples)],
+        callbacks=[TrialLines(cfg.search.num_samples)],
         # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"
@@ -314,12 +314,17 @@ def run_config(cfg: SweepConfig, run_dir: Path):
 
 
 def build_tuner(p: Prepared, trainable):
+    import optuna
     from optuna.samplers import TPESampler
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
     from ray.tune.search.optuna import OptunaSearch
 
     cfg = p.cfg
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # Keeping one checkpoint per trial forces a state snapshot per epoch; Tune warns about it every
+    # few seconds although the snapshot is milliseconds here.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
     searcher = OptunaSearch(
         metric=METRIC,
         mode="max",

@@ -57,9 +57,8 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
     assert summary["best"]["val_auc"] >= summary["baseline"]["val_auc"]
     assert summary["trials"]["total"] == 3
     assert summary["synthetic"]["generated"] > 0
-    assert summary["synthetic"]["from_cache"] + summary["synthetic"]["generated"] == sum(
-        r["n_synthetic_used"] for r in csv.DictReader(open(run_dir / "trials.csv")) if r["n_synthetic_used"]
-    )
+    used = sum(int(r["n_synthetic_used"]) for r in csv.DictReader(open(run_dir / "trials.csv")))
+    assert summary["synthetic"]["from_cache"] + summary["synthetic"]["generated"] == used
 
     rows = list(csv.DictReader(open(run_dir / "trials.csv")))
     assert len(rows) == 3

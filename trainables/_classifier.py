@@ -106,7 +106,7 @@ class HeadClassifier:
             loss = _weighted_ce(self.head(Xt[b]), yt[b], wt[b])
             loss.backward()
             self.opt.step()
-            total += float(loss) * len(b)
+            total += loss.item() * len(b)
         return total / max(1, len(Xt))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -172,7 +172,7 @@ class TunedClassifier:
             loss = _weighted_ce(logits, yt[b], wt[b])
             loss.backward()
             self.opt.step()
-            total += float(loss) * len(b)
+            total += loss.item() * len(b)
         return total / max(1, len(perm))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

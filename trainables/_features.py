@@ -122,7 +122,8 @@ def cached_features(
     todo = [s for s in by_sha if s not in have]
     todo_texts = [by_sha[s] for s in todo]
     if todo_texts:
-        bar = progress_factory(len(todo_texts)) if progress_factory else None
+        # A bar for a handful of texts is noise; the first trial's train+validation set gets one.
+        bar = progress_factory(len(todo_texts)) if progress_factory and len(todo_texts) >= 64 else None
         vecs = embed(model, tokenizer, todo_texts, max_length, device, progress=(bar.update if bar else None))
         if bar:
             bar.close()

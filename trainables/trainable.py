@@ -157,6 +157,7 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     """Ray Tune function trainable (wrap with ``tune.with_parameters(train_classifier, data=..., settings=...)``)."""
     params = TrialParams.from_config(config)
 
+    import logging
     import os
 
     from ray import tune
@@ -165,6 +166,8 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     from generators._service import pool_from_service
 
     os.environ.update(settings.extra.get("env", {}))
+    # One "Checkpoint successfully created" line per epoch and trial would bury the progress output.
+    logging.getLogger("ray.train").setLevel(logging.WARNING)
 
     def report(metrics: dict, ckpt: Path) -> None:
         tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)))
