@@ -13,17 +13,21 @@ Speed: a group of requests shares one prompt (same shots, different seeds). The 
 processed once into sequence 0 of a unified KV cache, copied to sequences 1..n-1 with
 ``llama_memory_seq_cp`` (the cells are shared, not duplicated), and the n replies are decoded
 together, one token per sequence per ``llama_decode``, each with its own sampler seeded by its
-request.
+request. The prompt's head (system prompt and first user turn; the list's header), the same for
+every group of a label, stays in the cache from one group to the next (measured: 1.25x for
+SmolLM2's 69-token head of about 350, nothing measurable for Gemma's 21 of about 235).
 
 Determinism: a group's texts are a function of the group (its prompt and its requests' seeds),
-whatever the actor ran before; the pool asks for whole groups, so an attempt index always gets
-the same text. A request decoded in another company (alone, or with other seeds) may differ in
-the last bits of its logits, and so in its text.
+whatever the actor ran before (the head is decoded on its own, so a kept head holds the same bits
+as a recomputed one); the pool asks for whole groups, so an attempt index always gets the same
+text. A request decoded in another company (alone, or with other seeds) may differ in the last
+bits of its logits, and so in its text.
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -116,7 +120,8 @@ class LlamaCppGenerator:
             j = i + 1
             while j < len(requests) and j - i < self.config.n_seq and self.render(requests[j])[0] == prompt:
                 j += 1
-            raws = self._decoder.run(prompt, stop, requests[i:j], self._grammar)
+            head = self.render(dataclasses.replace(requests[i], shots=()))[0]
+            raws = self._decoder.run(prompt, head, stop, requests[i:j], self._grammar)
             out.extend(Completion(self._text(r), n_tokens=n, truncated=t) for r, n, t in raws)
             i = j
         return out
@@ -171,6 +176,8 @@ class _SharedPrefixDecoder:
         self.vocab = llm._model.vocab
         self.n_vocab = llm._model.n_vocab()
         self.batch = ll.llama_batch_init(params.n_batch, 0, 1)
+        self._head: list[int] = []  # the head tokens sequence 0 holds, if any
+        self.reuse_head = True
         self._piece = ctypes.create_string_buffer(64)
 
     def __del__(self) -> None:
@@ -213,6 +220,7 @@ class _SharedPrefixDecoder:
         b.n_tokens = len(items)
         rc = self.ll.llama_decode(self.ctx, b)
         if rc != 0:
+            self._head = []
             self.ll.llama_memory_clear(self.mem, True)
             hint = " (no room in the KV cache: raise generator.context_length)" if rc == 1 else ""
             raise RuntimeError(f"llama_decode failed with code {rc}{hint}")
@@ -221,37 +229,67 @@ class _SharedPrefixDecoder:
         n = self.ll.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, False)
         return self._piece.raw[:n] if n > 0 else b""
 
-    def _prefill(self, tokens: list[int]) -> None:
-        """Put ``tokens`` into sequence 0 of an emptied cache.
+    def _prefill(self, tokens: list[int], head: int) -> None:
+        """Put ``tokens`` into sequence 0; the first ``head`` of them may be kept from the last group.
 
-        Nothing is kept from the previous group, not even a shared system prompt: a group's texts
-        then depend on the group alone, never on what the actor generated before (a reused prefix
-        saves about a tenth of the prompt, but shifts the cache layout the next replies see).
+        The head (system prompt and first user turn, or the list's header) is always decoded on
+        its own, into the first cells of an emptied cache, so its keys and values are the same
+        bits whichever group computed them, and kept ones equal recomputed ones. The rest always
+        starts in the cell right after it. A group's texts therefore depend on the group alone,
+        never on what the actor generated before.
         """
-        self.ll.llama_memory_clear(self.mem, True)
+        ll, mem = self.ll, self.mem
+        if head and self._head == tokens[:head]:
+            for s in range(1, self.c.n_seq):
+                ll.llama_memory_seq_rm(mem, s, -1, -1)
+            kept = ll.llama_memory_seq_rm(mem, 0, head, -1)
+        else:
+            kept = False
+        if not kept:
+            ll.llama_memory_clear(mem, True)
+            self._head = []
+            if head:
+                self._decode_chunks(tokens[:head], 0, logits_last=False)
+                self._head = list(tokens[:head])
+        self._decode_chunks(tokens[head:], head, logits_last=True)
+
+    def _decode_chunks(self, tokens: list[int], start: int, logits_last: bool) -> None:
         n_batch = self.batch_size
-        for start in range(0, len(tokens), n_batch):
-            chunk = tokens[start : start + n_batch]
-            last = start + len(chunk) == len(tokens)
-            self._decode([(t, start + k, 0, last and k == len(chunk) - 1) for k, t in enumerate(chunk)])
+        for off in range(0, len(tokens), n_batch):
+            chunk = tokens[off : off + n_batch]
+            last = off + len(chunk) == len(tokens)
+            self._decode(
+                [(t, start + off + k, 0, logits_last and last and k == len(chunk) - 1) for k, t in enumerate(chunk)]
+            )
 
     @property
     def batch_size(self) -> int:
         return min(512, self.c.n_ctx)
 
     def run(
-        self, prompt: str, stop: list[str], requests: Sequence[GenerationRequest], grammar: Any
+        self, prompt: str, head: str, stop: list[str], requests: Sequence[GenerationRequest], grammar: Any
     ) -> list[tuple[str, int, bool]]:
-        """(raw text before the stop string, tokens generated, truncated) per request."""
+        """(raw text before the stop string, tokens generated, truncated) per request.
+
+        ``head`` is the prompt rendered without shots; the tokens it shares with the prompt are
+        the part every group of a label has in common.
+        """
         ll = self.ll
         tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        head_len = 0
+        if self.reuse_head:
+            for a, b in zip(tokens, self.llm.tokenize(head.encode("utf-8"), add_bos=True, special=True)):
+                if a != b:
+                    break
+                head_len += 1
+            head_len = min(head_len, len(tokens) - 1)  # the last prompt token must be decoded for its logits
         n = len(requests)
         if len(tokens) + max(r.max_new_tokens for r in requests) > self.c.n_ctx:
             raise RuntimeError(
                 f"prompt of {len(tokens)} tokens plus max_new_tokens exceeds the context of {self.c.n_ctx}; "
                 "raise generator.context_length or lower generator.shot_max_chars"
             )
-        self._prefill(tokens)
+        self._prefill(tokens, head_len)
         for s in range(1, n):
             ll.llama_memory_seq_cp(self.mem, 0, s, -1, -1)
         samplers = [self._sampler(r, grammar) for r in requests]
