@@ -21,16 +21,19 @@ def make_callback(total: int) -> Any:
     from ray.tune import Callback
 
     class TrialLines(Callback):
-        def __init__(self) -> None:
-            self.console = Console(stderr=True)
-            self.done = 0
+        # Tune pickles the run config (callbacks included) into tuner.pkl for resume, so this
+        # holds no console (a lock) and counts finished trials from Tune's own list, which a
+        # resumed sweep restores, instead of a counter that would start again at zero.
+        def _done(self, trials, trial) -> int:
+            return sum(1 for t in trials if t is trial or t.status in ("TERMINATED", "ERROR"))
 
         def on_trial_complete(self, iteration, trials, trial, **info):
-            self.done += 1
-            self.console.print(trial_line(self.done, total, trial.config, trial.last_result or {}))
+            line = trial_line(self._done(trials, trial), total, trial.config, trial.last_result or {})
+            Console(stderr=True).print(line)
 
         def on_trial_error(self, iteration, trials, trial, **info):
-            self.done += 1
-            self.console.print(f"trial {self.done}/{total} {trial.trial_id} failed; see {trial.local_path}/error.txt")
+            Console(stderr=True).print(
+                f"trial {self._done(trials, trial)}/{total} {trial.trial_id} failed; see {trial.local_path}/error.txt"
+            )
 
     return TrialLines()
