@@ -112,6 +112,13 @@ def _r(v: Any) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
+_MODES = {
+    "head": "frozen encoder, only the final linear layer trained; the BERT pooler is the identity",
+    "lora": "LoRA adapters trained with the classification head, then merged into the weights",
+    "full": "every weight trained",
+}
+
+
 def model_card(info: dict[str, Any]) -> str:
     t, b = info["trial"], info.get("baseline")
     prm = t["params"]
@@ -162,10 +169,9 @@ classify(["a text to label"], truncation=True)  # trained on texts cut at {tr["m
 
 ## Training
 
-Base model `{info["models"]["classifier"]["name"]}`, mode `{tr["mode"]}` (head: frozen encoder,
-only the final linear layer trained, BERT pooler set to the identity), learning rate
-{tr["learning_rate"]}, batch size {tr["batch_size"]}, seed {tr["seed"]}. The checkpoint is the
-epoch with the highest validation AUC.
+Base model `{info["models"]["classifier"]["name"]}`, mode `{tr["mode"]}` ({_MODES[tr["mode"]]}),
+learning rate {tr["learning_rate"]}, batch size {tr["batch_size"]}, seed {tr["seed"]}. The weights
+are those of the epoch with the highest validation AUC.
 
 `synthetic.csv` holds the exact synthetic examples this model trained on; `synthsweep.json` holds
 the parameters, all metrics, sha256 hashes of the data and model files, package versions and

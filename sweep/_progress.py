@@ -8,6 +8,12 @@ from rich.console import Console
 
 
 def trial_line(number: int, total: int, config: dict, result: dict) -> str:
+    from trainables import TrialParams
+
+    try:  # the values the trial used: temperature on its 0.1 grid (Tune's may read 0.7999999999999999)
+        config = TrialParams.from_config(config).to_dict()
+    except (KeyError, TypeError, ValueError):
+        pass
     return (
         f"trial {number}/{total}: temperature={config.get('temperature')} n_synthetic={config.get('n_synthetic')} "
         f"real_ratio={float(config.get('real_ratio', 0)):.2f} "
