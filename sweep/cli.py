@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ._errors import UserError
+from ._errors import SweepInterrupted, UserError
 
 app = typer.Typer(
     add_completion=False,
@@ -30,6 +30,56 @@ def run(
 
     cfg = load_config(config, set_)
     run_sweep(cfg, address=address)
+
+
+@app.command()
+def resume(
+    run_dir: Path = typer.Argument(..., help="Run directory of the sweep to continue (<storage>/<name>)."),
+    address: str | None = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
+    resume_errored: bool = typer.Option(
+        False, "--resume-errored", help="Retry errored trials from their latest checkpoint."
+    ),
+    restart_errored: bool = typer.Option(False, "--restart-errored", help="Retry errored trials from scratch."),
+) -> None:
+    """Continue a sweep stopped by Ctrl-C, a killed driver or a lost Ray cluster."""
+    from ._resume import resume_sweep
+
+    resume_sweep(run_dir, address=address, resume_errored=resume_errored, restart_errored=restart_errored)
+
+
+@app.command()
+def status(
+    run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
+) -> None:
+    """Show the trials of a sweep, running or stopped, and the best so far (starts no Ray)."""
+    from ._status import print_status
+
+    print_status(run_dir)
+
+
+@app.command()
+def export(
+    run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
+    out: Path = typer.Option(..., "--out", help="New (or empty) directory for the model."),
+    trial: str | None = typer.Option(None, "--trial", help="Trial id to export instead of the best."),
+) -> None:
+    """Write the best trial (or --trial) as a Hugging Face model directory with a model card."""
+    from ._export import export_trial
+
+    target = export_trial(run_dir, out, trial)
+    typer.echo(f"exported to {target}")
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for report.html and its PNGs [RUN_DIR/report]."),
+) -> None:
+    """Write report.html (images embedded) and its PNGs: search history, importances, ROC, top trials."""
+    from ._report import write_report
+
+    html = write_report(run_dir, out)
+    typer.echo(f"report: {html}")
 
 
 @app.command()
@@ -72,6 +122,10 @@ def keys() -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
+    except SweepInterrupted as e:
+        # Ray has been shut down already, so this stays the last line on the screen.
+        typer.echo(str(e), err=True)
+        return e.exit_code
     except UserError as e:
         typer.echo(f"error: {e}", err=True)
         return e.exit_code
