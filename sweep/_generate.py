@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._bundled import resolve_generator_model
-from ._data import load_dataset
+from ._data import load_dataset, shown
 from ._errors import UserError
 from ._offline import force_offline
 from .config import SweepConfig
@@ -27,7 +27,8 @@ def generate_examples(cfg: SweepConfig, label: str, n: int, temperature: float |
     generator_path = resolve_generator_model(cfg.generator.model)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
     if label not in data.labels:
-        raise UserError(f"--label {label!r} is not a class of the data (classes: {', '.join(data.labels)})")
+        classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
+        raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
     source = pool_source(cfg, data, generator_path)
     cache = SyntheticCache(Path(cfg.cache_dir) / "synthetic.sqlite")
     builder = PoolBuilder(source, cache, label, t)
