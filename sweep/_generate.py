@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._bundled import resolve_generator_model
-from ._data import load_dataset
+from ._data import load_dataset, shown
 from ._errors import UserError
 from ._offline import force_offline
 from .config import SweepConfig
@@ -27,7 +27,8 @@ def generate_examples(cfg: SweepConfig, label: str, n: int, temperature: float |
     generator_path = resolve_generator_model(cfg.generator.model)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
     if label not in data.labels:
-        raise UserError(f"--label {label!r} is not a class of the data (classes: {', '.join(data.labels)})")
+        classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
+        raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
     source = pool_source(cfg, data, generator_path)
     cache = SyntheticCache(Path(cfg.cache_dir) / "synthetic.sqlite")
     builder = PoolBuilder(source, cache, label, t)
@@ -43,3 +44,28 @@ def generate_examples(cfg: SweepConfig, label: str, n: int, temperature: float |
     result = builder.result(n)
     cache.close()
     return t, result
+
+
+def shots_used(cfg: SweepConfig, label: str, temperature: float, n: int) -> list[tuple[list[int], tuple[str, ...]]]:
+    """For ``--show-text``: the few-shot examples behind each of the first ``n`` examples of a pool.
+
+    Rebuilt from the cache and the seeded prompt plan, without generating: (example numbers
+    counted from 1, the shots of their prompt), one entry per prompt group.
+    """
+    from generators import PoolBuilder, SyntheticCache
+
+    from ._runner import pool_source
+
+    data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
+    source = pool_source(cfg, data, resolve_generator_model(cfg.generator.model))
+    cache = SyntheticCache(Path(cfg.cache_dir) / "synthetic.sqlite")
+    builder = PoolBuilder(source, cache, label, temperature)
+    cache.close()
+    groups: dict[int, tuple[list[int], tuple[str, ...]]] = {}
+    spp = source.spec.samples_per_prompt
+    for number, (idx, _) in enumerate(builder.accepted[:n], start=1):
+        if idx // spp not in groups:
+            shots = source.spec.request(label, source.shots_by_label[label], builder.temperature, idx).shots
+            groups[idx // spp] = ([], shots)
+        groups[idx // spp][0].append(number)
+    return list(groups.values())

@@ -47,11 +47,15 @@ def search_space(cfg: SweepConfig) -> dict[str, Any]:
     t_lo, t_hi = s.temperature
     n_lo, n_hi = s.n_synthetic
     r_lo, r_hi = s.real_ratio
-    return {
+    space = {
         "temperature": tune.quniform(t_lo, t_hi, 0.1) if t_hi > t_lo else t_lo,
         "n_synthetic": tune.qrandint(n_lo, n_hi, s.n_synthetic_step) if n_hi > n_lo else n_lo,
         "real_ratio": tune.uniform(r_lo, r_hi) if r_hi > r_lo else r_lo,
     }
+    if s.consistency_min_prob is not None:  # optional dimension: off unless configured
+        c_lo, c_hi = s.consistency_min_prob
+        space["consistency_min_prob"] = tune.quniform(c_lo, c_hi, 0.05) if c_hi > c_lo else c_lo
+    return space
 
 
 def baseline_point(cfg: SweepConfig) -> dict[str, Any]:
@@ -62,6 +66,9 @@ def baseline_point(cfg: SweepConfig) -> dict[str, Any]:
     s = cfg.search
     point = {"temperature": s.temperature[0], "n_synthetic": 0, "real_ratio": s.real_ratio[1]}
     ranges = {"temperature": s.temperature, "n_synthetic": s.n_synthetic, "real_ratio": s.real_ratio}
+    if s.consistency_min_prob is not None:
+        point["consistency_min_prob"] = s.consistency_min_prob[0]
+        ranges["consistency_min_prob"] = s.consistency_min_prob
     return {k: v for k, v in point.items() if ranges[k][1] > ranges[k][0]}
 
 
@@ -138,8 +145,16 @@ def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path):
         max_new_tokens=g.max_new_tokens,
         seed=cfg.seed,
     )
+    from ._filters import filter_settings
+
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
-    return PoolSource(model_hash=sha256_path(generator_path), spec=spec, shots_by_label=shots, min_chars=g.min_chars)
+    return PoolSource(
+        model_hash=sha256_path(generator_path),
+        spec=spec,
+        shots_by_label=shots,
+        min_chars=g.min_chars,
+        filters=filter_settings(cfg),
+    )
 
 
 def backend_kwargs(cfg: SweepConfig, generator_path: Path) -> dict[str, Any]:
@@ -202,6 +217,7 @@ def _trial_settings(p: Prepared, service_name: str, env: dict[str, str]):
         service_name=service_name,
         feature_cache=str((p.cfg.cache_dir / "features.sqlite").resolve()),
         extra={"env": env},
+        consistency_min_prob=p.cfg.quality.consistency_min_prob,
     )
 
 

@@ -16,6 +16,12 @@ app = typer.Typer(
 )
 
 SET_HELP = "Override a config key, e.g. --set search.num_samples=4 (repeatable)."
+SHOW_TEXT_HELP = "Also print real training records (the few-shot examples); off by default: they may be patient data."
+
+review_app = typer.Typer(
+    no_args_is_help=True, help="Clinician review: export a sample of a run's synthetic examples, score the labels."
+)
+app.add_typer(review_app, name="review")
 
 
 @app.command()
@@ -89,6 +95,7 @@ def generate(
     n: int = typer.Option(5, "--n", help="How many examples."),
     temperature: float | None = typer.Option(None, "--temperature", help="Default: middle of search.temperature."),
     set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    show_text: bool = typer.Option(False, "--show-text", help=SHOW_TEXT_HELP),
 ) -> None:
     """Print N synthetic examples of one label (same prompts, filters and cache as a sweep)."""
     from rich.console import Console
@@ -108,6 +115,53 @@ def generate(
         f"label={label} temperature={t}: {len(result.texts)} examples, {result.generated} generated, "
         f"{result.from_cache} from the cache, rejected {result.rejected or 'none'}"
     )
+    if show_text:
+        from ._generate import shots_used
+
+        typer.echo("\nreal training records shown to the generator (--show-text):")
+        for numbers, shots in shots_used(cfg, label, t, len(result.texts)):
+            typer.echo(f"examples {', '.join(map(str, numbers))} were written after these few-shot examples:")
+            for shot in shots:
+                typer.echo(f"  - {shot}")
+
+
+@review_app.command("export")
+def review_export(
+    run_dir: Path = typer.Argument(..., help="A run directory (<storage>/<name>)."),
+    n: int = typer.Option(140, "--n", help="Examples to sample, split evenly across labels."),
+    out: Path = typer.Option(..., "--out", help="CSV to write (refused if it exists, unless --force)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the random sample."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --out file."),
+) -> None:
+    """Write a label-stratified random sample of the synthetic examples the run trained on, to label."""
+    from collections import Counter
+
+    from ._review import export_review
+
+    rows = export_review(run_dir, n, out, seed=seed, force=force)
+    per = ", ".join(f"{k} {v}" for k, v in sorted(Counter(r["intended_label"] for r in rows).items()))
+    typer.echo(
+        f"wrote {len(rows)} synthetic examples ({per}) to {out}; fill in reviewer_label, "
+        f"then run: synthsweep review score {out}",
+        err=True,
+    )
+
+
+@review_app.command("score")
+def review_score(
+    path: Path = typer.Argument(..., help="A review CSV from `review export` with reviewer_label filled in."),
+) -> None:
+    """Label accuracy overall and per intended label, with 95% Wilson intervals."""
+    from ._review import score_review
+
+    s = score_review(path)
+    typer.echo(f"{'label':<16} {'reviewed':>8} {'correct':>8} {'accuracy':>9}  95% CI (Wilson)")
+    for row in [*s.per_label, s.overall]:
+        lo, hi = row.interval
+        typer.echo(f"{row.label:<16} {row.n:>8} {row.correct:>8} {row.accuracy:>9.3f}  [{lo:.3f}, {hi:.3f}]")
+    typer.echo(f"skipped {s.skipped} rows without a reviewer_label")
+    if s.other_labels:
+        typer.echo(f"note: {s.other_labels} reviewer labels are none of the intended labels (counted as wrong)")
 
 
 @app.command()

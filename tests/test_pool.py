@@ -11,7 +11,7 @@ from generators import (
     balanced_counts,
     clean_text,
 )
-from generators._cleaning import Reject
+from generators._cleaning import FilterSettings, Reject
 
 from .fakes import FakeGenerator
 
@@ -32,7 +32,10 @@ def _source(**kw) -> PoolSource:
         max_new_tokens=32,
         seed=0,
     )
-    return PoolSource(model_hash="fake", spec=spec, shots_by_label=SHOTS, min_chars=10)
+    # The templated SHOTS make a language model that rejects the fake's word salad; the
+    # language check has its own tests on real reviews (test_quality.py).
+    filters = kw.pop("filters", FilterSettings(language_ratio=None))
+    return PoolSource(model_hash="fake", spec=spec, shots_by_label=SHOTS, min_chars=10, filters=filters)
 
 
 def _fill(builder: PoolBuilder, gen: FakeGenerator, n: int) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+_OPTIONAL = ("consistency_min_prob",)
+
 
 @dataclass(frozen=True)
 class TrialParams:
@@ -14,6 +16,8 @@ class TrialParams:
     temperature: float
     n_synthetic: int
     real_ratio: float
+    consistency_min_prob: float | None = None
+    """Label-consistency threshold, when the sweep searches it (else the sweep's fixed setting applies)."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrialParams:
@@ -23,15 +27,18 @@ class TrialParams:
         if missing:
             raise KeyError(f"trial config lacks {sorted(missing)}")
         n = int(round(float(flat["n_synthetic"])))
+        consistency = flat.get("consistency_min_prob")
         return cls(
             temperature=round(float(flat["temperature"]), 1),
             n_synthetic=n,
             # Without synthetic examples the real data carries all the weight.
             real_ratio=1.0 if n == 0 else float(flat["real_ratio"]),
+            consistency_min_prob=None if consistency is None else round(float(consistency), 2),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Optional search dimensions appear only when searched, so outputs stay as they were without them.
+        return {k: v for k, v in asdict(self).items() if v is not None or k not in _OPTIONAL}
 
 
 @dataclass(frozen=True)
@@ -64,3 +71,5 @@ class TrialSettings:
     service_name: str
     feature_cache: str
     extra: dict = field(default_factory=dict)
+    consistency_min_prob: float | None = None
+    """Fixed label-consistency threshold (``quality.consistency_min_prob``); None: off unless searched."""

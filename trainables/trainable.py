@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from generators._cleaning import Reject
+
 from ._classifier import HeadClassifier, TunedClassifier, load_fresh, mix_weights, write_trial_meta
 from ._metrics import classification_metrics
 from ._params import TrialData, TrialParams, TrialSettings
@@ -58,7 +60,9 @@ def fetch_synthetic(params: TrialParams, labels: list[str], fetch: PoolFetcher) 
     """A label-balanced synthetic set for the trial, with where each example came from."""
     from generators import balanced_counts
 
-    texts, ys, stats = [], [], {"generated": 0, "from_cache": 0, "attempts": 0, "rejected": {}, "new_tokens": 0}
+    texts, ys = [], []
+    stats: dict[str, Any] = {"generated": 0, "from_cache": 0, "attempts": 0, "rejected": {}, "new_tokens": 0}
+    stats["pools"] = {}
     if params.n_synthetic == 0:
         return {"texts": texts, "y": np.array([], dtype=int), **stats}
     for i, (label, n) in enumerate(balanced_counts(params.n_synthetic, labels).items()):
@@ -73,7 +77,37 @@ def fetch_synthetic(params: TrialParams, labels: list[str], fetch: PoolFetcher) 
         stats["new_tokens"] += pool.new_tokens
         for reason, c in pool.rejected.items():
             stats["rejected"][reason] = stats["rejected"].get(reason, 0) + c
+        # Per-pool filter counts; the summary keeps each pool's largest (most replayed) view.
+        stats["pools"][f"{label}@{params.temperature}"] = {
+            "label": label,
+            "temperature": params.temperature,
+            "attempts": pool.attempts,
+            "accepted": pool.attempts - sum(pool.rejected.values()),
+            "rejected": dict(pool.rejected),
+        }
     return {"texts": texts, "y": np.array(ys, dtype=int), **stats}
+
+
+def drop_inconsistent(synth: dict[str, Any], data: TrialData, min_prob: float) -> dict[str, Any]:
+    """Drop synthetic examples whose intended label a real-data classifier confidently rejects.
+
+    The classifier sees the real training split only (``data.train_texts``), never validation.
+    Dropped examples are not replaced: the trial trains on fewer, as its counts report.
+    """
+    from generators import LabelConsistency
+
+    if not synth["texts"]:
+        return synth
+    clf = LabelConsistency().fit(data.train_texts, data.train_y, len(data.labels))
+    keep = clf.keep(synth["texts"], synth["y"], min_prob)
+    rejected = dict(synth["rejected"])
+    rejected[Reject.LABEL_INCONSISTENT] = int((~keep).sum())
+    return {
+        **synth,
+        "texts": [t for t, k in zip(synth["texts"], keep) if k],
+        "y": synth["y"][keep],
+        "rejected": rejected,
+    }
 
 
 def run_trial(
@@ -103,6 +137,9 @@ def run_trial(
     t0 = time.perf_counter()
     synth = fetch_synthetic(params, data.labels, fetch)
     generation_s = time.perf_counter() - t0
+    min_prob = params.consistency_min_prob if params.consistency_min_prob is not None else settings.consistency_min_prob
+    if min_prob is not None:
+        synth = drop_inconsistent(synth, data, min_prob)
 
     texts = list(data.train_texts) + synth["texts"]
     y = np.concatenate([np.asarray(data.train_y, dtype=int), synth["y"]]).astype(np.int64)
@@ -148,6 +185,8 @@ def run_trial(
         "synthetic_from_cache": synth["from_cache"],
         "synthetic_attempts": synth["attempts"],
         "synthetic_rejected": sum(synth["rejected"].values()),
+        **{f"rejected_{reason}": synth["rejected"].get(reason, 0) for reason in Reject.ALL},
+        "synthetic_pools": synth["pools"],
         "generated_tokens": synth["new_tokens"],
         "generation_s": generation_s,
     }
