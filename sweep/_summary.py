@@ -313,8 +313,16 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         f"{syn['rejected']} rejected by the filters"
     )
     reasons = {k: v for k, v in (syn.get("rejected_by_reason") or {}).items() if v}
+    inconsistent = reasons.pop("label_inconsistent", 0)
     if reasons:
-        console.print("rejected per reason (per pool): " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+        console.print(
+            "filters rejected, per reason over all pools: " + ", ".join(f"{k} {v}" for k, v in reasons.items())
+        )
+    if inconsistent:
+        console.print(
+            f"label-consistency filter: {inconsistent} synthetic examples dropped, summed over trials "
+            "(per trial in trials.csv)"
+        )
     if summary.get("privacy"):
         console.print(privacy_line(summary["privacy"]))
     console.print(f"results: {summary['run_dir']}/summary.json, {summary['run_dir']}/trials.csv")
