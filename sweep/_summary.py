@@ -232,16 +232,16 @@ def finish_run(p, timings: dict[str, float]) -> Path:
 
 
 def privacy_line(p: dict) -> str:
-    """One line: what the audit dropped, and how close the trained-on examples come to each split."""
-    parts = []
-    for name, block in p["against"].items():
-        top = block["longest_run"].get("max")
-        if top is not None:
-            parts.append(f"{name} {int(top)} words ({block['over_limits']} over the limits)")
-    tail = "; longest run shared with a record: " + ", ".join(parts) if parts else ""
+    """Two lines: what the audit dropped, and how close the trained-on examples come to each split."""
+    dropped = {k: v for k, v in p["dropped"].items() if k != "total" and v}
+    why = " (" + ", ".join(f"{k} {v}" for k, v in dropped.items()) + ")" if dropped else ""
+    runs = {name: b["longest_run"].get("max") for name, b in p["against"].items()}
+    over = "/".join(str(b["over_limits"]) for b in p["against"].values())
+    longest = ", ".join(f"{name} {int(v)}" for name, v in runs.items() if v is not None) or "-"
     return (
-        f"privacy: {p['dropped']['total']} synthetic examples dropped as copies of training records; "
-        f"{p['examples']} trained on{tail}; validation/test overlap is reported, never used to drop"
+        f"privacy: {p['dropped']['total']} synthetic examples dropped as copies of training records{why}; "
+        f"{p['examples']} trained on\n"
+        f"  longest word run shared with a record: {longest} (over the limits: {over}; only train drops)"
     )
 
 
@@ -309,12 +309,19 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
     console.print(head)
     syn = summary["synthetic"]
     console.print(
-        f"synthetic examples: {syn['generated']} generated this run, {syn['from_cache']} taken from the cache, "
-        f"{syn['rejected']} rejected by the filters"
+        f"synthetic examples: {syn['generated']} generated this run, {syn['from_cache']} taken from the cache"
     )
     reasons = {k: v for k, v in (syn.get("rejected_by_reason") or {}).items() if v}
+    inconsistent = reasons.pop("label_inconsistent", 0)
     if reasons:
-        console.print("rejected per reason (per pool): " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+        console.print(
+            "filters rejected, per reason over all pools: " + ", ".join(f"{k} {v}" for k, v in reasons.items())
+        )
+    if inconsistent:
+        console.print(
+            f"label-consistency filter: {inconsistent} synthetic examples dropped, summed over trials "
+            "(per trial in trials.csv)"
+        )
     if summary.get("privacy"):
         console.print(privacy_line(summary["privacy"]))
     console.print(f"results: {summary['run_dir']}/summary.json, {summary['run_dir']}/trials.csv")

@@ -208,6 +208,10 @@ def test_trial_params_carry_the_searched_threshold_only_when_searched():
         {"temperature": 0.7, "n_synthetic": 6, "real_ratio": 0.8, "consistency_min_prob": 0.1500001}
     )
     assert p.consistency_min_prob == 0.15 and p.to_dict()["consistency_min_prob"] == 0.15
+    baseline = TrialParams.from_config(
+        {"temperature": 0.7, "n_synthetic": 0, "real_ratio": 0.8, "consistency_min_prob": 0.1}
+    )
+    assert baseline.consistency_min_prob is None
     plain = TrialParams.from_config({"temperature": 0.7, "n_synthetic": 6, "real_ratio": 0.8})
     assert plain.consistency_min_prob is None and "consistency_min_prob" not in plain.to_dict()
 

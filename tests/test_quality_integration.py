@@ -50,7 +50,8 @@ def test_sweep_reports_filters_privacy_audit_and_exports_a_review(ray_start_2_cp
     rows = list(csv.DictReader(open(run_dir / "trials.csv")))
     for reason in Reject.ALL:
         assert f"rejected_{reason}" in rows[0]
-    assert all(r["consistency_min_prob"] for r in rows), "the searched threshold is a trial parameter"
+    assert all(r["consistency_min_prob"] for r in rows[1:]), "the searched threshold is a trial parameter"
+    assert rows[0]["n_synthetic"] == "0" and rows[0]["consistency_min_prob"] == "", "meaningless for the baseline"
     for r in rows:
         used = int(r["n_synthetic_used"])
         assert used + int(r[f"rejected_{Reject.LABEL_INCONSISTENT}"]) == int(r["synthetic_generated"]) + int(

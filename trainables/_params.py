@@ -33,7 +33,8 @@ class TrialParams:
             n_synthetic=n,
             # Without synthetic examples the real data carries all the weight.
             real_ratio=1.0 if n == 0 else float(flat["real_ratio"]),
-            consistency_min_prob=None if consistency is None else round(float(consistency), 2),
+            # ... and there is nothing for the label-consistency filter to drop.
+            consistency_min_prob=None if consistency is None or n == 0 else round(float(consistency), 2),
         )
 
     def to_dict(self) -> dict[str, Any]:
