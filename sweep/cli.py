@@ -96,6 +96,9 @@ def generate(
     temperature: float | None = typer.Option(None, "--temperature", help="Default: middle of search.temperature."),
     set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     show_text: bool = typer.Option(False, "--show-text", help=SHOW_TEXT_HELP),
+    generator: str | None = typer.Option(
+        None, "--generator", help="A name from `generators` (default: the first in search.generator)."
+    ),
 ) -> None:
     """Print N synthetic examples of one label (same prompts, filters and cache as a sweep)."""
     from rich.console import Console
@@ -108,7 +111,7 @@ def generate(
     err = Console(stderr=True)
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"generating {label}", total=n)
-        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k))
+        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k), generator)
     for i, text in enumerate(result.texts, 1):
         typer.echo(f"{i}. {text}")
     err.print(
@@ -119,7 +122,7 @@ def generate(
         from ._generate import shots_used
 
         typer.echo("\nreal training records shown to the generator (--show-text):")
-        for numbers, shots in shots_used(cfg, label, t, len(result.texts)):
+        for numbers, shots in shots_used(cfg, label, t, len(result.texts), generator):
             typer.echo(f"examples {', '.join(map(str, numbers))} were written after these few-shot examples:")
             for shot in shots:
                 typer.echo(f"  - {shot}")

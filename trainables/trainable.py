@@ -265,7 +265,7 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
             params,
             data,
             settings,
-            fetch=lambda label, t, n: pool_from_service(settings.service_name, label, t, n),
+            fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
             report=report,
             progress_factory=lambda total: tqdm(total=total, desc="embedding texts"),
             resume_from=Path(resume_from) if resume_from else None,
