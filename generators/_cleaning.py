@@ -28,12 +28,15 @@ from ._similarity import ShingleIndex
 # Preambles small instruct models like to prepend despite the prompt.
 _PREAMBLE = re.compile(r"^\s*(?:sure[,!.]?\s*)?(?:here(?:'s| is)|this is)\b[^:\n]{0,60}:\s*", re.IGNORECASE)
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
+_JSON_TAIL = re.compile(r'\s*"\s*\.?\s*\}+\s*$')
 
 
 def clean_text(raw: str) -> str:
     text = html.unescape(raw).replace("\\n", " ").replace('\\"', '"')
     text = _PREAMBLE.sub("", text, count=1)
     text = re.sub(r"\s+", " ", text).strip()
+    # JSON residue when the model closes the prefilled reply its own way (`...prescription.".}`).
+    text = _JSON_TAIL.sub("", text)
     # Quotes around the whole text, or a stray one at either end (the demo's reviews are quoted).
     text = text.strip(_QUOTES + " ")
     return text

@@ -117,6 +117,10 @@ def test_clean_text_strips_preambles_and_quotes():
     assert clean_text('Here is a review: "It worked well for me."') == "It worked well for me."
     assert clean_text("Sure! Here's a new example:  Great   stuff.") == "Great stuff."
     assert clean_text("I&#039;m fine") == "I'm fine"
+    assert clean_text('It is a very good idea and I would like more information.".}') == (
+        "It is a very good idea and I would like more information."
+    )
+    assert clean_text('Worked well."}') == "Worked well."
 
 
 def test_filter_counts_reasons():
