@@ -155,7 +155,7 @@ def main() -> None:
         f"{len(data.labels)} labels, T={args.temperature}, max_new_tokens {g.max_new_tokens}, "
         f"{g.few_shot} shots of <= {g.shot_max_chars} chars, {g.samples_per_prompt} samples per prompt"
     )
-    print(f"load average at start: {load_avg()}")
+    print(f"load average at start: {load_avg()}", flush=True)
 
     t0 = time.perf_counter()
     naive = Llama(

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,39 +62,60 @@ PREFILL = CHAT_PREFILL
 _PENALTY_LAST_N = 64  # llama-cpp-python's default window for the repeat penalty
 
 
+def _silence_llama_log() -> None:
+    """Keep llama.cpp's own log lines out of synthsweep's output.
+
+    llama-cpp-python prints lines logged without a level even with ``verbose=False`` ("using
+    full-size SWA cache" for Gemma 3, compute buffer sizes when a context is freed at exit).
+    Failures do not depend on them: loading and decoding raise.
+    """
+    logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL + 1)
+
+
 class LlamaCppGenerator:
     """One llama.cpp context; not thread-safe, so its actor serves one request at a time."""
 
     def __init__(self, config: LlamaCppConfig | None = None, **kwargs: Any):
+        import llama_cpp as ll
         from llama_cpp import Llama, LlamaGrammar
+        from llama_cpp._internals import LlamaModel
 
         self.config = config or LlamaCppConfig(**kwargs)
         c = self.config
-        self.llm = Llama(
-            model_path=c.model_path,
-            # With n_seq > 1 this context only tokenizes; decoding runs in the multi-sequence one below.
-            n_ctx=c.n_ctx if c.n_seq == 1 else 256,
-            n_threads=c.n_threads,
-            n_threads_batch=c.n_threads,
-            n_gpu_layers=c.n_gpu_layers,
-            seed=0,
-            verbose=False,
-        )
-        template = self.llm.metadata.get("tokenizer.chat_template")
+        if c.n_seq == 1:
+            self.llm = Llama(
+                model_path=c.model_path,
+                n_ctx=c.n_ctx,
+                n_threads=c.n_threads,
+                n_threads_batch=c.n_threads,
+                n_gpu_layers=c.n_gpu_layers,
+                seed=0,
+                verbose=False,
+            )
+            self.model = self.llm._model
+        else:
+            # The batched path makes its own multi-sequence context, so it loads the bare model:
+            # a Llama would allocate a context (and its compute buffers) that nothing uses.
+            self.llm = None
+            params = ll.llama_model_default_params()
+            params.n_gpu_layers = 0x7FFFFFFF if c.n_gpu_layers == -1 else c.n_gpu_layers
+            self.model = LlamaModel(path_model=c.model_path, params=params, verbose=False)
+        _silence_llama_log()
+        template = self.model.metadata().get("tokenizer.chat_template")
         self.style = resolve_style(c.prompt_style, bool(template), c.model_path)
         self._format = None
         if self.style is PromptStyle.CHAT:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-            vocab = self.llm
+            m = self.model
             self._format = Jinja2ChatFormatter(
                 template=template,
-                eos_token=vocab.detokenize([vocab.token_eos()]).decode("utf-8", "ignore"),
-                bos_token=vocab.detokenize([vocab.token_bos()]).decode("utf-8", "ignore"),
+                eos_token=m.detokenize([m.token_eos()]).decode("utf-8", "ignore"),
+                bos_token=m.detokenize([m.token_bos()]).decode("utf-8", "ignore"),
             )
         use_grammar = c.constrain == "grammar" and self.style is PromptStyle.CHAT
         self._grammar = LlamaGrammar.from_json_schema(json.dumps(_SCHEMA), verbose=False) if use_grammar else None
-        self._decoder = _SharedPrefixDecoder(self.llm, c) if c.n_seq > 1 else None
+        self._decoder = _SharedPrefixDecoder(self.model, c) if c.n_seq > 1 else None
 
     def render(self, req: GenerationRequest) -> tuple[str, list[str]]:
         """The prompt text (chat template applied and reply opened, or the list) and its stop strings."""
@@ -154,11 +176,11 @@ class LlamaCppGenerator:
 class _SharedPrefixDecoder:
     """Decodes up to ``n_seq`` replies to one prompt at once through llama.cpp's batch API."""
 
-    def __init__(self, llm: Any, c: LlamaCppConfig):
+    def __init__(self, model: Any, c: LlamaCppConfig):
         import llama_cpp as ll
         from llama_cpp._internals import LlamaContext
 
-        self.ll, self.llm, self.c = ll, llm, c
+        self.ll, self.model, self.c = ll, model, c
         params = ll.llama_context_default_params()
         params.n_ctx = c.n_ctx
         params.n_batch = min(512, c.n_ctx)
@@ -170,11 +192,11 @@ class _SharedPrefixDecoder:
         # may use the whole window (a split cache would give each n_ctx / n_seq).
         params.kv_unified = True
         params.no_perf = True
-        self._ctx_owner = LlamaContext(model=llm._model, params=params, verbose=False)
+        self._ctx_owner = LlamaContext(model=model, params=params, verbose=False)
         self.ctx = self._ctx_owner.ctx
         self.mem = ll.llama_get_memory(self.ctx)
-        self.vocab = llm._model.vocab
-        self.n_vocab = llm._model.n_vocab()
+        self.vocab = model.vocab
+        self.n_vocab = model.n_vocab()
         self.batch = ll.llama_batch_init(params.n_batch, 0, 1)
         self._head: list[int] = []  # the head tokens sequence 0 holds, if any
         self.reuse_head = True
@@ -275,10 +297,10 @@ class _SharedPrefixDecoder:
         the part every group of a label has in common.
         """
         ll = self.ll
-        tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        tokens = self.model.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
         head_len = 0
         if self.reuse_head:
-            for a, b in zip(tokens, self.llm.tokenize(head.encode("utf-8"), add_bos=True, special=True)):
+            for a, b in zip(tokens, self.model.tokenize(head.encode("utf-8"), add_bos=True, special=True)):
                 if a != b:
                     break
                 head_len += 1
