@@ -51,7 +51,9 @@ def _sha256(path: Path) -> str:
 def load_model(path: str | Path, dtype: Any, convert_cache: str | None = None) -> tuple[Any, Any]:
     """(model, tokenizer) from a model directory or a GGUF file, offline."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a bar per load in every actor's log says nothing
     p = Path(path)
     if p.is_dir():
         tok = AutoTokenizer.from_pretrained(p, local_files_only=True)
