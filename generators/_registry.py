@@ -12,6 +12,7 @@ from ._types import GeneratorModel
 
 class GeneratorBackend(str, enum.Enum):
     LLAMA_CPP = "llama_cpp"
+    TRANSFORMERS = "transformers"
 
 
 # backend -> "module:factory"; imported lazily so `import generators` never loads llama.cpp.
@@ -41,3 +42,4 @@ def create_backend(backend: GeneratorBackend | str, **kwargs: Any) -> GeneratorM
 
 
 register_backend(GeneratorBackend.LLAMA_CPP, "generators.llama_cpp.model:LlamaCppGenerator")
+register_backend(GeneratorBackend.TRANSFORMERS, "generators.hf.model:TransformersGenerator")

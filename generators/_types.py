@@ -12,7 +12,8 @@ class GenerationRequest:
     """One synthetic example to write: the ingredients of the prompt, not the rendered prompt.
 
     The backend renders them in the style its model needs (a chat template for instruct
-    models), so a prompt style follows the model rather than a global switch.
+    models, a numbered list for base models: ``_styles``), so a prompt style follows the model
+    rather than a global switch.
     """
 
     label: str
@@ -25,6 +26,8 @@ class GenerationRequest:
     """Already formatted with the label and task."""
     user_prompt: str
     """Already formatted with the label and task."""
+    list_prompt: str = ""
+    """Header of the completion-style list (base models); already formatted with the label and task."""
 
 
 @dataclass(frozen=True)

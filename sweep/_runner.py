@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ._bundled import resolve_classifier_model, resolve_generator_model
+from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
-from ._errors import UserError
-from ._hashing import sha256_path
+from ._errors import SweepInterrupted, UserError
+from ._hashing import sha256_json, sha256_path
 from ._offline import force_offline
-from ._runstate import RunState, read_state, write_state
-from .config import SweepConfig
+from ._runstate import RunState, claim, read_state, write_state
+from .config import GeneratorConfig, SweepConfig
 
 NAMESPACE = "synthsweep"
 METRIC = "best_val_auc"
@@ -32,8 +35,17 @@ class Prepared:
     cfg: SweepConfig
     data: Dataset
     generator_path: Path
+    """The first searched generator's model (it also serves the baseline)."""
     classifier_path: Path
     run_dir: Path
+    generator_paths: dict[str, Path] | None = None
+    """Every searched generator's model by generator name."""
+
+    @property
+    def generators(self) -> dict[str, GeneratorConfig]:
+        """The searched generators by name, in order."""
+        configs = self.cfg.generator_configs()
+        return {name: configs[name] for name in self.cfg.searched_generators()}
 
 
 def search_space(cfg: SweepConfig) -> dict[str, Any]:
@@ -44,10 +56,12 @@ def search_space(cfg: SweepConfig) -> dict[str, Any]:
     t_lo, t_hi = s.temperature
     n_lo, n_hi = s.n_synthetic
     r_lo, r_hi = s.real_ratio
+    names = cfg.searched_generators()
     space = {
         "temperature": tune.quniform(t_lo, t_hi, 0.1) if t_hi > t_lo else t_lo,
         "n_synthetic": tune.qrandint(n_lo, n_hi, s.n_synthetic_step) if n_hi > n_lo else n_lo,
         "real_ratio": tune.uniform(r_lo, r_hi) if r_hi > r_lo else r_lo,
+        "generator": tune.choice(names) if len(names) > 1 else names[0],
     }
     if s.consistency_min_prob is not None:  # optional dimension: off unless configured
         c_lo, c_hi = s.consistency_min_prob
@@ -56,10 +70,20 @@ def search_space(cfg: SweepConfig) -> dict[str, Any]:
 
 
 def baseline_point(cfg: SweepConfig) -> dict[str, Any]:
-    """The first trial: no synthetic data (the other values are then irrelevant)."""
-    point = {"temperature": cfg.search.temperature[0], "n_synthetic": 0, "real_ratio": cfg.search.real_ratio[1]}
-    if cfg.search.consistency_min_prob is not None:
-        point["consistency_min_prob"] = cfg.search.consistency_min_prob[0]
+    """The first trial: no synthetic data (the other values are then irrelevant).
+
+    Only searched keys: OptunaSearch rejects a point naming a constant of the space.
+    """
+    s = cfg.search
+    point: dict[str, Any] = {"temperature": s.temperature[0], "n_synthetic": 0, "real_ratio": s.real_ratio[1]}
+    ranges = {"temperature": s.temperature, "n_synthetic": s.n_synthetic, "real_ratio": s.real_ratio}
+    if s.consistency_min_prob is not None:
+        point["consistency_min_prob"] = s.consistency_min_prob[0]
+        ranges["consistency_min_prob"] = s.consistency_min_prob
+    point = {k: v for k, v in point.items() if ranges[k][1] > ranges[k][0]}
+    names = cfg.searched_generators()
+    if len(names) > 1:
+        point["generator"] = names[0]
     return point
 
 
@@ -84,18 +108,105 @@ def choose_run_dir(cfg: SweepConfig) -> Path:
     return candidate
 
 
-def prepare(cfg: SweepConfig) -> Prepared:
+def generator_key(cfg: SweepConfig, name: str) -> str:
+    """The config key of a generator's section, for messages: `generator` or `generators.<name>`."""
+    return f"generators.{name}" if cfg.generators else "generator"
+
+
+def resolve_generators(cfg: SweepConfig) -> dict[str, Path]:
+    """Each searched generator's checked model path (bad input fails here, before Ray starts)."""
+    configs = cfg.generator_configs()
+    return {
+        name: resolve_generator_model(
+            configs[name].model,
+            key=f"{generator_key(cfg, name)}.model",
+            allow_dir=configs[name].backend == "transformers",
+        )
+        for name in cfg.searched_generators()
+    }
+
+
+def prepare(cfg: SweepConfig, run_dir: Path | None = None) -> Prepared:
+    """Check models and data; ``run_dir`` given (resume) or chosen from the config's name."""
     force_offline()
-    generator_path = resolve_generator_model(cfg.generator.model)
+    paths = resolve_generators(cfg)
     classifier_path = resolve_classifier_model(cfg.classifier.model)
-    data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
-    return Prepared(cfg, data, generator_path, classifier_path, choose_run_dir(cfg))
+    few_shot = max(cfg.generator_configs()[name].few_shot for name in paths)
+    data = load_dataset(cfg.data, cfg.seed, min_per_label=few_shot)
+    first = next(iter(paths.values()))
+    return Prepared(cfg, data, first, classifier_path, run_dir or choose_run_dir(cfg), generator_paths=paths)
 
 
-def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path):
+def run_inputs(p: Prepared) -> dict[str, Any]:
+    """Hashes of everything a trial's numbers depend on besides the config (resume checks them)."""
+    paths = p.generator_paths or {"default": p.generator_path}
+    return {
+        "data": dict(p.data.files),
+        "generator": {name: sha256_path(path) for name, path in paths.items()},
+        "classifier": sha256_path(p.classifier_path),
+    }
+
+
+def _absolute(value: str | None) -> str | None:
+    """An existing relative path made absolute, so a run can be resumed from another directory."""
+    if value is None:
+        return None
+    path = Path(value)
+    return str(path.resolve()) if not path.is_absolute() and path.exists() else value
+
+
+def resolved_config(cfg: SweepConfig, run_dir: Path) -> dict[str, Any]:
+    """The config as run: the actual run name, storage and input paths made absolute."""
+    dump = cfg.model_dump(mode="json")
+    dump["name"] = run_dir.name
+    dump["storage"] = str(run_dir.parent.resolve())
+    dump["data"]["train"] = _absolute(dump["data"]["train"])
+    dump["data"]["test"] = _absolute(dump["data"]["test"])
+    dump["generator"]["model"] = _absolute(dump["generator"]["model"])
+    for entry in (dump.get("generators") or {}).values():
+        entry["model"] = _absolute(entry["model"])
+    dump["classifier"]["model"] = _absolute(dump["classifier"]["model"])
+    return dump
+
+
+def check_fits(cfg: SweepConfig, address: str | None) -> None:
+    """Refuse, before anything is written, a local sweep whose actors leave no CPU for a trial.
+
+    Generator actors hold their CPUs for the whole sweep, so a trial that cannot get one would
+    wait forever. Only checked where the CPUs are known: a Ray already started in this process,
+    or the local machine Ray will start on (a cluster may grow, so a remote one is not checked).
+    """
+    import ray
+
+    if ray.is_initialized():
+        cpus = float(ray.cluster_resources().get("CPU", 0))
+    elif not address:
+        cpus = float(os.cpu_count() or 1)
+    else:
+        return
+    configs = cfg.generator_configs()
+    held = sum(configs[n].actors * configs[n].cpus for n in cfg.searched_generators())
+    if held + cfg.resources.trial.cpus > cpus + 1e-9:
+        raise UserError(
+            f"generator actors hold {held:g} CPUs and a trial needs resources.trial.cpus={cfg.resources.trial.cpus:g}, "
+            f"but Ray has {cpus:g}: lower generator.cpus (it may be fractional; generator.threads sets the threads)"
+        )
+
+
+def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
+    """The synthetic cache's model key: the model's content and what computes with it.
+
+    The same weights give other texts for the same seed under another backend, or on a GPU.
+    """
+    return sha256_json(
+        {"model": sha256_path(generator_path), "backend": g.backend, "device": "gpu" if g.gpus > 0 else "cpu"}
+    )
+
+
+def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path, generator: GeneratorConfig | None = None):
     from generators import PoolSource, PromptSpec
 
-    g = cfg.generator
+    g = generator or cfg.generator
     spec = PromptSpec(
         system_prompt=g.system_prompt,
         user_prompt=g.user_prompt,
@@ -105,12 +216,13 @@ def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path):
         shot_max_chars=g.shot_max_chars,
         max_new_tokens=g.max_new_tokens,
         seed=cfg.seed,
+        list_prompt=g.list_prompt,
     )
     from ._filters import filter_settings
 
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
     return PoolSource(
-        model_hash=sha256_path(generator_path),
+        model_hash=generator_cache_key(g, generator_path),
         spec=spec,
         shots_by_label=shots,
         min_chars=g.min_chars,
@@ -118,15 +230,42 @@ def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path):
     )
 
 
-def backend_kwargs(cfg: SweepConfig, generator_path: Path) -> dict[str, Any]:
-    g = cfg.generator
-    return {
+def backend_kwargs(cfg: SweepConfig, generator_path: Path, generator: GeneratorConfig | None = None) -> dict[str, Any]:
+    g = generator or cfg.generator
+    common = {
         "model_path": str(generator_path),
         "n_threads": g.threads or max(1, int(g.cpus)),
+        "prompt_style": g.prompt_style,
+    }
+    if g.backend == "transformers":
+        return {
+            **common,
+            "device": "cuda" if g.gpus > 0 else "cpu",
+            # One attempt group (one prompt, samples_per_prompt seeds) is decoded as one batch.
+            "batch_size": g.samples_per_prompt,
+            "convert_cache": str(model_cache_root() / "models"),
+        }
+    return {
+        **common,
         "constrain": g.constrain,
         "n_gpu_layers": -1 if g.gpus > 0 else 0,
         "n_ctx": g.context_length,
+        # The attempts of a group share one prompt and decode together.
+        "n_seq": g.samples_per_prompt,
     }
+
+
+TEST_HOOK_ENV = ("SYNTHSWEEP_TEST_FAIL_ONCE_DIR",)
+"""Test hooks (see ``trainables.trainable.planted_failure``) passed on to Ray workers when set."""
+
+
+def driver_env() -> dict[str, str]:
+    """Environment every Ray worker gets: the offline switches, and test hooks when set."""
+    env = force_offline()
+    env.update({k: os.environ[k] for k in TEST_HOOK_ENV if os.environ.get(k)})
+    # num_to_keep=1 forces a state snapshot per checkpoint (what resume wants); Tune warns each time.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+    return env
 
 
 def init_ray(address: str | None, env: dict[str, str]) -> float:
@@ -145,7 +284,7 @@ def init_ray(address: str | None, env: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def _trial_settings(p: Prepared, service_name: str, env: dict[str, str]):
+def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
     from trainables import TrialSettings
 
     c = p.cfg.classifier
@@ -162,7 +301,8 @@ def _trial_settings(p: Prepared, service_name: str, env: dict[str, str]):
         seed=p.cfg.seed,
         cpus=p.cfg.resources.trial.cpus,
         gpus=p.cfg.resources.trial.gpus,
-        service_name=service_name,
+        service_name=next(iter(services.values())),
+        services=dict(services),
         feature_cache=str((p.cfg.cache_dir / "features.sqlite").resolve()),
         extra={"env": env},
         consistency_min_prob=p.cfg.quality.consistency_min_prob,
@@ -181,49 +321,59 @@ def _trial_data(data: Dataset):
     )
 
 
-def build_trainable(p: Prepared, service_name: str, env: dict[str, str]):
+def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str]):
+    """The Tune trainable; ``services`` maps each generator name to its pool service's actor name."""
     from ray import tune
 
     from trainables.trainable import train_classifier
 
     trainable = tune.with_parameters(
-        train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, service_name, env)
+        train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, services, env)
     )
     res = p.cfg.resources.trial
     return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
 
 
-def start_generators(p: Prepared, env: dict[str, str]) -> tuple[str, list[Any], float]:
-    """Start the generator actors and the pool service; the caller keeps the handles alive."""
+def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], list[Any], float]:
+    """Start each searched generator's actor pool and pool service; the caller keeps the handles alive.
+
+    Returns the service actor name per generator, the handles and the seconds it took.
+    """
     from generators._service import start_service
 
     t0 = time.perf_counter()
-    name = f"synthsweep-pool-{uuid.uuid4().hex[:8]}"
-    g = p.cfg.generator
-    service, workers = start_service(
-        source=pool_source(p.cfg, p.data, p.generator_path),
-        cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
-        backend=g.backend,
-        backend_kwargs=backend_kwargs(p.cfg, p.generator_path),
-        offline_env=env,
-        actors=g.actors,
-        cpus=g.cpus,
-        gpus=g.gpus,
-        name=name,
-    )
-    return name, [service, *workers], time.perf_counter() - t0
+    run = uuid.uuid4().hex[:8]
+    paths = p.generator_paths or {p.cfg.searched_generators()[0]: p.generator_path}
+    services: dict[str, str] = {}
+    handles: list[Any] = []
+    for gen_name, g in p.generators.items():
+        name = f"synthsweep-pool-{run}-{gen_name}"
+        service, workers = start_service(
+            source=pool_source(p.cfg, p.data, paths[gen_name], g),
+            cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
+            backend=g.backend,
+            backend_kwargs=backend_kwargs(p.cfg, paths[gen_name], g),
+            offline_env=env,
+            actors=g.actors,
+            cpus=g.cpus,
+            gpus=g.gpus,
+            name=name,
+        )
+        services[gen_name] = name
+        handles += [service, *workers]
+    return services, handles, time.perf_counter() - t0
 
 
 def run_config(cfg: SweepConfig, run_dir: Path):
     from ray import tune
 
-    from ._progress import TrialLines
+    from ._progress import make_callback
 
     return tune.RunConfig(
         name=run_dir.name,
         storage_path=str(run_dir.parent.resolve()),
         verbose=0,  # Tune's per-epoch tables drown the generation progress bars; one line per trial instead
-        callbacks=[TrialLines(cfg.search.num_samples)],
+        callbacks=[make_callback(cfg.search.num_samples)],
         # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"
@@ -237,14 +387,15 @@ def build_tuner(p: Prepared, trainable):
     from optuna.samplers import TPESampler
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
-    from ray.tune.search.optuna import OptunaSearch
+
+    from ._search import SweepSearch
 
     cfg = p.cfg
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     # Keeping one checkpoint per trial forces a state snapshot per epoch; Tune warns about it every
     # few seconds although the snapshot is milliseconds here.
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
-    searcher = OptunaSearch(
+    searcher = SweepSearch(
         metric=METRIC,
         mode="max",
         sampler=TPESampler(seed=cfg.seed),
@@ -261,31 +412,89 @@ def build_tuner(p: Prepared, trainable):
     )
 
 
+_FINAL = ("TERMINATED", "ERROR")
+
+
+def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
+    """(finished trials, complete?) from the trial directories and Tune's last state snapshot."""
+    from ._trials import read_trials
+
+    records = read_trials(run_dir)
+    done = sum(1 for r in records if r.state in _FINAL)
+    return done, done >= total and all(r.state in _FINAL for r in records)
+
+
+@contextmanager
+def _sigterm_stops_gracefully():
+    """SIGTERM (a pre-empted job, ``kill``) stops the sweep like Ctrl-C: Tune saves its state first."""
+    def forward(signum, frame):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, forward)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) -> dict[str, float]:
+    """Start Ray and a fresh generator service, fit the tuner ``make_tuner(trainable)`` returns.
+
+    Shared by ``run`` and ``resume``. Raises ``SweepInterrupted`` (after shutting Ray down, so
+    the resume hint is the last line the user sees) when the sweep stopped before every trial
+    finished.
+    """
+    env = driver_env()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env)
+    interrupted = False
+    try:
+        # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
+        services, actors, timings["generator_start_s"] = start_generators(p, env)
+        tuner = make_tuner(build_trainable(p, services, env))
+        t1 = time.perf_counter()
+        with _sigterm_stops_gracefully():
+            tuner.fit()  # returns normally after a first Ctrl-C, once Tune has saved its state
+        timings["tune_s"] = time.perf_counter() - t1
+        del actors
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before Tune started
+        interrupted = True
+    total = p.cfg.search.num_samples
+    done, complete = sweep_progress(p.run_dir, total)
+    if interrupted or not complete:
+        import ray
+
+        ray.shutdown()
+        state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+        state.status = "interrupted"
+        write_state(p.run_dir, state)
+        raise SweepInterrupted(p.run_dir, done, total)
+    timings["wall_s"] = time.perf_counter() - t0
+    return timings
+
+
+def start_run_dir(p: Prepared) -> None:
+    """Write the resolved config and the run marker before anything runs."""
+    p.run_dir.mkdir(parents=True, exist_ok=True)
+    (p.run_dir / "config.yaml").write_text(yaml.safe_dump(resolved_config(p.cfg, p.run_dir), sort_keys=False))
+    claim(p.run_dir, RunState(status="running", started=time.time(), inputs=run_inputs(p)))
+
+
 def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
     """Run the sweep described by ``cfg``; return the run directory (holding summary.json)."""
     from ._summary import finish_run
 
     p = prepare(cfg)
+    check_fits(cfg, address or cfg.ray.address)
     if p.run_dir != cfg.run_dir:
         logging.getLogger("synthsweep").warning(
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
         )
-    p.run_dir.mkdir(parents=True, exist_ok=True)
-    cfg_dump = cfg.model_dump(mode="json")
-    cfg_dump["name"] = p.run_dir.name
-    (p.run_dir / "config.yaml").write_text(yaml.safe_dump(cfg_dump, sort_keys=False))
-    write_state(p.run_dir, RunState(status="running", started=time.time(), pid=os.getpid()))
-
-    env = force_offline()
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    timings["ray_start_s"] = init_ray(address or cfg.ray.address, env)
-    # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
-    service_name, actors, timings["generator_start_s"] = start_generators(p, env)
-    tuner = build_tuner(p, build_trainable(p, service_name, env))
-    t1 = time.perf_counter()
-    tuner.fit()
-    timings["tune_s"] = time.perf_counter() - t1
-    del actors
-    timings["wall_s"] = time.perf_counter() - t0
+    start_run_dir(p)
+    timings = execute(p, lambda trainable: build_tuner(p, trainable), address)
     return finish_run(p, timings)

@@ -17,7 +17,7 @@ from ._errors import UserError
 from ._runstate import RunState, read_state, write_state
 from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
 
-PARAMS = ("temperature", "n_synthetic", "real_ratio")
+PARAMS = ("temperature", "n_synthetic", "real_ratio", "generator")
 _COUNTS = (
     "n_real",
     "n_synthetic_used",
@@ -204,14 +204,24 @@ def summarise(
 
 def finish_run(p, timings: dict[str, float]) -> Path:
     from ._hashing import sha256_path
+    from ._runner import generator_cache_key
 
+    paths = p.generator_paths or {p.cfg.searched_generators()[0]: p.generator_path}
+    generators = {
+        name: {
+            "name": g.model,
+            "backend": g.backend,
+            "path": str(paths[name]),
+            "sha256": sha256_path(paths[name]),
+            "cache_key": generator_cache_key(g, paths[name]),
+        }
+        for name, g in p.generators.items()
+    }
     extra = {
         "models": {
-            "generator": {
-                "name": p.cfg.generator.model,
-                "path": str(p.generator_path),
-                "sha256": sha256_path(p.generator_path),
-            },
+            # The first searched generator (it serves the baseline); every one is under "generators".
+            "generator": next(iter(generators.values())),
+            "generators": generators,
             "classifier": {
                 "name": p.cfg.classifier.model,
                 "path": str(p.classifier_path),
@@ -258,6 +268,7 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
     for col in (
         "#",
         "state",
+        "generator",
         "temperature",
         "n_synthetic",
         "real_ratio",
@@ -276,6 +287,7 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         table.add_row(
             str(r.number),
             r.state,
+            str(row.get("generator") or "-"),
             _f(row["temperature"], 1),
             str(row["n_synthetic"]),
             _f(row["real_ratio"], 2),
@@ -289,7 +301,18 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         )
     console.print(table)
     head = Table(title="best trial against the baseline (test split scored once, at the end)")
-    for col in ("", "temperature", "n_synthetic", "real_ratio", "val AUC", "test AUC", "precision", "recall", "F1"):
+    for col in (
+        "",
+        "generator",
+        "temperature",
+        "n_synthetic",
+        "real_ratio",
+        "val AUC",
+        "test AUC",
+        "precision",
+        "recall",
+        "F1",
+    ):
         head.add_column(col, justify="right")
     for name in ("baseline", "best"):
         e = summary.get(name)
@@ -297,6 +320,7 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
             prm = e["params"]
             head.add_row(
                 name,
+                str(prm.get("generator") or "-"),
                 _f(prm["temperature"], 1),
                 str(prm["n_synthetic"]),
                 _f(prm["real_ratio"], 2),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ._errors import UserError
+from ._errors import SweepInterrupted, UserError
 
 app = typer.Typer(
     add_completion=False,
@@ -39,6 +39,56 @@ def run(
 
 
 @app.command()
+def resume(
+    run_dir: Path = typer.Argument(..., help="Run directory of the sweep to continue (<storage>/<name>)."),
+    address: str | None = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
+    resume_errored: bool = typer.Option(
+        False, "--resume-errored", help="Retry errored trials from their latest checkpoint."
+    ),
+    restart_errored: bool = typer.Option(False, "--restart-errored", help="Retry errored trials from scratch."),
+) -> None:
+    """Continue a sweep stopped by Ctrl-C, a killed driver or a lost Ray cluster."""
+    from ._resume import resume_sweep
+
+    resume_sweep(run_dir, address=address, resume_errored=resume_errored, restart_errored=restart_errored)
+
+
+@app.command()
+def status(
+    run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
+) -> None:
+    """Show the trials of a sweep, running or stopped, and the best so far (starts no Ray)."""
+    from ._status import print_status
+
+    print_status(run_dir)
+
+
+@app.command()
+def export(
+    run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
+    out: Path = typer.Option(..., "--out", help="New (or empty) directory for the model."),
+    trial: str | None = typer.Option(None, "--trial", help="Trial id to export instead of the best."),
+) -> None:
+    """Write the best trial (or --trial) as a Hugging Face model directory with a model card."""
+    from ._export import export_trial
+
+    target = export_trial(run_dir, out, trial)
+    typer.echo(f"exported to {target}")
+
+
+@app.command()
+def report(
+    run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
+    out: Path | None = typer.Option(None, "--out", help="Directory for report.html and its PNGs [RUN_DIR/report]."),
+) -> None:
+    """Write report.html (images embedded) and its PNGs: search history, importances, ROC, top trials."""
+    from ._report import write_report
+
+    html = write_report(run_dir, out)
+    typer.echo(f"report: {html}")
+
+
+@app.command()
 def generate(
     config: Path = typer.Argument(..., help="Sweep config (YAML)."),
     label: str = typer.Option(..., "--label", help="Class to write examples for."),
@@ -46,6 +96,9 @@ def generate(
     temperature: float | None = typer.Option(None, "--temperature", help="Default: middle of search.temperature."),
     set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     show_text: bool = typer.Option(False, "--show-text", help=SHOW_TEXT_HELP),
+    generator: str | None = typer.Option(
+        None, "--generator", help="A name from `generators` (default: the first in search.generator)."
+    ),
 ) -> None:
     """Print N synthetic examples of one label (same prompts, filters and cache as a sweep)."""
     from rich.console import Console
@@ -58,7 +111,7 @@ def generate(
     err = Console(stderr=True)
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"generating {label}", total=n)
-        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k))
+        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k), generator)
     for i, text in enumerate(result.texts, 1):
         typer.echo(f"{i}. {text}")
     err.print(
@@ -69,7 +122,7 @@ def generate(
         from ._generate import shots_used
 
         typer.echo("\nreal training records shown to the generator (--show-text):")
-        for numbers, shots in shots_used(cfg, label, t, len(result.texts)):
+        for numbers, shots in shots_used(cfg, label, t, len(result.texts), generator):
             typer.echo(f"examples {', '.join(map(str, numbers))} were written after these few-shot examples:")
             for shot in shots:
                 typer.echo(f"  - {shot}")
@@ -126,6 +179,10 @@ def keys() -> None:
 def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, standalone_mode=False)
+    except SweepInterrupted as e:
+        # Ray has been shut down already, so this stays the last line on the screen.
+        typer.echo(str(e), err=True)
+        return e.exit_code
     except UserError as e:
         typer.echo(f"error: {e}", err=True)
         return e.exit_code

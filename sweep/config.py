@@ -12,11 +12,20 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ._errors import UserError
 
 __all__ = [
+    "DEFAULT_GENERATOR",
     "ClassifierConfig",
     "DataConfig",
     "GeneratorConfig",
@@ -31,6 +40,10 @@ __all__ = [
     "config_keys",
     "load_config",
 ]
+
+
+DEFAULT_GENERATOR = "default"
+"""Name of the `generator` section when `generators` is empty."""
 
 
 class _Group(BaseModel):
@@ -74,14 +87,20 @@ class DataConfig(_Group):
 
 
 class GeneratorConfig(_Group):
-    backend: Literal["llama_cpp"] = "llama_cpp"
-    """Generator backend: `llama_cpp` (GGUF through llama-cpp-python)."""
+    backend: Literal["llama_cpp", "transformers"] = "llama_cpp"
+    """Generator backend: `llama_cpp` (GGUF through llama-cpp-python) or `transformers`
+    (`AutoModelForCausalLM` from a model directory or a GGUF file; bf16 on a GPU)."""
     model: str = "smollm2-135m-instruct"
-    """A bundled model name (`smollm2-135m-instruct`) or a path to a GGUF file."""
+    """A bundled model name (`smollm2-135m-instruct`, `gemma3-270m`), a GGUF file, or (`transformers`)
+    a Hugging Face model directory."""
+    prompt_style: Literal["auto", "chat", "completion"] = "auto"
+    """`auto` follows the model: `chat` when it has a chat template (instruct models), else
+    `completion` (base models continue a numbered list of examples)."""
     few_shot: int = Field(3, ge=1, le=16)
     """Real training examples of the target label shown in each prompt."""
     samples_per_prompt: int = Field(4, ge=1, le=64)
-    """Samples drawn from one few-shot prompt before new shots are picked (reuses the prompt's KV cache)."""
+    """Samples drawn from one few-shot prompt before new shots are picked; they share the processed prompt and
+    decode together."""
     shot_max_chars: int = Field(400, ge=40)
     """Few-shot examples longer than this are cut at a word boundary (prompt processing dominates on CPU)."""
     max_new_tokens: int = Field(96, ge=8, le=2048)
@@ -91,11 +110,11 @@ class GeneratorConfig(_Group):
     context_length: int = Field(2048, ge=256)
     """Context window of the generator (prompt plus output)."""
     constrain: Literal["prefill", "grammar"] = "prefill"
-    """Hold each reply to one example: `prefill` opens the JSON reply and stops at its end
-    (about 2x faster); `grammar` constrains every token with a JSON-schema grammar."""
+    """Hold each chat reply to one example: `prefill` opens the JSON reply and stops at its end
+    (about 2x faster); `grammar` (`llama_cpp` only) constrains every token with a JSON-schema grammar."""
     threads: int | None = Field(None, ge=1)
-    """llama.cpp threads per actor; default `generator.cpus`. More than `cpus` pays off when trials
-    sit idle while their pool is generated."""
+    """llama.cpp or torch threads per actor; default `generator.cpus`. More than `cpus` pays off when
+    trials sit idle while their pool is generated."""
     system_prompt: str = (
         "You write realistic, varied examples of short texts for a {task}. Each example you write "
         'has the label "{label}". Write a new example in your own words; do not copy the examples.'
@@ -103,6 +122,8 @@ class GeneratorConfig(_Group):
     """System message of the chat template; `{label}` and `{task}` are filled in."""
     user_prompt: str = 'Write one new example with the label "{label}".'
     """User turn of each few-shot exchange; the assistant turns are the real examples as JSON."""
+    list_prompt: str = 'Examples of {task} texts with the label "{label}", one per line:'
+    """Header of the numbered list a `completion`-style (base) model continues; `{label}` and `{task}` are filled in."""
     task: str = "text classification dataset"
     """What the texts are, for the prompt (e.g. `patient drug review`)."""
     actors: int = Field(1, ge=1)
@@ -110,14 +131,22 @@ class GeneratorConfig(_Group):
     cpus: float = Field(1.0, gt=0)
     """CPUs per generator actor (also the llama.cpp thread count)."""
     gpus: float = Field(0.0, ge=0)
-    """GPUs per generator actor; with a GPU, all layers are offloaded."""
+    """GPUs per generator actor; with a GPU, all layers are offloaded (`llama_cpp`) or the model runs
+    in bf16 on it (`transformers`)."""
 
-    @field_validator("system_prompt", "user_prompt")
+    @field_validator("system_prompt", "user_prompt", "list_prompt")
     @classmethod
     def _placeholders(cls, v: str) -> str:
         unknown = set(re.findall(r"{(\w*)}", v)) - {"label", "task"}
         if unknown:
             raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{label}} or {{task}}")
+        return v
+
+    @field_validator("constrain")
+    @classmethod
+    def _constrain(cls, v: str, info: ValidationInfo) -> str:
+        if v == "grammar" and info.data.get("backend") == "transformers":
+            raise ValueError("grammar needs the llama_cpp backend; use prefill with transformers")
         return v
 
 
@@ -158,6 +187,8 @@ class SearchConfig(_Group):
     consistency_min_prob: list[float] | None = None
     """Bounds [low, high] of the label-consistency threshold (`quality.consistency_min_prob`), searched on
     a 0.05 grid; `null` (default) leaves it out of the search."""
+    generator: list[str] = []
+    """Names from `generators` the sweep chooses among (the trial parameter `generator`); empty: all of them."""
 
     @field_validator("temperature")
     @classmethod
@@ -177,6 +208,15 @@ class SearchConfig(_Group):
             return v
         _check_range(v, "search.consistency_min_prob", 0.0, 1.0)
         return [round(x, 2) for x in v]
+
+    @field_validator("generator", mode="before")
+    @classmethod
+    def _generator_names(cls, v: Any) -> Any:
+        if isinstance(v, str):  # --set search.generator=gemma
+            return [v]
+        if isinstance(v, list) and len(set(map(str, v))) != len(v):
+            raise ValueError("search.generator lists a generator twice")
+        return [] if v is None else v
 
     @field_validator("real_ratio")
     @classmethod
@@ -246,7 +286,11 @@ class SweepConfig(_Group):
     data: DataConfig
     """Dataset."""
     generator: GeneratorConfig = GeneratorConfig()
-    """Synthetic-text generator."""
+    """Synthetic-text generator (the defaults of every entry of `generators`)."""
+    generators: dict[str, GeneratorConfig] = {}
+    """Named generators a sweep compares, each with its own actors and cache: an entry holds `generator`
+    keys that override the `generator` section (e.g. `gemma: {model: gemma3-270m}`). Empty: the
+    `generator` section alone, named `default`."""
     classifier: ClassifierConfig = ClassifierConfig()
     """Classifier fine-tuned in every trial."""
     search: SearchConfig = SearchConfig()
@@ -259,6 +303,48 @@ class SweepConfig(_Group):
     """Synthetic-text quality filters."""
     privacy: PrivacyConfig = PrivacyConfig()
     """Privacy audit of synthetic texts against the real records."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_generator(cls, tree: Any) -> Any:
+        """Each `generators` entry starts from the `generator` section."""
+        if not isinstance(tree, dict) or not isinstance(tree.get("generators"), dict):
+            return tree
+        base = tree.get("generator") or {}
+        if isinstance(base, BaseModel):
+            base = base.model_dump()
+        if not isinstance(base, dict):
+            return tree
+        merged = {}
+        for name, entry in tree["generators"].items():
+            if isinstance(entry, BaseModel):
+                entry = entry.model_dump(exclude_unset=True)
+            merged[name] = {**base, **(entry or {})} if isinstance(entry, dict) or entry is None else entry
+        return {**tree, "generators": merged}
+
+    @field_validator("generators")
+    @classmethod
+    def _generator_keys(cls, v: dict[str, GeneratorConfig]) -> dict[str, GeneratorConfig]:
+        for name in v:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+                raise ValueError(f"generators.{name}: a name must be letters, digits, '.', '_' or '-'")
+        return v
+
+    @model_validator(mode="after")
+    def _searched_generators(self) -> SweepConfig:
+        known = list(self.generator_configs())
+        for name in self.search.generator:
+            if name not in known:
+                raise ValueError(f"search.generator: unknown generator {name!r} (configured: {', '.join(known)})")
+        return self
+
+    def generator_configs(self) -> dict[str, GeneratorConfig]:
+        """Every configured generator by name (the `generator` section alone is `default`)."""
+        return dict(self.generators) if self.generators else {DEFAULT_GENERATOR: self.generator}
+
+    def searched_generators(self) -> list[str]:
+        """The generators trials choose among, in order; the first serves the baseline."""
+        return list(self.search.generator) or list(self.generator_configs())
 
     @field_validator("name")
     @classmethod

@@ -99,7 +99,7 @@ def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, t
     assert 0.0 <= m["val_auc"] <= 1.0 and m["best_val_auc"] >= m["val_auc"]
     assert set(m["val_per_class"]) == set(data.labels)
     meta = json.loads((ckpt / "trial.json").read_text())
-    assert meta["params"] == {"temperature": 0.7, "n_synthetic": 7, "real_ratio": 0.6}
+    assert meta["params"] == {"temperature": 0.7, "n_synthetic": 7, "real_ratio": 0.6, "generator": "default"}
     assert (ckpt / "synthetic.csv").read_text().count("\n") == 8
 
     # The checkpoint rebuilt from disk scores validation exactly as the trial did.

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 _OPTIONAL = ("consistency_min_prob",)
+DEFAULT_GENERATOR = "default"
+"""The generator's name when a sweep has only the `generator` section (sweep.config.DEFAULT_GENERATOR)."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class TrialParams:
     real_ratio: float
     consistency_min_prob: float | None = None
     """Label-consistency threshold, when the sweep searches it (else the sweep's fixed setting applies)."""
+    generator: str = DEFAULT_GENERATOR
+    """Name of the generator the synthetic examples come from (`search.generator`)."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrialParams:
@@ -35,6 +39,8 @@ class TrialParams:
             real_ratio=1.0 if n == 0 else float(flat["real_ratio"]),
             # ... and there is nothing for the label-consistency filter to drop.
             consistency_min_prob=None if consistency is None or n == 0 else round(float(consistency), 2),
+            # Runs from before `search.generator` existed had one generator and no such key.
+            generator=str(flat.get("generator", DEFAULT_GENERATOR)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,7 +76,19 @@ class TrialSettings:
     cpus: float
     gpus: float
     service_name: str
+    """Pool service of the first generator (the only one unless `search.generator` names several)."""
     feature_cache: str
     extra: dict = field(default_factory=dict)
     consistency_min_prob: float | None = None
     """Fixed label-consistency threshold (``quality.consistency_min_prob``); None: off unless searched."""
+    services: dict = field(default_factory=dict)
+    """Pool service actor name per generator name."""
+
+    def service_for(self, generator: str) -> str:
+        """The pool service that serves ``generator``; a name the sweep did not start is an error."""
+        if not self.services:
+            return self.service_name
+        try:
+            return self.services[generator]
+        except KeyError:
+            raise KeyError(f"no generator {generator!r} in this sweep (started: {', '.join(self.services)})") from None

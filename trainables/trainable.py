@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import logging
+import math
+import os
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +25,35 @@ from ._params import TrialData, TrialParams, TrialSettings
 
 PoolFetcher = Callable[[str, float, int], Any]
 """(label, temperature, n) -> PoolResult; the Ray service in a sweep, a fake in unit tests."""
+
+FAIL_ONCE_ENV = "SYNTHSWEEP_TEST_FAIL_ONCE_DIR"
+
+
+def planted_failure(config: dict, epoch: int) -> None:
+    """Test hook, inert unless ``SYNTHSWEEP_TEST_FAIL_ONCE_DIR`` names a directory.
+
+    Then every trial raises once, right after reporting its first epoch, and leaves a marker
+    file named after its Tune config, so the retry (or a resumed sweep, even one that restarts
+    the trial under a new id) passes: the marker-file pattern of Ray Tune's own tests.
+    """
+    root = os.environ.get(FAIL_ONCE_ENV)
+    if not root or epoch != 1:
+        return
+    key = json.dumps(config, sort_keys=True, default=str)
+    marker = Path(root) / f"failed-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    if marker.exists():
+        return
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    raise RuntimeError(f"planted failure ({FAIL_ONCE_ENV} test hook)")
+
+
+def resume_meta(ckpt: Path | None, params: TrialParams) -> dict | None:
+    """The checkpoint's trial.json when it is this trial's, else None (start from scratch)."""
+    if ckpt is None or not (Path(ckpt) / "trial.json").is_file():
+        return None
+    meta = json.loads((Path(ckpt) / "trial.json").read_text())
+    return meta if meta.get("params") == params.to_dict() else None
 
 
 def fetch_synthetic(params: TrialParams, labels: list[str], fetch: PoolFetcher) -> dict[str, Any]:
@@ -82,9 +117,19 @@ def run_trial(
     fetch: PoolFetcher,
     report: Callable[[dict, Path], None],
     progress_factory: Callable[[int], Any] | None = None,
+    resume_from: Path | None = None,
 ) -> None:
-    """Train one classifier on the trial's mix and ``report(metrics, checkpoint_dir)`` every epoch."""
+    """Train one classifier on the trial's mix and ``report(metrics, checkpoint_dir)`` every epoch.
+
+    ``resume_from`` is the trial's latest checkpoint when Tune restarts it (a retry after a
+    failure, a resumed sweep): head mode continues after that epoch with the saved optimizer
+    and shuffling state, so the result equals an uninterrupted trial; lora/full start over.
+    """
     import torch
+
+    meta = resume_meta(resume_from, params)
+    if meta is not None and meta["epoch"] >= settings.epochs:
+        return  # it had finished: only the news was lost with the driver; Tune keeps its last result
 
     torch.set_num_threads(max(1, int(settings.cpus)))  # Ray sets OMP_NUM_THREADS=1 in workers
     device = "cuda" if settings.gpus > 0 and torch.cuda.is_available() else "cpu"
@@ -145,8 +190,12 @@ def run_trial(
         "generated_tokens": synth["new_tokens"],
         "generation_s": generation_s,
     }
-    best = -np.inf
-    for epoch in range(1, settings.epochs + 1):
+    best, first = -np.inf, 1
+    if meta is not None and clf.load(Path(resume_from)):
+        first = meta["epoch"] + 1
+        prev = meta.get("best_val_auc", meta.get("val_auc"))
+        best = prev if isinstance(prev, float) and math.isfinite(prev) else -np.inf
+    for epoch in range(first, settings.epochs + 1):
         loss = clf.fit_epoch(train_in, y, w)
         m = classification_metrics(val_y, clf.predict_proba(val_in), data.labels)
         best = max(best, m["auc"]) if np.isfinite(m["auc"]) else best
@@ -178,6 +227,7 @@ def run_trial(
                     "max_length": settings.max_length,
                     "seed": settings.seed,
                     "val_auc": m["auc"],
+                    "best_val_auc": best,
                 },
             )
             _write_synthetic(ckpt / "synthetic.csv", synth["texts"], synth["y"], data.labels)
@@ -196,9 +246,6 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     """Ray Tune function trainable (wrap with ``tune.with_parameters(train_classifier, data=..., settings=...)``)."""
     params = TrialParams.from_config(config)
 
-    import logging
-    import os
-
     from ray import tune
     from ray.experimental.tqdm_ray import tqdm
 
@@ -210,12 +257,16 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
 
     def report(metrics: dict, ckpt: Path) -> None:
         tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)))
+        planted_failure(config, metrics["epoch"])
 
-    run_trial(
-        params,
-        data,
-        settings,
-        fetch=lambda label, t, n: pool_from_service(settings.service_name, label, t, n),
-        report=report,
-        progress_factory=lambda total: tqdm(total=total, desc="embedding texts"),
-    )
+    latest = tune.get_checkpoint()  # set when Tune retries or resumes this trial
+    with latest.as_directory() if latest is not None else nullcontext() as resume_from:
+        run_trial(
+            params,
+            data,
+            settings,
+            fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
+            report=report,
+            progress_factory=lambda total: tqdm(total=total, desc="embedding texts"),
+            resume_from=Path(resume_from) if resume_from else None,
+        )

@@ -14,13 +14,21 @@ class LlamaCppConfig:
     n_gpu_layers: int = 0
     """Layers offloaded to the GPU; -1 offloads all."""
     n_ctx: int = 2048
-    """Context window."""
+    """Context window, shared by the sequences decoded together (the prompt is held once)."""
     top_p: float = 0.95
     """Nucleus sampling cut-off."""
+    top_k: int = 40
+    """Only the k likeliest tokens are sampled (llama-cpp-python's default)."""
+    min_p: float = 0.05
+    """Tokens below this share of the likeliest token's probability are dropped (llama-cpp-python's default)."""
     repeat_penalty: float = 1.1
     """Penalty on repeated tokens; small models loop without it."""
     constrain: str = "prefill"
-    """How the reply is held to one example: ``prefill`` (open the JSON reply, stop at its end) or ``grammar``."""
+    """How a chat reply is held to one example: ``prefill`` (open the JSON reply, stop at its end) or ``grammar``."""
+    prompt_style: str = "auto"
+    """``auto`` (chat with a chat template, else completion), ``chat`` or ``completion``."""
+    n_seq: int = 4
+    """Sequences decoded together from one shared prompt; 1 serves one request after another."""
 
     def __post_init__(self) -> None:
         if self.n_threads < 1:
@@ -29,3 +37,5 @@ class LlamaCppConfig:
             raise ValueError(f"constrain must be 'prefill' or 'grammar', got {self.constrain!r}")
         if self.n_ctx < 256:
             raise ValueError(f"n_ctx must be at least 256, got {self.n_ctx}")
+        if self.n_seq < 1:
+            raise ValueError(f"n_seq must be at least 1, got {self.n_seq}")

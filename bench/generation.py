@@ -1,0 +1,242 @@
+"""Generation speed: naive llama-cpp-python against synthsweep's prompts, batched decode and its Ray actor.
+
+One run, the demo's prompts and filters, the same number of accepted examples per label from:
+
+  (a)  naive: one ``create_chat_completion`` per sample with freshly drawn shots (the few-shot
+       chat synthsweep uses, without prefill; replies parsed and filtered like synthsweep's)
+  (b1) llama-cpp-python in-process with synthsweep's prompts, one ``create_completion`` per
+       sample: attempts of a group share their prompt, llama.cpp reuses its processed prefix
+       (the issue-2 engine, ``n_seq=1``)
+  (b)  synthsweep's llama.cpp backend in-process: a group's prompt is processed once and its
+       samples decode together as sequences of one batch
+  (c)  the synthsweep generator actor on a real (local) Ray: the pool service plans attempt
+       groups, a GeneratorWorker actor runs (b), results go through the cache and the filters
+
+Every configuration starts from an empty synthetic cache. The labels are run in turn, each
+through all four configurations, so a change in the machine's load hits them alike. Reported:
+accepted examples per second and generated tokens per second, and the ratios c/a (the goal:
+at least 2 on two cores), c/b (actor overhead) and b/b1 (batched decode). Model loading and Ray
+start are excluded (reported apart). Nothing is asserted; the numbers depend on the machine.
+
+    python bench/generation.py [--per-label 6] [--threads 2] [--model smollm2-135m-instruct]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+# `python bench/generation.py` puts bench/ first on the path, where bench/sweep.py would shadow
+# the sweep package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+
+
+@dataclass
+class Tally:
+    seconds: float = 0.0
+    accepted: int = 0
+    attempts: int = 0
+    tokens: int = 0
+    texts: list[str] = field(default_factory=list)
+
+    def add(self, seconds: float, accepted: int, attempts: int, tokens: int) -> None:
+        self.seconds += seconds
+        self.accepted += accepted
+        self.attempts += attempts
+        self.tokens += tokens
+
+
+def naive_pool(llm, source, label: str, temperature: float, n: int, seed: int) -> tuple[int, int, int]:
+    """(accepted, attempts, tokens): one chat completion per sample, fresh shots each time."""
+    from generators import PoolFilter
+    from generators._prompts import cut_at_word, stable_int
+    from generators._styles import chat_messages, unwrap_json_text
+    from generators._types import GenerationRequest
+
+    spec = source.spec
+    pool = source.shots_by_label[label]
+    flt = PoolFilter([t for texts in source.shots_by_label.values() for t in texts], min_chars=source.min_chars)
+    rng = np.random.default_rng(stable_int(seed, "naive", label))
+    accepted = attempts = tokens = 0
+    fill = {"label": label, "task": spec.task}
+    while accepted < n and attempts < 4 * n + 24:
+        picks = rng.choice(len(pool), size=min(spec.few_shot, len(pool)), replace=False)
+        req = GenerationRequest(
+            label=label,
+            shots=tuple(cut_at_word(pool[i], spec.shot_max_chars) for i in picks),
+            temperature=temperature,
+            seed=int(rng.integers(2**31)),
+            max_new_tokens=spec.max_new_tokens,
+            system_prompt=spec.system_prompt.format(**fill),
+            user_prompt=spec.user_prompt.format(**fill),
+        )
+        resp = llm.create_chat_completion(
+            messages=chat_messages(req),
+            temperature=temperature,
+            top_p=0.95,
+            repeat_penalty=1.1,
+            max_tokens=spec.max_new_tokens,
+            seed=req.seed,
+        )
+        choice = resp["choices"][0]
+        tokens += int(resp["usage"]["completion_tokens"])
+        attempts += 1
+        text = unwrap_json_text(choice["message"]["content"] or "")
+        if flt.offer(text, choice.get("finish_reason") == "length") is not None:
+            accepted += 1
+    return accepted, attempts, tokens
+
+
+def in_process_pool(model, source, cache_path: Path, label: str, temperature: float, n: int):
+    """The PoolBuilder loop of ``synthsweep generate``: plan a group, generate it, filter, repeat."""
+    from generators import PoolBuilder, SyntheticCache
+    from generators._service import attempt_budget
+
+    cache = SyntheticCache(cache_path)
+    builder = PoolBuilder(source, cache, label, temperature)
+    budget = builder.next_index + attempt_budget(builder.missing(n))
+    while builder.missing(n) and builder.next_index < budget:
+        groups = builder.plan(n, max_groups=1)
+        builder.add(groups, [model.generate(g) for g in groups])
+    result = builder.result(n)
+    cache.close()
+    return result
+
+
+def accepted(result) -> int:
+    """Every accepted attempt, also those past ``n``: the last group's extra examples stay in the
+    cache for the next trial that needs the pool, so they are work done, not waste."""
+    return result.attempts - sum(result.rejected.values())
+
+
+def load_avg() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--per-label", type=int, default=6, help="accepted examples per label and configuration")
+    ap.add_argument("--threads", type=int, default=2, help="llama.cpp threads (the generator actor gets the same)")
+    ap.add_argument("--model", default="smollm2-135m-instruct", help="a bundled chat model or a GGUF path")
+    ap.add_argument("--temperature", type=float, default=0.8)
+    args = ap.parse_args()
+
+    from llama_cpp import Llama
+
+    from generators import PoolResult, create_backend
+    from generators._service import start_service
+    from sweep import load_config
+    from sweep._bundled import resolve_generator_model
+    from sweep._data import load_dataset
+    from sweep._offline import force_offline
+    from sweep._runner import backend_kwargs, pool_source
+
+    env = force_offline()
+    work = Path(tempfile.mkdtemp(prefix="synthsweep-genbench-"))
+    cfg = load_config(
+        REPO / "conf" / "demo.yaml",
+        [f"storage={work}", f"generator.model={args.model}", f"generator.threads={args.threads}"],
+    )
+    g = cfg.generator
+    path = resolve_generator_model(g.model)
+    data = load_dataset(cfg.data, cfg.seed, min_per_label=g.few_shot)
+    source = pool_source(cfg, data, path)
+    kwargs = backend_kwargs(cfg, path)
+    print(
+        f"model {g.model}, {args.threads} threads, {args.per_label} accepted examples per label x "
+        f"{len(data.labels)} labels, T={args.temperature}, max_new_tokens {g.max_new_tokens}, "
+        f"{g.few_shot} shots of <= {g.shot_max_chars} chars, {g.samples_per_prompt} samples per prompt"
+    )
+    print(f"load average at start: {load_avg()}", flush=True)
+
+    t0 = time.perf_counter()
+    naive = Llama(
+        model_path=str(path),
+        n_ctx=g.context_length,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
+        verbose=False,
+    )
+    sequential = create_backend("llama_cpp", **{**kwargs, "n_seq": 1})
+    batched = create_backend("llama_cpp", **kwargs)
+    load_s = time.perf_counter() - t0
+
+    import ray
+
+    t0 = time.perf_counter()
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        runtime_env={"env_vars": env},
+        logging_level="ERROR",
+        log_to_driver=False,  # the pool service's progress bars would interleave with the table
+    )
+    service, workers = start_service(
+        source=source,
+        cache_path=work / "actor.sqlite",
+        backend=g.backend,
+        backend_kwargs=kwargs,
+        offline_env=env,
+        actors=1,
+        cpus=1,
+        gpus=0,
+        name="genbench-pool",
+    )
+    actor_start_s = time.perf_counter() - t0
+
+    tallies = {key: Tally() for key in ("a", "b1", "b", "c")}
+    t = round(args.temperature, 1)
+    n = args.per_label
+    for label in data.labels:
+        start = time.perf_counter()
+        acc, att, tok = naive_pool(naive, source, label, t, n, cfg.seed)
+        tallies["a"].add(time.perf_counter() - start, acc, att, tok)
+        for key, model in (("b1", sequential), ("b", batched)):
+            start = time.perf_counter()
+            r = in_process_pool(model, source, work / f"{key}.sqlite", label, t, n)
+            tallies[key].add(time.perf_counter() - start, accepted(r), r.attempts, r.new_tokens)
+            tallies[key].texts += r.texts
+        start = time.perf_counter()
+        r = PoolResult(**ray.get(service.get_pool.remote(label, t, n)))
+        tallies["c"].add(time.perf_counter() - start, accepted(r), r.attempts, r.new_tokens)
+        tallies["c"].texts += r.texts
+    ray.shutdown()
+
+    names = {
+        "a": "(a) naive create_chat_completion",
+        "b1": "(b1) in-process, one completion/sample",
+        "b": "(b) in-process, batched decode",
+        "c": "(c) synthsweep actor (Ray)",
+    }
+    print(
+        f"\n{'configuration':<40}{'seconds':>9}{'accepted':>10}{'attempts':>10}{'tokens':>8}"
+        f"{'examples/s':>12}{'tokens/s':>10}"
+    )
+    rate = {}
+    for key, tl in tallies.items():
+        rate[key] = (tl.accepted / tl.seconds, tl.tokens / tl.seconds)
+        print(
+            f"{names[key]:<40}{tl.seconds:>9.1f}{tl.accepted:>10}{tl.attempts:>10}{tl.tokens:>8}"
+            f"{rate[key][0]:>12.2f}{rate[key][1]:>10.1f}"
+        )
+    print(
+        f"\nratios (examples/s, tokens/s): c/a {rate['c'][0] / rate['a'][0]:.2f}x, "
+        f"{rate['c'][1] / rate['a'][1]:.2f}x   c/b {rate['c'][0] / rate['b'][0]:.2f}x, "
+        f"{rate['c'][1] / rate['b'][1]:.2f}x   b/b1 {rate['b'][0] / rate['b1'][0]:.2f}x, "
+        f"{rate['b'][1] / rate['b1'][1]:.2f}x"
+    )
+    print(f"actor and in-process backend wrote the same texts: {tallies['b'].texts == tallies['c'].texts}")
+    print(f"excluded: loading three in-process models {load_s:.1f} s; Ray start + actor load {actor_start_s:.1f} s")
+    print(f"load average at end: {load_avg()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Settings of one transformers generator instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TransformersConfig:
+    model_path: str
+    """A Hugging Face model directory, or a GGUF file (dequantized by transformers; needs the `gguf` package)."""
+    device: str = "auto"
+    """``cpu``, ``cuda`` or ``auto`` (CUDA when a GPU is visible, as inside a Ray actor given one)."""
+    n_threads: int = 1
+    """torch threads on CPU (Ray sets OMP_NUM_THREADS=1 in its workers)."""
+    top_p: float = 0.95
+    """Nucleus sampling cut-off."""
+    top_k: int = 40
+    """Only the k likeliest tokens are sampled (as the llama.cpp backend)."""
+    min_p: float = 0.05
+    """Tokens below this share of the likeliest token's probability are dropped (as the llama.cpp backend)."""
+    repeat_penalty: float = 1.1
+    """Penalty on tokens already generated in this reply (llama.cpp's rule: the last 64 tokens)."""
+    prompt_style: str = "auto"
+    """``auto`` (chat with a chat template, else completion), ``chat`` or ``completion``."""
+    batch_size: int = 16
+    """Most replies decoded together; a batch's distinct prompts are prefilled once each, left-padded."""
+    convert_cache: str | None = None
+    """Directory where a GGUF file's dequantized model is saved once, so later loads skip the conversion."""
+
+    def __post_init__(self) -> None:
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
+        if self.n_threads < 1:
+            raise ValueError(f"n_threads must be at least 1, got {self.n_threads}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")

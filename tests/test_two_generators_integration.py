@@ -1,0 +1,53 @@
+"""A real sweep over two generators: real Ray, real OptunaSearch, SmolLM2 (chat) and Gemma 3 (base)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+
+import pytest
+
+from sweep import load_config, run_sweep
+
+from .conftest import REPO
+from .test_sweep_integration import demo_test_slice, small_overrides  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.integration
+
+TWO = REPO / "conf" / "two_generators.yaml"
+
+
+def test_sweep_over_two_generators(ray_start_2_cpus, tmp_path, demo_test_slice):  # noqa: F811
+    overrides = small_overrides(
+        tmp_path / "runs",
+        demo_test_slice,
+        # One thread each: the test must not depend on an idle machine (llama.cpp's two threads
+        # spin-wait, and collapse when other processes hold a core).
+        # Seeded TPE with seed 4 tries smollm2 (n_synthetic 3) then gemma (6) after the baseline.
+        **{"generator.threads": 1, "seed": 4},
+    )
+    cfg = load_config(TWO, overrides)
+    assert cfg.searched_generators() == ["smollm2", "gemma"]
+    run_dir = run_sweep(cfg)
+
+    summary = json.loads((run_dir / "summary.json").read_text())
+    rows = list(csv.DictReader(open(run_dir / "trials.csv")))
+    assert len(rows) == 3 and summary["trials"]["errored"] == 0
+    assert rows[0]["n_synthetic"] == "0" and rows[0]["generator"] == "smollm2", "the baseline comes first"
+    assert summary["baseline"]["params"]["generator"] == "smollm2"
+    used = {r["generator"] for r in rows[1:]}
+    assert used == {"smollm2", "gemma"}, f"seed 4 should try both generators in trials 2 and 3, got {used}"
+    for r in rows[1:]:
+        assert int(r["n_synthetic_used"]) > 0
+        assert int(r["synthetic_generated"]) + int(r["synthetic_from_cache"]) == int(r["n_synthetic_used"])
+
+    models = summary["models"]["generators"]
+    assert list(models) == ["smollm2", "gemma"]
+    assert models["gemma"]["name"] == "gemma3-270m" and models["gemma"]["backend"] == "llama_cpp"
+    keys = {m["cache_key"] for m in models.values()}
+    assert len(keys) == 2, "each generator has its own cache key"
+    # Each generator's attempts are cached under its own key.
+    with sqlite3.connect(tmp_path / "runs" / ".cache" / "synthetic.sqlite") as db:
+        cached = {k for (k,) in db.execute("SELECT DISTINCT model_hash FROM attempts")}
+    assert cached == keys
