@@ -13,6 +13,7 @@ from generators import (
     PoolBuilder,
     PoolFilter,
     PoolSource,
+    PrivacyLimits,
     PromptSpec,
     RealReference,
     Reject,
@@ -113,7 +114,7 @@ def test_too_long_and_thresholds_can_be_turned_off(reviews):
         near_duplicate=None,
         near_real=None,
         language_ratio=None,
-        privacy=FilterSettings().privacy.__class__(max_shared_words=None, max_ngram_overlap=None),
+        privacy=PrivacyLimits(max_shared_words=None, max_ngram_overlap=None),
     )
     assert off.offer(SPANISH) == SPANISH
     tokens = next(r for r in reviews if len(r.split()) > 60).split()
