@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ._language import LanguageProfile
 from ._privacy import OverlapIndex, PrivacyLimits
-from ._prompts import normalise
+from ._prompts import CUT_MARK, normalise
 from ._similarity import ShingleIndex
 
 # Preambles small instruct models like to prepend despite the prompt.
@@ -134,6 +134,9 @@ class PoolFilter:
     def offer(self, raw: str, truncated: bool = False) -> str | None:
         """The cleaned text if accepted, else None (the reason is counted)."""
         text = clean_text(raw)
+        if text.endswith(CUT_MARK):
+            # The model copied the mark of a shot cut at shot_max_chars: it ends mid-sentence too.
+            text, truncated = text[: -len(CUT_MARK)], True
         if truncated:
             text = trim_truncated(text)
         reason = self._reason(text)

@@ -35,8 +35,7 @@ def _unshare_prefix() -> list[str] | None:
     return None
 
 
-# (bundled model, extra --set overrides). gemma3-270m comes with the transformers branch; it is
-# skipped until this branch knows it.
+# (bundled model, extra --set overrides); a name this checkout does not bundle is skipped.
 MODELS = [
     ("smollm2-135m-instruct", []),
     ("gemma3-270m", []),

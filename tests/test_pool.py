@@ -142,6 +142,8 @@ def test_filter_counts_reasons():
 def test_truncated_output_keeps_complete_sentences():
     f = PoolFilter([], min_chars=5)
     assert f.offer("It helped a lot. Then I started to", truncated=True) == "It helped a lot."
+    # A text ending in the cut mark of the shots imitates a cut shot: it is cut mid-sentence too.
+    assert f.offer("It worked within a week. He also said that ...") == "It worked within a week."
 
 
 def test_balanced_counts():
