@@ -4,28 +4,42 @@ Importing this package is cheap: backends (llama.cpp, torch) and Ray load only w
 """
 
 from ._cache import SyntheticCache
-from ._cleaning import PoolFilter, Reject, clean_text
+from ._cleaning import FilterSettings, PoolFilter, RealReference, Reject, clean_text
+from ._consistency import LabelConsistency
+from ._language import LanguageProfile
 from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts
+from ._privacy import Overlap, OverlapIndex, PrivacyLimits
 from ._prompts import PromptSpec, stable_int, temperature_key
 from ._registry import GeneratorBackend, create_backend, register_backend
+from ._similarity import ShingleIndex, jaccard, shingles
 from ._types import Completion, GenerationRequest, GeneratorModel
 
 __all__ = [
     "Completion",
+    "FilterSettings",
     "GenerationRequest",
     "GeneratorBackend",
     "GeneratorModel",
+    "LabelConsistency",
+    "LanguageProfile",
+    "Overlap",
+    "OverlapIndex",
     "PoolBuilder",
     "PoolFilter",
     "PoolResult",
     "PoolSource",
+    "PrivacyLimits",
     "PromptSpec",
+    "RealReference",
     "Reject",
+    "ShingleIndex",
     "SyntheticCache",
     "balanced_counts",
     "clean_text",
     "create_backend",
+    "jaccard",
     "register_backend",
+    "shingles",
     "stable_int",
     "temperature_key",
 ]

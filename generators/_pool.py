@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sweep._hashing import sha256_json
 
 from ._cache import SyntheticCache
-from ._cleaning import PoolFilter
+from ._cleaning import FilterSettings, PoolFilter, RealReference
 from ._prompts import PromptSpec, temperature_key
 from ._types import Completion, GenerationRequest
 
@@ -43,6 +44,13 @@ class PoolSource:
     shots_by_label: dict[str, list[str]]
     """Real training texts per label: few-shot sources and the copy check's reference."""
     min_chars: int
+    filters: FilterSettings = FilterSettings()
+    """Quality and privacy thresholds; not part of the cache key (filters replay cached attempts)."""
+
+    @cached_property
+    def reference(self) -> RealReference:
+        """The filters' view of the real training texts, built once per source (per actor)."""
+        return RealReference([t for texts in self.shots_by_label.values() for t in texts], self.filters)
 
     @property
     def prompt_hash(self) -> str:
@@ -58,8 +66,7 @@ class PoolBuilder:
         self.temperature = round(float(temperature), 1)
         self._t_key = temperature_key(self.temperature)
         self._prompt_hash = source.prompt_hash
-        all_real = [t for texts in source.shots_by_label.values() for t in texts]
-        self.filter = PoolFilter(all_real, min_chars=source.min_chars)
+        self.filter = PoolFilter((), min_chars=source.min_chars, settings=source.filters, reference=source.reference)
         self.accepted: list[tuple[int, str]] = []
         self.next_index = 0
         cached = cache.load(source.model_hash, self._prompt_hash, label, self._t_key)

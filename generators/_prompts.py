@@ -24,6 +24,10 @@ def temperature_key(temperature: float) -> int:
     return int(round(float(temperature) * 10))
 
 
+CUT_MARK = " ..."
+"""Ends a few-shot example cut at ``shot_max_chars``."""
+
+
 def cut_at_word(text: str, max_chars: int) -> str:
     # The demo's reviews carry HTML entities and wrapping quotes; the model should not learn them.
     text = re.sub(r"\s+", " ", html.unescape(text)).strip().strip("\"'")
@@ -31,7 +35,7 @@ def cut_at_word(text: str, max_chars: int) -> str:
         return text
     cut = text[:max_chars]
     space = cut.rfind(" ")
-    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:") + " ..."
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:") + CUT_MARK
 
 
 @dataclass(frozen=True)

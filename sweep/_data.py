@@ -16,7 +16,7 @@ from ._errors import UserError
 from ._hashing import sha256_file
 from .config import DataConfig
 
-__all__ = ["Dataset", "Split", "load_dataset", "read_table"]
+__all__ = ["Dataset", "Split", "load_dataset", "read_table", "shown"]
 
 _READERS = {
     ".csv": lambda p: pd.read_csv(p),
@@ -58,6 +58,22 @@ class Dataset:
         return len(self.labels)
 
 
+_SHOWN_CHARS = 40
+
+
+def shown(value: object, quote: bool = True) -> str:
+    """A column name or label as error messages show it.
+
+    A long one may be record text (a file without a header row turns its first record into
+    column names; a text column given as the label column turns records into labels), so only
+    its length is shown.
+    """
+    s = str(value)
+    if len(s) > _SHOWN_CHARS:
+        return f"<{len(s)} characters>"
+    return repr(s) if quote else s
+
+
 def read_table(path: Path, key: str) -> pd.DataFrame:
     if not path.is_file():
         raise UserError(f"{key}: file not found: {path}")
@@ -76,8 +92,10 @@ def read_table(path: Path, key: str) -> pd.DataFrame:
 def _texts_and_labels(df: pd.DataFrame, cfg: DataConfig, key: str, path: Path) -> tuple[list[str], list[str]]:
     for col_key, col in (("data.text_column", cfg.text_column), ("data.label_column", cfg.label_column)):
         if col not in df.columns:
-            cols = ", ".join(map(str, df.columns[:12]))
-            raise UserError(f"{col_key}: column {col!r} not in {path} (columns: {cols})")
+            names = [str(c) for c in df.columns[:12]]
+            cols = ", ".join(shown(n, quote=False) for n in names)
+            hint = "; does the file lack a header row?" if any(len(n) > _SHOWN_CHARS for n in names) else ""
+            raise UserError(f"{col_key}: column {col!r} not in {path} (columns: {cols}){hint}")
     texts = df[cfg.text_column]
     labels = df[cfg.label_column]
     missing = labels.isna()
@@ -127,6 +145,12 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
     texts, raw_labels = _texts_and_labels(read_table(cfg.train, "data.train"), cfg, "data.train", cfg.train)
     files[str(cfg.train)] = sha256_file(cfg.train)
     labels = sorted(set(raw_labels))
+    if len(labels) > max(20, len(texts) // 2):
+        # Checked before any message names a label: these "labels" are probably record texts.
+        raise UserError(
+            f"data.label_column: column {cfg.label_column!r} has {len(labels)} distinct values in {len(texts)} rows; "
+            "a label column holds a few classes (is it the text column?)"
+        )
     if len(labels) < 2:
         raise UserError(f"data.label_column: {cfg.train} has {len(labels)} class; at least two are needed")
     index = {lab: i for i, lab in enumerate(labels)}
@@ -138,7 +162,7 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
         files[str(cfg.test)] = sha256_file(cfg.test)
         unknown = sorted(set(test_raw) - set(labels))
         if unknown:
-            raise UserError(f"data.test: label {unknown[0]!r} does not occur in data.train")
+            raise UserError(f"data.test: label {shown(unknown[0])} does not occur in data.train")
         test = Split(test_texts, np.array([index[lab] for lab in test_raw]))
         pool = np.arange(len(texts))
     else:
@@ -156,9 +180,11 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
         have = int((train.y == i).sum())
         if have < min_per_label:
             raise UserError(
-                f"generator.few_shot: class {lab!r} has {have} training examples after the splits, "
+                f"generator.few_shot: class {shown(lab)} has {have} training examples after the splits, "
                 f"fewer than generator.few_shot={min_per_label}"
             )
         if int((validation.y == i).sum()) == 0:
-            raise UserError(f"data.validation_fraction: class {lab!r} has no validation examples; add data or raise it")
+            raise UserError(
+                f"data.validation_fraction: class {shown(lab)} has no validation examples; add data or raise it"
+            )
     return Dataset(labels=labels, train=train, validation=validation, test=test, files=files)

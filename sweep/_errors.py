@@ -11,3 +11,19 @@ class UserError(Exception):
     """
 
     exit_code = 2
+
+
+class SweepInterrupted(UserError):
+    """The sweep stopped before all its trials finished (Ctrl-C, SIGTERM); it can be resumed.
+
+    The CLI prints the message as the last line, without the ``error:`` prefix: it tells the user
+    the exact ``synthsweep resume`` command to type.
+    """
+
+    exit_code = 130
+
+    def __init__(self, run_dir, done: int, total: int):
+        self.run_dir, self.done, self.total = run_dir, done, total
+        super().__init__(
+            f"sweep interrupted with {done} of {total} trials finished; continue it with: synthsweep resume {run_dir}"
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ._bundled import resolve_generator_model
-from ._data import load_dataset
+from ._data import load_dataset, shown
 from ._errors import UserError
 from ._offline import force_offline
 from .config import SweepConfig
@@ -26,7 +26,7 @@ def generate_examples(
     from generators import PoolBuilder, SyntheticCache, create_backend
     from generators._service import attempt_budget
 
-    from ._runner import backend_kwargs, generator_key, pool_source
+    from ._runner import backend_kwargs
 
     force_offline()
     if n < 1:
@@ -34,6 +34,27 @@ def generate_examples(
     t = round(temperature if temperature is not None else sum(cfg.search.temperature) / 2, 1)
     if not 0.0 <= t <= 5.0:
         raise UserError(f"--temperature {t} is outside 0..5")
+    g, generator_path, source = _pool_inputs(cfg, label, generator)
+    cache = SyntheticCache(Path(cfg.cache_dir) / "synthetic.sqlite")
+    builder = PoolBuilder(source, cache, label, t)
+    budget = builder.next_index + attempt_budget(builder.missing(n))
+    if builder.missing(n):
+        model = create_backend(g.backend, **backend_kwargs(cfg, generator_path, g))
+        while builder.missing(n) and builder.next_index < budget:
+            groups = builder.plan(n, max_groups=1)
+            before = len(builder.accepted)
+            builder.add(groups, [model.generate(group) for group in groups])
+            if progress:
+                progress(min(n, len(builder.accepted)) - min(n, before))
+    result = builder.result(n)
+    cache.close()
+    return t, result
+
+
+def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None):
+    """(generator config, checked model path, pool source) for one label of a named generator."""
+    from ._runner import generator_key, pool_source
+
     configs = cfg.generator_configs()
     name = generator or cfg.searched_generators()[0]
     if name not in configs:
@@ -44,19 +65,30 @@ def generate_examples(
     )
     data = load_dataset(cfg.data, cfg.seed, min_per_label=g.few_shot)
     if label not in data.labels:
-        raise UserError(f"--label {label!r} is not a class of the data (classes: {', '.join(data.labels)})")
-    source = pool_source(cfg, data, generator_path, g)
+        classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
+        raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
+    return g, generator_path, pool_source(cfg, data, generator_path, g)
+
+
+def shots_used(
+    cfg: SweepConfig, label: str, temperature: float, n: int, generator: str | None = None
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """For ``--show-text``: the few-shot examples behind each of the first ``n`` examples of a pool.
+
+    Rebuilt from the cache and the seeded prompt plan, without generating: (example numbers
+    counted from 1, the shots of their prompt), one entry per prompt group.
+    """
+    from generators import PoolBuilder, SyntheticCache
+
+    _, _, source = _pool_inputs(cfg, label, generator)
     cache = SyntheticCache(Path(cfg.cache_dir) / "synthetic.sqlite")
-    builder = PoolBuilder(source, cache, label, t)
-    budget = builder.next_index + attempt_budget(builder.missing(n))
-    if builder.missing(n):
-        model = create_backend(g.backend, **backend_kwargs(cfg, generator_path, g))
-        while builder.missing(n) and builder.next_index < budget:
-            groups = builder.plan(n, max_groups=1)
-            before = len(builder.accepted)
-            builder.add(groups, [model.generate(g) for g in groups])
-            if progress:
-                progress(min(n, len(builder.accepted)) - min(n, before))
-    result = builder.result(n)
+    builder = PoolBuilder(source, cache, label, temperature)
     cache.close()
-    return t, result
+    groups: dict[int, tuple[list[int], tuple[str, ...]]] = {}
+    spp = source.spec.samples_per_prompt
+    for number, (idx, _) in enumerate(builder.accepted[:n], start=1):
+        if idx // spp not in groups:
+            shots = source.spec.request(label, source.shots_by_label[label], builder.temperature, idx).shots
+            groups[idx // spp] = ([], shots)
+        groups[idx // spp][0].append(number)
+    return list(groups.values())

@@ -1,12 +1,19 @@
-"""One line per finished trial instead of Tune's full result tables (imported only when a sweep runs)."""
+"""One line per finished trial instead of Tune's full result tables."""
 
 from __future__ import annotations
 
-from ray.tune import Callback
+from typing import Any
+
 from rich.console import Console
 
 
 def trial_line(number: int, total: int, config: dict, result: dict) -> str:
+    from trainables import TrialParams
+
+    try:  # the values the trial used: temperature on its 0.1 grid (Tune's may read 0.7999999999999999)
+        config = TrialParams.from_config(config).to_dict()
+    except (KeyError, TypeError, ValueError):
+        pass
     return (
         f"trial {number}/{total}: temperature={config.get('temperature')} n_synthetic={config.get('n_synthetic')} "
         f"real_ratio={float(config.get('real_ratio', 0)):.2f} "
@@ -16,23 +23,23 @@ def trial_line(number: int, total: int, config: dict, result: dict) -> str:
     )
 
 
-class TrialLines(Callback):
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
+def make_callback(total: int) -> Any:
+    from ray.tune import Callback
 
-    def __getstate__(self) -> dict:
-        # Tune pickles its run config (tuner.pkl); a console holds locks, so it is made on demand.
-        return {"total": self.total, "done": self.done}
+    class TrialLines(Callback):
+        # Tune pickles the run config (callbacks included) into tuner.pkl for resume, so this
+        # holds no console (a lock) and counts finished trials from Tune's own list, which a
+        # resumed sweep restores, instead of a counter that would start again at zero.
+        def _done(self, trials, trial) -> int:
+            return sum(1 for t in trials if t is trial or t.status in ("TERMINATED", "ERROR"))
 
-    @property
-    def console(self) -> Console:
-        return Console(stderr=True)
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            line = trial_line(self._done(trials, trial), total, trial.config, trial.last_result or {})
+            Console(stderr=True).print(line)
 
-    def on_trial_complete(self, iteration, trials, trial, **info):
-        self.done += 1
-        self.console.print(trial_line(self.done, self.total, trial.config, trial.last_result or {}))
+        def on_trial_error(self, iteration, trials, trial, **info):
+            Console(stderr=True).print(
+                f"trial {self._done(trials, trial)}/{total} {trial.trial_id} failed; see {trial.local_path}/error.txt"
+            )
 
-    def on_trial_error(self, iteration, trials, trial, **info):
-        self.done += 1
-        self.console.print(f"trial {self.done}/{self.total} {trial.trial_id} failed; see {trial.local_path}/error.txt")
+    return TrialLines()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,10 +17,10 @@ import yaml
 
 from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
-from ._errors import UserError
+from ._errors import SweepInterrupted, UserError
 from ._hashing import sha256_json, sha256_path
 from ._offline import force_offline
-from ._runstate import RunState, read_state, write_state
+from ._runstate import RunState, claim, read_state, write_state
 from .config import GeneratorConfig, SweepConfig
 
 NAMESPACE = "synthsweep"
@@ -54,19 +57,32 @@ def search_space(cfg: SweepConfig) -> dict[str, Any]:
     n_lo, n_hi = s.n_synthetic
     r_lo, r_hi = s.real_ratio
     names = cfg.searched_generators()
-    return {
+    space = {
         "temperature": tune.quniform(t_lo, t_hi, 0.1) if t_hi > t_lo else t_lo,
         "n_synthetic": tune.qrandint(n_lo, n_hi, s.n_synthetic_step) if n_hi > n_lo else n_lo,
         "real_ratio": tune.uniform(r_lo, r_hi) if r_hi > r_lo else r_lo,
         "generator": tune.choice(names) if len(names) > 1 else names[0],
     }
+    if s.consistency_min_prob is not None:  # optional dimension: off unless configured
+        c_lo, c_hi = s.consistency_min_prob
+        space["consistency_min_prob"] = tune.quniform(c_lo, c_hi, 0.05) if c_hi > c_lo else c_lo
+    return space
 
 
 def baseline_point(cfg: SweepConfig) -> dict[str, Any]:
-    """The first trial: no synthetic data (the other values are then irrelevant)."""
-    point = {"temperature": cfg.search.temperature[0], "n_synthetic": 0, "real_ratio": cfg.search.real_ratio[1]}
+    """The first trial: no synthetic data (the other values are then irrelevant).
+
+    Only searched keys: OptunaSearch rejects a point naming a constant of the space.
+    """
+    s = cfg.search
+    point: dict[str, Any] = {"temperature": s.temperature[0], "n_synthetic": 0, "real_ratio": s.real_ratio[1]}
+    ranges = {"temperature": s.temperature, "n_synthetic": s.n_synthetic, "real_ratio": s.real_ratio}
+    if s.consistency_min_prob is not None:
+        point["consistency_min_prob"] = s.consistency_min_prob[0]
+        ranges["consistency_min_prob"] = s.consistency_min_prob
+    point = {k: v for k, v in point.items() if ranges[k][1] > ranges[k][0]}
     names = cfg.searched_generators()
-    if len(names) > 1:  # a constant is no search dimension, and OptunaSearch accepts only those here
+    if len(names) > 1:
         point["generator"] = names[0]
     return point
 
@@ -110,14 +126,47 @@ def resolve_generators(cfg: SweepConfig) -> dict[str, Path]:
     }
 
 
-def prepare(cfg: SweepConfig) -> Prepared:
+def prepare(cfg: SweepConfig, run_dir: Path | None = None) -> Prepared:
+    """Check models and data; ``run_dir`` given (resume) or chosen from the config's name."""
     force_offline()
     paths = resolve_generators(cfg)
     classifier_path = resolve_classifier_model(cfg.classifier.model)
     few_shot = max(cfg.generator_configs()[name].few_shot for name in paths)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=few_shot)
     first = next(iter(paths.values()))
-    return Prepared(cfg, data, first, classifier_path, choose_run_dir(cfg), generator_paths=paths)
+    return Prepared(cfg, data, first, classifier_path, run_dir or choose_run_dir(cfg), generator_paths=paths)
+
+
+def run_inputs(p: Prepared) -> dict[str, Any]:
+    """Hashes of everything a trial's numbers depend on besides the config (resume checks them)."""
+    paths = p.generator_paths or {"default": p.generator_path}
+    return {
+        "data": dict(p.data.files),
+        "generator": {name: sha256_path(path) for name, path in paths.items()},
+        "classifier": sha256_path(p.classifier_path),
+    }
+
+
+def _absolute(value: str | None) -> str | None:
+    """An existing relative path made absolute, so a run can be resumed from another directory."""
+    if value is None:
+        return None
+    path = Path(value)
+    return str(path.resolve()) if not path.is_absolute() and path.exists() else value
+
+
+def resolved_config(cfg: SweepConfig, run_dir: Path) -> dict[str, Any]:
+    """The config as run: the actual run name, storage and input paths made absolute."""
+    dump = cfg.model_dump(mode="json")
+    dump["name"] = run_dir.name
+    dump["storage"] = str(run_dir.parent.resolve())
+    dump["data"]["train"] = _absolute(dump["data"]["train"])
+    dump["data"]["test"] = _absolute(dump["data"]["test"])
+    dump["generator"]["model"] = _absolute(dump["generator"]["model"])
+    for entry in (dump.get("generators") or {}).values():
+        entry["model"] = _absolute(entry["model"])
+    dump["classifier"]["model"] = _absolute(dump["classifier"]["model"])
+    return dump
 
 
 def check_fits(cfg: SweepConfig, address: str | None) -> None:
@@ -169,9 +218,15 @@ def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path, generator
         seed=cfg.seed,
         list_prompt=g.list_prompt,
     )
+    from ._filters import filter_settings
+
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
     return PoolSource(
-        model_hash=generator_cache_key(g, generator_path), spec=spec, shots_by_label=shots, min_chars=g.min_chars
+        model_hash=generator_cache_key(g, generator_path),
+        spec=spec,
+        shots_by_label=shots,
+        min_chars=g.min_chars,
+        filters=filter_settings(cfg),
     )
 
 
@@ -198,6 +253,19 @@ def backend_kwargs(cfg: SweepConfig, generator_path: Path, generator: GeneratorC
         # The attempts of a group share one prompt and decode together.
         "n_seq": g.samples_per_prompt,
     }
+
+
+TEST_HOOK_ENV = ("SYNTHSWEEP_TEST_FAIL_ONCE_DIR",)
+"""Test hooks (see ``trainables.trainable.planted_failure``) passed on to Ray workers when set."""
+
+
+def driver_env() -> dict[str, str]:
+    """Environment every Ray worker gets: the offline switches, and test hooks when set."""
+    env = force_offline()
+    env.update({k: os.environ[k] for k in TEST_HOOK_ENV if os.environ.get(k)})
+    # num_to_keep=1 forces a state snapshot per checkpoint (what resume wants); Tune warns each time.
+    os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+    return env
 
 
 def init_ray(address: str | None, env: dict[str, str]) -> float:
@@ -237,6 +305,7 @@ def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
         services=dict(services),
         feature_cache=str((p.cfg.cache_dir / "features.sqlite").resolve()),
         extra={"env": env},
+        consistency_min_prob=p.cfg.quality.consistency_min_prob,
     )
 
 
@@ -298,13 +367,13 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
 def run_config(cfg: SweepConfig, run_dir: Path):
     from ray import tune
 
-    from ._progress import TrialLines
+    from ._progress import make_callback
 
     return tune.RunConfig(
         name=run_dir.name,
         storage_path=str(run_dir.parent.resolve()),
         verbose=0,  # Tune's per-epoch tables drown the generation progress bars; one line per trial instead
-        callbacks=[TrialLines(cfg.search.num_samples)],
+        callbacks=[make_callback(cfg.search.num_samples)],
         # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"
@@ -318,14 +387,15 @@ def build_tuner(p: Prepared, trainable):
     from optuna.samplers import TPESampler
     from ray import tune
     from ray.tune.search import ConcurrencyLimiter
-    from ray.tune.search.optuna import OptunaSearch
+
+    from ._search import SweepSearch
 
     cfg = p.cfg
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     # Keeping one checkpoint per trial forces a state snapshot per epoch; Tune warns about it every
     # few seconds although the snapshot is milliseconds here.
     os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
-    searcher = OptunaSearch(
+    searcher = SweepSearch(
         metric=METRIC,
         mode="max",
         sampler=TPESampler(seed=cfg.seed),
@@ -342,6 +412,79 @@ def build_tuner(p: Prepared, trainable):
     )
 
 
+_FINAL = ("TERMINATED", "ERROR")
+
+
+def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
+    """(finished trials, complete?) from the trial directories and Tune's last state snapshot."""
+    from ._trials import read_trials
+
+    records = read_trials(run_dir)
+    done = sum(1 for r in records if r.state in _FINAL)
+    return done, done >= total and all(r.state in _FINAL for r in records)
+
+
+@contextmanager
+def _sigterm_stops_gracefully():
+    """SIGTERM (a pre-empted job, ``kill``) stops the sweep like Ctrl-C: Tune saves its state first."""
+    def forward(signum, frame):
+        os.kill(os.getpid(), signal.SIGINT)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, forward)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) -> dict[str, float]:
+    """Start Ray and a fresh generator service, fit the tuner ``make_tuner(trainable)`` returns.
+
+    Shared by ``run`` and ``resume``. Raises ``SweepInterrupted`` (after shutting Ray down, so
+    the resume hint is the last line the user sees) when the sweep stopped before every trial
+    finished.
+    """
+    env = driver_env()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env)
+    interrupted = False
+    try:
+        # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
+        services, actors, timings["generator_start_s"] = start_generators(p, env)
+        tuner = make_tuner(build_trainable(p, services, env))
+        t1 = time.perf_counter()
+        with _sigterm_stops_gracefully():
+            tuner.fit()  # returns normally after a first Ctrl-C, once Tune has saved its state
+        timings["tune_s"] = time.perf_counter() - t1
+        del actors
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before Tune started
+        interrupted = True
+    total = p.cfg.search.num_samples
+    done, complete = sweep_progress(p.run_dir, total)
+    if interrupted or not complete:
+        import ray
+
+        ray.shutdown()
+        state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+        state.status = "interrupted"
+        write_state(p.run_dir, state)
+        raise SweepInterrupted(p.run_dir, done, total)
+    timings["wall_s"] = time.perf_counter() - t0
+    return timings
+
+
+def start_run_dir(p: Prepared) -> None:
+    """Write the resolved config and the run marker before anything runs."""
+    p.run_dir.mkdir(parents=True, exist_ok=True)
+    (p.run_dir / "config.yaml").write_text(yaml.safe_dump(resolved_config(p.cfg, p.run_dir), sort_keys=False))
+    claim(p.run_dir, RunState(status="running", started=time.time(), inputs=run_inputs(p)))
+
+
 def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
     """Run the sweep described by ``cfg``; return the run directory (holding summary.json)."""
     from ._summary import finish_run
@@ -352,22 +495,6 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
         logging.getLogger("synthsweep").warning(
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
         )
-    p.run_dir.mkdir(parents=True, exist_ok=True)
-    cfg_dump = cfg.model_dump(mode="json")
-    cfg_dump["name"] = p.run_dir.name
-    (p.run_dir / "config.yaml").write_text(yaml.safe_dump(cfg_dump, sort_keys=False))
-    write_state(p.run_dir, RunState(status="running", started=time.time(), pid=os.getpid()))
-
-    env = force_offline()
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    timings["ray_start_s"] = init_ray(address or cfg.ray.address, env)
-    # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
-    services, actors, timings["generator_start_s"] = start_generators(p, env)
-    tuner = build_tuner(p, build_trainable(p, services, env))
-    t1 = time.perf_counter()
-    tuner.fit()
-    timings["tune_s"] = time.perf_counter() - t1
-    del actors
-    timings["wall_s"] = time.perf_counter() - t0
+    start_run_dir(p)
+    timings = execute(p, lambda trainable: build_tuner(p, trainable), address)
     return finish_run(p, timings)

@@ -63,8 +63,38 @@ def trial_row(r: TrialRecord) -> dict[str, Any]:
         for k in ("precision", "recall", "f1"):
             row[f"val_{k}/{label}"] = m.get(k)
     row.update({k: last.get(k) for k in _COUNTS})
+    # Filter counts per reject reason, summed over the trial's pools (one per label).
+    row.update({k: v for k, v in last.items() if k.startswith("rejected_")})
     row["time_s"] = last.get("time_total_s")
     return row
+
+
+def pool_counts(records: list[TrialRecord]) -> dict[str, dict[str, Any]]:
+    """Filter counts per synthetic pool (label@temperature).
+
+    Trials that share a pool each report it as far as it was generated when they read it; the
+    largest view (most attempts) covers the others.
+    """
+    pools: dict[str, dict[str, Any]] = {}
+    for r in records:
+        for key, entry in ((r.rows[-1] if r.rows else {}).get("synthetic_pools") or {}).items():
+            if key not in pools or entry.get("attempts", 0) > pools[key].get("attempts", 0):
+                pools[key] = entry
+    return dict(sorted(pools.items()))
+
+
+def rejected_by_reason(records: list[TrialRecord], pools: dict[str, dict[str, Any]]) -> dict[str, int]:
+    from generators import Reject
+
+    counts = {reason: 0 for reason in Reject.ALL}
+    for entry in pools.values():
+        for reason, c in (entry.get("rejected") or {}).items():
+            counts[reason] = counts.get(reason, 0) + int(c)
+    # The label-consistency filter runs per trial, on the trial's own mix.
+    counts[Reject.LABEL_INCONSISTENT] = sum(
+        int((r.rows[-1] if r.rows else {}).get(f"rejected_{Reject.LABEL_INCONSISTENT}") or 0) for r in records
+    )
+    return counts
 
 
 def write_trials_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -111,13 +141,23 @@ def _entry(r: TrialRecord | None, data, feature_cache: Path) -> dict[str, Any] |
     }
 
 
-def summarise(run_dir: Path, data, feature_cache: Path, timings: dict[str, float], extra: dict[str, Any]) -> dict:
+def summarise(
+    run_dir: Path,
+    data,
+    feature_cache: Path,
+    timings: dict[str, float],
+    extra: dict[str, Any],
+    privacy=None,
+) -> dict:
+    """Write trials.csv and summary.json; ``privacy`` (PrivacyLimits) adds the privacy audit."""
     records = read_trials(run_dir)
     if not records:
         raise UserError(f"{run_dir} has no trial results")
     rows = [trial_row(r) for r in records]
     write_trials_csv(run_dir / "trials.csv", rows)
     baseline, best = pick_baseline(records), pick_best(records)
+    pools = pool_counts(records)
+    by_reason = rejected_by_reason(records, pools)
     summary = {
         "name": run_dir.name,
         "run_dir": str(run_dir),
@@ -128,6 +168,8 @@ def summarise(run_dir: Path, data, feature_cache: Path, timings: dict[str, float
             "generated": sum(int(r.get("synthetic_generated") or 0) for r in rows),
             "from_cache": sum(int(r.get("synthetic_from_cache") or 0) for r in rows),
             "rejected": sum(int(r.get("synthetic_rejected") or 0) for r in rows),
+            "rejected_by_reason": by_reason,
+            "pools": pools,
         },
         "trials": {
             "total": len(records),
@@ -144,6 +186,13 @@ def summarise(run_dir: Path, data, feature_cache: Path, timings: dict[str, float
         "timings": timings,
         **extra,
     }
+    if privacy is not None:
+        from generators import Reject
+
+        from ._audit import privacy_report
+
+        dropped = {reason: by_reason.get(reason, 0) for reason in Reject.PRIVACY_DROPS}
+        summary["privacy"] = privacy_report(records, data, privacy, dropped, run_dir)
     if summary["baseline"] and summary["best"]:
         b, w = summary["baseline"], summary["best"]
         summary["improvement"] = {
@@ -180,12 +229,30 @@ def finish_run(p, timings: dict[str, float]) -> Path:
             },
         },
     }
-    summary = summarise(p.run_dir, p.data, p.cfg.cache_dir / "features.sqlite", timings, extra)
+    from ._filters import privacy_limits
+
+    summary = summarise(
+        p.run_dir, p.data, p.cfg.cache_dir / "features.sqlite", timings, extra, privacy=privacy_limits(p.cfg)
+    )
     state = read_state(p.run_dir) or RunState(status="running", started=time.time())
     state.status, state.finished = "finished", time.time()
     write_state(p.run_dir, state)
     print_summary(summary, read_trials(p.run_dir))
     return p.run_dir
+
+
+def privacy_line(p: dict) -> str:
+    """Two lines: what the audit dropped, and how close the trained-on examples come to each split."""
+    dropped = {k: v for k, v in p["dropped"].items() if k != "total" and v}
+    why = " (" + ", ".join(f"{k} {v}" for k, v in dropped.items()) + ")" if dropped else ""
+    runs = {name: b["longest_run"].get("max") for name, b in p["against"].items()}
+    over = "/".join(str(b["over_limits"]) for b in p["against"].values())
+    longest = ", ".join(f"{name} {int(v)}" for name, v in runs.items() if v is not None) or "-"
+    return (
+        f"privacy: {p['dropped']['total']} synthetic examples dropped as copies of training records{why}; "
+        f"{p['examples']} trained on\n"
+        f"  longest word run shared with a record: {longest} (over the limits: {over}; only train drops)"
+    )
 
 
 def _f(v: Any, digits: int = 3) -> str:
@@ -266,7 +333,19 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
     console.print(head)
     syn = summary["synthetic"]
     console.print(
-        f"synthetic examples: {syn['generated']} generated this run, {syn['from_cache']} taken from the cache, "
-        f"{syn['rejected']} rejected by the filters"
+        f"synthetic examples: {syn['generated']} generated this run, {syn['from_cache']} taken from the cache"
     )
+    reasons = {k: v for k, v in (syn.get("rejected_by_reason") or {}).items() if v}
+    inconsistent = reasons.pop("label_inconsistent", 0)
+    if reasons:
+        console.print(
+            "filters rejected, per reason over all pools: " + ", ".join(f"{k} {v}" for k, v in reasons.items())
+        )
+    if inconsistent:
+        console.print(
+            f"label-consistency filter: {inconsistent} synthetic examples dropped, summed over trials "
+            "(per trial in trials.csv)"
+        )
+    if summary.get("privacy"):
+        console.print(privacy_line(summary["privacy"]))
     console.print(f"results: {summary['run_dir']}/summary.json, {summary['run_dir']}/trials.csv")

@@ -27,6 +27,8 @@ class TrialRecord:
     rows: list[dict[str, Any]] = field(default_factory=list)
     state: str = "UNKNOWN"
     error: str | None = None
+    failures: int = 0
+    """Failed attempts Tune retried (or gave up on), from its experiment state."""
 
     @property
     def epochs(self) -> int:
@@ -34,15 +36,17 @@ class TrialRecord:
 
     @property
     def best_row(self) -> dict[str, Any] | None:
-        """The epoch with the highest validation AUC (earliest on ties)."""
-        best = None
-        for row in self.rows:
-            v = row.get("val_auc")
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                continue
-            if best is None or v > best["val_auc"]:
-                best = row
-        return best
+        """The epoch with the highest validation AUC.
+
+        On ties, the tied epoch whose checkpoint Tune kept (it keeps the latest of equal
+        scores), else the earliest.
+        """
+        scored = [r for r in self.rows if isinstance(r.get("val_auc"), (int, float)) and not math.isnan(r["val_auc"])]
+        if not scored:
+            return None
+        top = max(r["val_auc"] for r in scored)
+        tied = [r for r in scored if r["val_auc"] == top]
+        return next((r for r in tied if self.checkpoint_for(r) is not None), tied[0]) if len(tied) > 1 else tied[0]
 
     @property
     def best_val_auc(self) -> float:
@@ -72,7 +76,13 @@ class TrialRecord:
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
-    rows = []
+    """One row per epoch of the trial's latest attempt.
+
+    A retried or resumed trial appends to the same file: a head-mode trial continues after its
+    latest checkpoint (epochs go on), one that restarts begins again at epoch 1. A row whose
+    epoch is not after the previous one's starts a new attempt and replaces the rows it repeats.
+    """
+    rows: list[dict[str, Any]] = []
     if not path.is_file():
         return rows
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -80,16 +90,22 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
         if not line:
             continue
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError:
             break  # a line cut short by a killed writer; everything before it is intact
+        epoch = row.get("epoch")
+        if isinstance(epoch, int):
+            rows = [r for r in rows if not isinstance(r.get("epoch"), int) or r["epoch"] < epoch]
+        rows.append(row)
     return rows
 
 
-def _trial_states(run_dir: Path) -> dict[str, tuple[str, str | None]]:
-    """trial_id -> (state, error) from Tune's experiment state, when there is one."""
-    states: dict[str, tuple[str, str | None]] = {}
-    for state_file in sorted(run_dir.glob("experiment_state-*.json")):
+def _trial_states(run_dir: Path) -> dict[str, tuple[str, str | None, int]]:
+    """trial_id -> (state, error, failures) from Tune's newest experiment state, when there is one."""
+    states: dict[str, tuple[str, str | None, int]] = {}
+    # Tune names the snapshot after the session that started the sweep and keeps writing it on
+    # resume; the newest file is the one to trust.
+    for state_file in sorted(run_dir.glob("experiment_state-*.json"))[-1:]:
         try:
             blob = json.loads(state_file.read_text())
         except (OSError, json.JSONDecodeError):
@@ -103,8 +119,17 @@ def _trial_states(run_dir: Path) -> dict[str, tuple[str, str | None]]:
             tid = trial.get("trial_id")
             if tid:
                 err = runtime.get("error_filename")
-                states[tid] = (trial.get("status", "UNKNOWN"), None if err in (None, "None") else err)
+                states[tid] = (
+                    trial.get("status", "UNKNOWN"),
+                    None if err in (None, "None") else err,
+                    int(runtime.get("num_failures") or 0),
+                )
     return states
+
+
+def _superseded(d: Path, tid: str, states: dict) -> bool:
+    """An errored trial that ``resume --restart-errored`` replaced by a fresh one (new id, new dir)."""
+    return bool(states) and tid not in states and any((d / f).is_file() for f in ("error.txt", "error.pkl"))
 
 
 def read_trials(run_dir: str | Path) -> list[TrialRecord]:
@@ -122,8 +147,12 @@ def read_trials(run_dir: str | Path) -> list[TrialRecord]:
             params = {}
         rows = _read_rows(d / "result.json")
         tid = rows[-1]["trial_id"] if rows and "trial_id" in rows[-1] else m.group("id")
-        state, err = states.get(tid, ("TERMINATED" if rows and rows[-1].get("done") else "UNKNOWN", None))
-        records.append(TrialRecord(tid, int(m.group("num")), d, params, rows, state, err))
+        if _superseded(d, tid, states):
+            continue
+        # Not in the snapshot yet: a trial started since Tune last saved its state.
+        guess = "TERMINATED" if rows and rows[-1].get("done") else "RUNNING" if rows else "PENDING"
+        state, err, failures = states.get(tid, (guess, None, 0))
+        records.append(TrialRecord(tid, int(m.group("num")), d, params, rows, state, err, failures))
     records.sort(key=lambda r: r.number)
     return records
 

@@ -29,6 +29,8 @@ __all__ = [
     "ClassifierConfig",
     "DataConfig",
     "GeneratorConfig",
+    "PrivacyConfig",
+    "QualityConfig",
     "RayConfig",
     "ResourcesConfig",
     "SearchConfig",
@@ -182,6 +184,9 @@ class SearchConfig(_Group):
     """Bounds [low, high] of the share of total training weight carried by real examples."""
     max_failures: int = Field(1, ge=0)
     """Times a failed trial is retried before it counts as errored."""
+    consistency_min_prob: list[float] | None = None
+    """Bounds [low, high] of the label-consistency threshold (`quality.consistency_min_prob`), searched on
+    a 0.05 grid; `null` (default) leaves it out of the search."""
     generator: list[str] = []
     """Names from `generators` the sweep chooses among (the trial parameter `generator`); empty: all of them."""
 
@@ -195,6 +200,14 @@ class SearchConfig(_Group):
     @classmethod
     def _n_synthetic(cls, v: list[int]) -> list[int]:
         return [int(x) for x in _check_range(v, "search.n_synthetic", 0)]
+
+    @field_validator("consistency_min_prob")
+    @classmethod
+    def _consistency(cls, v: list[float] | None) -> list[float] | None:
+        if v is None:
+            return v
+        _check_range(v, "search.consistency_min_prob", 0.0, 1.0)
+        return [round(x, 2) for x in v]
 
     @field_validator("generator", mode="before")
     @classmethod
@@ -212,6 +225,38 @@ class SearchConfig(_Group):
         if v[0] <= 0.0:
             raise ValueError("search.real_ratio: low must be above 0 (real data must carry some weight)")
         return v
+
+
+class QualityConfig(_Group):
+    max_chars: int = Field(2000, ge=1)
+    """Synthetic texts longer than this (after cleaning) are rejected; `generator.min_chars` is the lower bound."""
+    shingle: int = Field(5, ge=2, le=20)
+    """Characters per shingle (character n-gram) of the near-duplicate checks."""
+    near_duplicate: float | None = Field(0.7, gt=0.0, le=1.0)
+    """Reject a synthetic text whose shingle Jaccard similarity to an example already in its pool is at
+    least this; `null` turns the check off."""
+    near_real: float | None = Field(0.7, gt=0.0, le=1.0)
+    """Reject a synthetic text whose shingle Jaccard similarity to a real training record is at least
+    this; `null` turns the check off."""
+    language_ratio: float | None = Field(1.3, ge=1.0)
+    """Reject a synthetic text whose cross-entropy under a character-trigram model of the real training
+    texts exceeds this multiple of the real texts' own 99th percentile; `null` turns the check off."""
+    consistency_min_prob: float | None = Field(None, ge=0.0, le=1.0)
+    """Label-consistency filter: drop a synthetic example when a TF-IDF logistic regression trained on
+    the real training data gives its intended label a probability below this; `null` (default) is off.
+    `search.consistency_min_prob` searches it instead."""
+
+
+class PrivacyConfig(_Group):
+    ngram: int = Field(8, ge=2, le=32)
+    """Words per n-gram of the privacy audit's overlap measure."""
+    max_shared_words: int | None = Field(12, ge=2)
+    """Drop a synthetic text that shares a run of at least this many consecutive words with one training
+    record (overlap with validation and test records is reported against it, never used to drop);
+    `null` turns the limit off."""
+    max_ngram_overlap: float | None = Field(0.5, gt=0.0, le=1.0)
+    """Drop a synthetic text when at least this share of its word n-grams occur in one training record;
+    `null` turns the limit off."""
 
 
 class TrialResources(_Group):
@@ -254,6 +299,10 @@ class SweepConfig(_Group):
     """Per-trial resources."""
     ray: RayConfig = RayConfig()
     """Ray cluster."""
+    quality: QualityConfig = QualityConfig()
+    """Synthetic-text quality filters."""
+    privacy: PrivacyConfig = PrivacyConfig()
+    """Privacy audit of synthetic texts against the real records."""
 
     @model_validator(mode="before")
     @classmethod

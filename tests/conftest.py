@@ -73,3 +73,36 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "integration" in item.keywords:
                 item.add_marker(skip)
+
+
+SMALL_RUN = [
+    "name=small",
+    "data.max_train=24",
+    "search.num_samples=4",
+    "search.temperature=[0.7, 0.8]",
+    "search.n_synthetic=[0, 3]",
+    "search.n_synthetic_step=3",
+    "generator.max_new_tokens=24",
+    "classifier.epochs=4",
+]
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory) -> Path:
+    """One small real sweep (Ray, OptunaSearch, SmolLM2, MiniLM), shared by the status, export and
+    report tests: four trials over two temperatures and n_synthetic in {0, 3}, a test slice of 36."""
+    import pandas as pd
+    import ray
+
+    from sweep import load_config, run_sweep
+
+    root = tmp_path_factory.mktemp("small-run")
+    df = pd.read_csv(REPO / "data" / "drugsComTest.tsv", sep="\t", index_col=0)
+    test_file = root / "test_slice.tsv"
+    df.groupby("rating").head(12).to_csv(test_file, sep="\t")
+    overrides = [f"storage={root / 'runs'}", f"data.test={test_file}", *SMALL_RUN]
+    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": force_offline()})
+    try:
+        return run_sweep(load_config(REPO / "conf" / "demo.yaml", overrides))
+    finally:
+        ray.shutdown()

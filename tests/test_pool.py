@@ -11,7 +11,7 @@ from generators import (
     balanced_counts,
     clean_text,
 )
-from generators._cleaning import Reject
+from generators._cleaning import FilterSettings, Reject
 
 from .fakes import FakeGenerator
 
@@ -32,7 +32,10 @@ def _source(**kw) -> PoolSource:
         max_new_tokens=32,
         seed=0,
     )
-    return PoolSource(model_hash="fake", spec=spec, shots_by_label=SHOTS, min_chars=10)
+    # The templated SHOTS make a language model that rejects the fake's word salad; the
+    # language check has its own tests on real reviews (test_quality.py).
+    filters = kw.pop("filters", FilterSettings(language_ratio=None))
+    return PoolSource(model_hash="fake", spec=spec, shots_by_label=SHOTS, min_chars=10, filters=filters)
 
 
 def _fill(builder: PoolBuilder, gen: FakeGenerator, n: int) -> None:
@@ -114,6 +117,10 @@ def test_clean_text_strips_preambles_and_quotes():
     assert clean_text('Here is a review: "It worked well for me."') == "It worked well for me."
     assert clean_text("Sure! Here's a new example:  Great   stuff.") == "Great stuff."
     assert clean_text("I&#039;m fine") == "I'm fine"
+    assert clean_text('It is a very good idea and I would like more information.".}') == (
+        "It is a very good idea and I would like more information."
+    )
+    assert clean_text('Worked well."}') == "Worked well."
 
 
 def test_filter_counts_reasons():
@@ -135,6 +142,8 @@ def test_filter_counts_reasons():
 def test_truncated_output_keeps_complete_sentences():
     f = PoolFilter([], min_chars=5)
     assert f.offer("It helped a lot. Then I started to", truncated=True) == "It helped a lot."
+    # A text ending in the cut mark of the shots imitates a cut shot: it is cut mid-sentence too.
+    assert f.offer("It worked within a week. He also said that ...") == "It worked within a week."
 
 
 def test_balanced_counts():

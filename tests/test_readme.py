@@ -12,8 +12,10 @@ from sweep.cli import main
 from .conftest import REPO
 
 README = (REPO / "README.md").read_text()
-# A "$ synthsweep ..." line followed by the one "error: ..." line it prints.
-ERROR_EXAMPLES = re.findall(r"^\$ synthsweep (.+)\n(error: .+)$", README, flags=re.M)
+# In the README's Errors section (examples elsewhere depend on a run's state): a "$ synthsweep ..."
+# line followed by the one "error: ..." line it prints.
+ERRORS_SECTION = README.split("### Errors", 1)[1].split("\n## ", 1)[0]
+ERROR_EXAMPLES = re.findall(r"^\$ synthsweep (.+)\n(error: .+)$", ERRORS_SECTION, flags=re.M)
 
 
 def test_readme_shows_error_examples():

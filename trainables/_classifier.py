@@ -18,6 +18,8 @@ import numpy as np
 
 HEAD_FILE = "head.safetensors"
 MODEL_DIR = "model"
+TRAIN_STATE_FILE = "train_state.pt"
+"""Optimizer and shuffling state (head mode), so a resumed trial continues exactly where it stopped."""
 
 
 def mix_weights(n_real: int, n_synth: int, real_ratio: float) -> np.ndarray:
@@ -116,9 +118,24 @@ class HeadClassifier:
             return torch.softmax(self.head(torch.from_numpy(X)), dim=-1).numpy()
 
     def save(self, directory: Path) -> None:
+        import torch
         from safetensors.torch import save_file
 
         save_file({k: v.detach().contiguous() for k, v in self.head.state_dict().items()}, str(directory / HEAD_FILE))
+        torch.save({"optimizer": self.opt.state_dict(), "rng": self.gen.get_state()}, directory / TRAIN_STATE_FILE)
+
+    def load(self, directory: Path) -> bool:
+        """Continue from a checkpoint ``save`` wrote; False if it lacks the training state."""
+        import torch
+        from safetensors.torch import load_file
+
+        if not (directory / TRAIN_STATE_FILE).is_file():
+            return False
+        self.head.load_state_dict(load_file(str(directory / HEAD_FILE)))
+        state = torch.load(directory / TRAIN_STATE_FILE, weights_only=True)
+        self.opt.load_state_dict(state["optimizer"])
+        self.gen.set_state(state["rng"])
+        return True
 
 
 class TunedClassifier:
@@ -185,6 +202,10 @@ class TunedClassifier:
                 logits = self.model(**self._encode(texts[start : start + 32])).logits
                 out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.model.config.num_labels))
+
+    def load(self, directory: Path) -> bool:
+        """LoRA/full checkpoints hold a merged model and no optimizer state: the trial restarts."""
+        return False
 
     def save(self, directory: Path) -> None:
         target = directory / MODEL_DIR

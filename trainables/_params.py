@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+_OPTIONAL = ("consistency_min_prob",)
 DEFAULT_GENERATOR = "default"
 """The generator's name when a sweep has only the `generator` section (sweep.config.DEFAULT_GENERATOR)."""
 
@@ -17,6 +18,8 @@ class TrialParams:
     temperature: float
     n_synthetic: int
     real_ratio: float
+    consistency_min_prob: float | None = None
+    """Label-consistency threshold, when the sweep searches it (else the sweep's fixed setting applies)."""
     generator: str = DEFAULT_GENERATOR
     """Name of the generator the synthetic examples come from (`search.generator`)."""
 
@@ -28,17 +31,21 @@ class TrialParams:
         if missing:
             raise KeyError(f"trial config lacks {sorted(missing)}")
         n = int(round(float(flat["n_synthetic"])))
+        consistency = flat.get("consistency_min_prob")
         return cls(
             temperature=round(float(flat["temperature"]), 1),
             n_synthetic=n,
             # Without synthetic examples the real data carries all the weight.
             real_ratio=1.0 if n == 0 else float(flat["real_ratio"]),
+            # ... and there is nothing for the label-consistency filter to drop.
+            consistency_min_prob=None if consistency is None or n == 0 else round(float(consistency), 2),
             # Runs from before `search.generator` existed had one generator and no such key.
             generator=str(flat.get("generator", DEFAULT_GENERATOR)),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Optional search dimensions appear only when searched, so outputs stay as they were without them.
+        return {k: v for k, v in asdict(self).items() if v is not None or k not in _OPTIONAL}
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,8 @@ class TrialSettings:
     """Pool service of the first generator (the only one unless `search.generator` names several)."""
     feature_cache: str
     extra: dict = field(default_factory=dict)
+    consistency_min_prob: float | None = None
+    """Fixed label-consistency threshold (``quality.consistency_min_prob``); None: off unless searched."""
     services: dict = field(default_factory=dict)
     """Pool service actor name per generator name."""
 

@@ -1,0 +1,127 @@
+"""``synthsweep status``: the trials of a sweep from its run directory alone.
+
+Reads Tune's trial directories and its last state snapshot (``read_trials``), so it works while
+a sweep runs, after it stopped or was killed, and starts no Ray.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ._runstate import RunState, load_run
+from ._summary import trial_params
+from ._trials import TrialRecord, pick_best, read_trials
+
+_STYLE = {"TERMINATED": "green", "RUNNING": "yellow", "PENDING": "dim", "ERROR": "red", "PAUSED": "yellow"}
+
+
+@dataclass
+class RunStatus:
+    run_dir: Path
+    state: RunState
+    records: list[TrialRecord]
+    num_samples: int
+    epochs: int
+    best: TrialRecord | None
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for r in self.records if r.state in ("TERMINATED", "ERROR"))
+
+    @property
+    def phase(self) -> str:
+        """The sweep as a whole, in words: running, stopped (resumable) or finished."""
+        s = self.state
+        if s.status == "finished":
+            return "finished"
+        if s.driver_alive():
+            return f"running (driver pid {s.pid})"
+        if s.status == "running" and s.host and s.host != _hostname():
+            return f"running on {s.host} (driver pid {s.pid}), or stopped there"
+        how = "interrupted" if s.status == "interrupted" else "stopped (driver gone)"
+        return f"{how}; continue with: synthsweep resume {self.run_dir}"
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def run_status(run_dir: str | Path) -> RunStatus:
+    import yaml
+
+    run_dir, state = load_run(run_dir)
+    cfg = yaml.safe_load((run_dir / "config.yaml").read_text()) or {}
+    records = read_trials(run_dir)
+    return RunStatus(
+        run_dir=run_dir,
+        state=state,
+        records=records,
+        num_samples=int(cfg.get("search", {}).get("num_samples", len(records))),
+        epochs=int(cfg.get("classifier", {}).get("epochs", 0)),
+        best=pick_best(records),
+    )
+
+
+def _f(v, digits: int = 3) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+
+def _ago(t: float | None) -> str:
+    if not t:
+        return "-"
+    s = int(time.time() - t)
+    return f"{s // 3600}h{s % 3600 // 60:02d}m ago" if s >= 3600 else f"{s // 60}m{s % 60:02d}s ago"
+
+
+def print_status(run_dir: str | Path, console: Console | None = None) -> RunStatus:
+    st = run_status(run_dir)
+    if console is None:
+        console = Console()
+        if not console.is_terminal:  # logs and pipes: wide enough that no column is cut
+            console = Console(width=120)
+    resumed = f", resumed {st.state.resumed}x" if st.state.resumed else ""
+    console.print(
+        f"[bold]{st.run_dir.name}[/bold]: {st.phase}; {st.finished} of {st.num_samples} trials finished; "
+        f"started {_ago(st.state.started)}{resumed}",
+        soft_wrap=True,  # the resume command must stay one line to copy
+    )
+    table = Table(show_lines=False)
+    for col in ("#", "trial", "state", "temperature", "n_synthetic", "real_ratio", "val AUC", "best epoch", "epochs"):
+        table.add_column(col, justify="right")
+    best_id = st.best.trial_id if st.best else None
+    for r in st.records:
+        prm = trial_params(r)
+        best_row = r.best_row or {}
+        state = r.state + (f" ({r.failures} failed)" if r.failures and r.state != "ERROR" else "")
+        table.add_row(
+            str(r.number),
+            r.trial_id,
+            f"[{_STYLE.get(r.state, '')}]{state}[/]" if _STYLE.get(r.state) else state,
+            _f(prm.get("temperature"), 1),
+            str(prm.get("n_synthetic")),
+            _f(prm.get("real_ratio"), 2),
+            _f(r.best_val_auc),
+            str(best_row.get("epoch") or "-"),
+            f"{r.epochs}/{st.epochs}" if st.epochs else str(r.epochs),
+            style="bold" if r.trial_id == best_id else None,
+        )
+    console.print(table)
+    if st.best is not None:
+        prm = trial_params(st.best)
+        console.print(
+            f"best so far: trial {st.best.number} ({st.best.trial_id}) val AUC {_f(st.best.best_val_auc)} at epoch "
+            f"{(st.best.best_row or {}).get('epoch')}: temperature={_f(prm['temperature'], 1)} "
+            f"n_synthetic={prm['n_synthetic']} real_ratio={_f(prm['real_ratio'], 2)}",
+            soft_wrap=True,
+        )
+    else:
+        console.print("best so far: no trial has reported yet")
+    return st

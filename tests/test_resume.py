@@ -1,0 +1,196 @@
+"""Resume without Ray: trials continue from checkpoints, trial rows fold across attempts, bad run dirs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from sweep._errors import SweepInterrupted, UserError
+from sweep._resume import resume_sweep
+from sweep._runstate import RunState, read_state, write_state
+from sweep._trials import read_trials
+from sweep.cli import main
+from trainables import TrialParams
+from trainables.trainable import FAIL_ONCE_ENV, planted_failure, run_trial
+
+from .test_trainable import FakePool, _data, _settings
+
+
+class Crash(Exception):
+    pass
+
+
+def _collect(tmp_path: Path, name: str, stop_after: int | None = None):
+    reports = []
+
+    def report(metrics, ckpt):
+        saved = tmp_path / f"{name}-{metrics['epoch']}"
+        shutil.copytree(ckpt, saved)
+        reports.append((metrics, saved))
+        if stop_after is not None and metrics["epoch"] == stop_after:
+            raise Crash  # the worker dies right after Tune got the epoch's checkpoint
+
+    return reports, report
+
+
+def test_head_trial_continues_from_its_checkpoint_exactly(tiny_bert, tmp_path):
+    params, data = TrialParams(0.7, 6, 0.6), _data()
+    settings = _settings(tiny_bert, tmp_path, "head", epochs=4)
+    whole, report = _collect(tmp_path, "whole")
+    run_trial(params, data, settings, FakePool(), report)
+
+    part, report = _collect(tmp_path, "part", stop_after=2)
+    with pytest.raises(Crash):
+        run_trial(params, data, settings, FakePool(), report)
+    rest, report = _collect(tmp_path, "rest")
+    run_trial(params, data, settings, FakePool(), report, resume_from=part[-1][1])
+
+    assert [m["epoch"] for m, _ in rest] == [3, 4]
+    for (a, _), (b, _) in zip(whole[2:], rest):
+        assert a["train_loss"] == b["train_loss"] and a["val_auc"] == b["val_auc"]
+        assert a["best_val_auc"] == b["best_val_auc"]
+
+
+def test_finished_trial_is_not_trained_again(tiny_bert, tmp_path):
+    params, data = TrialParams(0.7, 6, 0.6), _data()
+    settings = _settings(tiny_bert, tmp_path, "head", epochs=2)
+    done, report = _collect(tmp_path, "done")
+    run_trial(params, data, settings, FakePool(), report)
+    fetch = FakePool()
+    again, report = _collect(tmp_path, "again")
+    run_trial(params, data, settings, fetch, report, resume_from=done[-1][1])
+    assert again == [] and fetch.calls == []
+
+
+def test_full_mode_restarts_and_another_trials_checkpoint_is_ignored(tiny_bert, tmp_path):
+    data = _data()
+    settings = _settings(tiny_bert, tmp_path, "full", epochs=2)
+    part, report = _collect(tmp_path, "part", stop_after=1)
+    with pytest.raises(Crash):
+        run_trial(TrialParams(0.7, 3, 0.6), data, settings, FakePool(), report)
+    again, report = _collect(tmp_path, "again")
+    run_trial(TrialParams(0.7, 3, 0.6), data, settings, FakePool(), report, resume_from=part[-1][1])
+    assert [m["epoch"] for m, _ in again] == [1, 2]  # no optimizer state in a merged model: start over
+
+    other, report = _collect(tmp_path, "other")
+    head = _settings(tiny_bert, tmp_path, "head", epochs=2)
+    run_trial(TrialParams(0.8, 3, 0.6), data, head, FakePool(), report, resume_from=part[-1][1])
+    assert [m["epoch"] for m, _ in other] == [1, 2]
+
+
+def test_planted_failure_is_inert_without_its_env_var_and_fails_once_with_it(tmp_path, monkeypatch):
+    monkeypatch.delenv(FAIL_ONCE_ENV, raising=False)
+    planted_failure({"n_synthetic": 3}, 1)
+    monkeypatch.setenv(FAIL_ONCE_ENV, str(tmp_path / "markers"))
+    planted_failure({"n_synthetic": 3}, 2)  # only after the first epoch
+    with pytest.raises(RuntimeError, match="planted failure"):
+        planted_failure({"n_synthetic": 3}, 1)
+    planted_failure({"n_synthetic": 3}, 1)  # the retry passes
+    with pytest.raises(RuntimeError):
+        planted_failure({"n_synthetic": 6}, 1)
+
+
+# ----------------------------------------------------------------------------- trial directories
+
+
+def _trial_dir(run_dir: Path, tid: str, number: int, epochs: list[int], error: bool = False) -> Path:
+    d = run_dir / f"train_classifier_{tid}_{number}_n_synthetic=3,real_ratio=0.8,temperature=0.7_2026-01-01_00-00-00"
+    d.mkdir(parents=True)
+    (d / "params.json").write_text(json.dumps({"temperature": 0.7, "n_synthetic": 3, "real_ratio": 0.8}))
+    rows = [{"epoch": e, "val_auc": 0.5 + e / 100 + i / 1000, "trial_id": tid} for i, e in enumerate(epochs)]
+    (d / "result.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    if error:
+        (d / "error.txt").write_text("planted")
+    return d
+
+
+def _experiment_state(run_dir: Path, states: dict[str, str], name="2026-01-01_00-00-00") -> None:
+    trial_data = [
+        [json.dumps({"trial_id": tid, "status": st}), json.dumps({"num_failures": 1, "error_filename": None})]
+        for tid, st in states.items()
+    ]
+    (run_dir / f"experiment_state-{name}.json").write_text(json.dumps({"trial_data": trial_data}))
+
+
+def test_rows_of_a_retried_trial_are_its_latest_attempt(tmp_path):
+    _trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2, 1, 2, 3])  # restarted from scratch
+    _trial_dir(tmp_path, "bbbbbbbb", 2, [1, 2, 2, 3])  # continued from the epoch-1 checkpoint
+    a, b = read_trials(tmp_path)
+    assert [r["epoch"] for r in a.rows] == [1, 2, 3] and a.rows[0]["val_auc"] == pytest.approx(0.512)
+    assert [r["epoch"] for r in b.rows] == [1, 2, 3] and b.rows[1]["val_auc"] == pytest.approx(0.522)
+
+
+def test_an_errored_trial_replaced_by_a_restart_is_not_counted(tmp_path):
+    _trial_dir(tmp_path, "aaaaaaaa", 1, [1], error=True)
+    _trial_dir(tmp_path, "cccccccc", 3, [1, 2])
+    _trial_dir(tmp_path, "dddddddd", 4, [])  # started after the last snapshot
+    _experiment_state(tmp_path, {"aaaaaaaa": "ERROR"}, name="2026-01-01_00-00-00")
+    _experiment_state(tmp_path, {"cccccccc": "TERMINATED"}, name="2026-01-02_00-00-00")
+    records = read_trials(tmp_path)
+    assert [(r.trial_id, r.state, r.failures) for r in records] == [
+        ("cccccccc", "TERMINATED", 1),
+        ("dddddddd", "PENDING", 0),
+    ]
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+def _run_dir(tmp_path: Path, status: str, **kw) -> Path:
+    run_dir = tmp_path / "demo"
+    run_dir.mkdir()
+    (run_dir / "config.yaml").write_text("data: {train: x.csv}\n")
+    write_state(run_dir, RunState(status=status, started=0.0, **kw))
+    return run_dir
+
+
+def test_resume_refuses_what_is_not_a_run(tmp_path, capsys):
+    assert main(["resume", str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {tmp_path / 'nowhere'} is not a directory"
+    assert main(["resume", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: {tmp_path} is not a synthsweep run directory (no synthsweep_run.json and config.yaml)"
+
+
+def test_resume_refuses_a_finished_sweep(tmp_path, capsys):
+    run_dir = _run_dir(tmp_path, "finished")
+    assert main(["resume", str(run_dir)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {run_dir} holds a finished sweep; nothing to resume"
+
+
+def test_resume_refuses_a_sweep_whose_driver_still_runs(tmp_path):
+    run_dir = _run_dir(tmp_path, "running", pid=os.getpid(), host=socket.gethostname())
+    with pytest.raises(UserError, match=f"is being run by process {os.getpid()}"):
+        resume_sweep(run_dir)
+    assert read_state(run_dir).status == "running"
+
+
+def test_interruption_prints_the_resume_command_last(tmp_path, capsys, monkeypatch):
+    import sweep._resume
+
+    def interrupted(run_dir, **kw):
+        raise SweepInterrupted(run_dir, 2, 8)
+
+    monkeypatch.setattr(sweep._resume, "resume_sweep", interrupted)
+    assert main(["resume", str(tmp_path)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"sweep interrupted with 2 of 8 trials finished; continue it with: synthsweep resume {tmp_path}"
+
+
+def test_best_epoch_on_a_tie_is_the_one_whose_checkpoint_tune_kept(tmp_path):
+    d = _trial_dir(tmp_path, "aaaaaaaa", 1, [])
+    rows = [
+        {"epoch": e, "val_auc": auc, "trial_id": "aaaaaaaa", "checkpoint_dir_name": f"checkpoint_{e - 1:06d}"}
+        for e, auc in ((1, 0.6), (2, 0.6), (3, 0.5))
+    ]
+    (d / "result.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for e in (2, 3):  # Tune keeps the latest of equally scored checkpoints, and the latest
+        (d / f"checkpoint_{e - 1:06d}").mkdir()
+        (d / f"checkpoint_{e - 1:06d}" / "trial.json").write_text(json.dumps({"epoch": e}))
+    (record,) = read_trials(tmp_path)
+    assert record.best_row["epoch"] == 2 and record.best_checkpoint == d / "checkpoint_000001"
