@@ -7,7 +7,7 @@ from ._cache import SyntheticCache
 from ._cleaning import FilterSettings, PoolFilter, RealReference, Reject, clean_text
 from ._consistency import LabelConsistency
 from ._language import LanguageProfile
-from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts
+from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts, split_counts
 from ._privacy import Overlap, OverlapIndex, PrivacyLimits
 from ._prompts import PromptSpec, stable_int, temperature_key
 from ._registry import GeneratorBackend, create_backend, register_backend
@@ -40,6 +40,7 @@ __all__ = [
     "jaccard",
     "register_backend",
     "shingles",
+    "split_counts",
     "stable_int",
     "temperature_key",
 ]

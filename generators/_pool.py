@@ -136,7 +136,17 @@ class PoolBuilder:
         )
 
 
+def split_counts(n: int, shares: dict[str, float]) -> dict[str, int]:
+    """Split ``n`` over labels in proportion to ``shares`` (largest remainder; ties go to earlier labels)."""
+    total = float(sum(shares.values()))
+    exact = {lab: n * w / total for lab, w in shares.items()}
+    counts = {lab: int(v) for lab, v in exact.items()}
+    order = sorted(shares, key=lambda lab: -(exact[lab] - counts[lab]))  # stable: earlier labels first on ties
+    for lab in order[: n - sum(counts.values())]:
+        counts[lab] += 1
+    return counts
+
+
 def balanced_counts(n: int, labels: Sequence[str]) -> dict[str, int]:
     """Split ``n`` across labels as evenly as possible (earlier labels take the remainder)."""
-    base, extra = divmod(n, len(labels))
-    return {lab: base + (1 if i < extra else 0) for i, lab in enumerate(labels)}
+    return split_counts(n, dict.fromkeys(labels, 1.0))

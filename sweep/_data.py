@@ -6,7 +6,8 @@ patient data and must not reach logs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,10 +53,19 @@ class Dataset:
     test: Split
     files: dict[str, str]
     """Data file path -> sha256, for provenance."""
+    positive_label: str | None = None
+    """With two classes, the class of interest (`data.positive_label`, default the second label)."""
+    removed: dict[str, int] = field(default_factory=dict)
+    """Rows dropped before training: `overlap_train` / `overlap_validation` (texts that also occur in
+    another split), `other_labels` (rows whose label `data.labels` leaves out)."""
 
     @property
     def num_labels(self) -> int:
         return len(self.labels)
+
+    @property
+    def positive(self) -> int | None:
+        return self.labels.index(self.positive_label) if self.positive_label is not None else None
 
 
 _SHOWN_CHARS = 40
@@ -139,11 +149,49 @@ def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator, floor: int
     return np.sort(np.concatenate(taken))
 
 
+def normalized(text: str) -> str:
+    """A text as the cross-split duplicate check compares it: whitespace collapsed, case folded."""
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _keep_labels(texts: list[str], labels: list[str], keep: list[str] | None) -> tuple[list[str], list[str], int]:
+    if keep is None:
+        return texts, labels, 0
+    rows = [(t, lab) for t, lab in zip(texts, labels) if lab in keep]
+    return [t for t, _ in rows], [lab for _, lab in rows], len(texts) - len(rows)
+
+
+def _drop_overlaps(train: Split, validation: Split, test: Split) -> tuple[Split, Split, dict[str, int]]:
+    """Remove from train and validation every text that also occurs in another split.
+
+    A review posted twice, or a note copied between records, would otherwise be scored on a
+    split the classifier trained on (or picked trials on), flattering every result.
+    """
+    seen = {
+        name: {normalized(t) for t in split.texts}
+        for name, split in (("train", train), ("validation", validation), ("test", test))
+    }
+
+    def keep(split: Split, name: str) -> tuple[Split, int]:
+        others = set().union(*(v for k, v in seen.items() if k != name))
+        mask = np.array([normalized(t) not in others for t in split.texts], dtype=bool)
+        return Split([t for t, k in zip(split.texts, mask) if k], split.y[mask]), int((~mask).sum())
+
+    train2, n_train = keep(train, "train")
+    validation2, n_val = keep(validation, "validation")
+    return train2, validation2, {"overlap_train": n_train, "overlap_validation": n_val}
+
+
 def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
     """Read, check and split the data; every class keeps ``min_per_label`` training examples."""
     files = {}
     texts, raw_labels = _texts_and_labels(read_table(cfg.train, "data.train"), cfg, "data.train", cfg.train)
     files[str(cfg.train)] = sha256_file(cfg.train)
+    if cfg.labels is not None:
+        unknown = [lab for lab in cfg.labels if lab not in set(raw_labels)]
+        if unknown:
+            raise UserError(f"data.labels: label {shown(unknown[0])} does not occur in data.train")
+    texts, raw_labels, other_labels = _keep_labels(texts, raw_labels, cfg.labels)
     labels = sorted(set(raw_labels))
     if len(labels) > max(20, len(texts) // 2):
         # Checked before any message names a label: these "labels" are probably record texts.
@@ -159,6 +207,7 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
 
     if cfg.test is not None:
         test_texts, test_raw = _texts_and_labels(read_table(cfg.test, "data.test"), cfg, "data.test", cfg.test)
+        test_texts, test_raw, _ = _keep_labels(test_texts, test_raw, cfg.labels)
         files[str(cfg.test)] = sha256_file(cfg.test)
         unknown = sorted(set(test_raw) - set(labels))
         if unknown:
@@ -176,6 +225,18 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
 
     train = Split([texts[i] for i in train_idx], y[train_idx])
     validation = Split([texts[i] for i in val_idx], y[val_idx])
+    train, validation, removed = _drop_overlaps(train, validation, test)
+    if other_labels:
+        removed["other_labels"] = other_labels
+    positive = None
+    if len(labels) == 2:
+        positive = cfg.positive_label if cfg.positive_label is not None else labels[1]
+        if positive not in labels:
+            raise UserError(
+                f"data.positive_label: {shown(positive)} is not a label (labels: {', '.join(map(shown, labels))})"
+            )
+    elif cfg.positive_label is not None:
+        raise UserError(f"data.positive_label: only for two classes; the data has {len(labels)}")
     for i, lab in enumerate(labels):
         have = int((train.y == i).sum())
         if have < min_per_label:
@@ -187,4 +248,12 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
             raise UserError(
                 f"data.validation_fraction: class {shown(lab)} has no validation examples; add data or raise it"
             )
-    return Dataset(labels=labels, train=train, validation=validation, test=test, files=files)
+    return Dataset(
+        labels=labels,
+        train=train,
+        validation=validation,
+        test=test,
+        files=files,
+        positive_label=positive,
+        removed=removed,
+    )

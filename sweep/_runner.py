@@ -54,7 +54,7 @@ def search_space(cfg: SweepConfig) -> dict[str, Any]:
 
     s = cfg.search
     t_lo, t_hi = s.temperature
-    n_lo, n_hi = s.n_synthetic
+    n_lo, n_hi = s.synthetic_range  # never 0: only the first trial is the baseline
     r_lo, r_hi = s.real_ratio
     names = cfg.searched_generators()
     space = {
@@ -72,19 +72,30 @@ def search_space(cfg: SweepConfig) -> dict[str, Any]:
 def baseline_point(cfg: SweepConfig) -> dict[str, Any]:
     """The first trial: no synthetic data (the other values are then irrelevant).
 
-    Only searched keys: OptunaSearch rejects a point naming a constant of the space.
+    It is handed to Tune by the searcher outside Optuna's search space, so Optuna never models
+    a synthetic mix from it and no later trial samples ``n_synthetic`` 0.
     """
     s = cfg.search
     point: dict[str, Any] = {"temperature": s.temperature[0], "n_synthetic": 0, "real_ratio": s.real_ratio[1]}
-    ranges = {"temperature": s.temperature, "n_synthetic": s.n_synthetic, "real_ratio": s.real_ratio}
     if s.consistency_min_prob is not None:
         point["consistency_min_prob"] = s.consistency_min_prob[0]
-        ranges["consistency_min_prob"] = s.consistency_min_prob
-    point = {k: v for k, v in point.items() if ranges[k][1] > ranges[k][0]}
     names = cfg.searched_generators()
-    if len(names) > 1:
+    if len(names) > 1:  # a single generator is a constant of the space, not a dimension
         point["generator"] = names[0]
     return point
+
+
+def search_plan(cfg: SweepConfig) -> str:
+    """One line: how many trials are the baseline, random and guided by TPE."""
+    n = cfg.search.num_samples
+    random_ = cfg.search.random_trials()
+    guided = n - 1 - random_
+    parts = ["trial 1 is the baseline (no synthetic data)"]
+    if random_:
+        parts.append(f"{random_} random (TPE start-up)")
+    if guided:
+        parts.append(f"{guided} guided by TPE")
+    return f"search: {n} trials; " + ", ".join(parts)
 
 
 def choose_run_dir(cfg: SweepConfig) -> Path:
@@ -193,13 +204,36 @@ def check_fits(cfg: SweepConfig, address: str | None) -> None:
         )
 
 
-def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
-    """The synthetic cache's model key: the model's content and what computes with it.
+_BACKEND_PACKAGES = {"llama_cpp": "llama_cpp_python", "transformers": "transformers"}
 
-    The same weights give other texts for the same seed under another backend, or on a GPU.
+
+def backend_version(backend: str) -> str | None:
+    """The installed version of the library a backend computes with (another version, other texts)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(_BACKEND_PACKAGES[backend])
+    except PackageNotFoundError:
+        return None
+
+
+def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
+    """The synthetic cache's model key: everything besides the prompt that changes a generated text.
+
+    The model's content, the backend and its library version, the device (the same weights give
+    other texts for the same seed on a GPU), the prompt style, the output constraint and the
+    sampler settings. The prompt itself (templates, shots, lengths, seed) is the cache's prompt key.
     """
     return sha256_json(
-        {"model": sha256_path(generator_path), "backend": g.backend, "device": "gpu" if g.gpus > 0 else "cpu"}
+        {
+            "model": sha256_path(generator_path),
+            "backend": g.backend,
+            "backend_version": backend_version(g.backend),
+            "device": "gpu" if g.gpus > 0 else "cpu",
+            "prompt_style": g.prompt_style,
+            "constrain": g.constrain,
+            "sampler": {"top_p": g.top_p, "top_k": g.top_k, "min_p": g.min_p, "repeat_penalty": g.repeat_penalty},
+        }
     )
 
 
@@ -236,6 +270,10 @@ def backend_kwargs(cfg: SweepConfig, generator_path: Path, generator: GeneratorC
         "model_path": str(generator_path),
         "n_threads": g.threads or max(1, int(g.cpus)),
         "prompt_style": g.prompt_style,
+        "top_p": g.top_p,
+        "top_k": g.top_k,
+        "min_p": g.min_p,
+        "repeat_penalty": g.repeat_penalty,
     }
     if g.backend == "transformers":
         return {
@@ -284,13 +322,13 @@ def init_ray(address: str | None, env: dict[str, str]) -> float:
     return time.perf_counter() - t0
 
 
-def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
-    from trainables import TrialSettings
+def classifier_settings(p: Prepared):
+    from trainables import ClassifierSettings
 
     c = p.cfg.classifier
-    return TrialSettings(
-        classifier_path=str(p.classifier_path.resolve()),
-        classifier_hash=sha256_path(p.classifier_path),
+    return ClassifierSettings(
+        path=str(p.classifier_path.resolve()),
+        hash=sha256_path(p.classifier_path),
         mode=c.mode,
         epochs=c.epochs,
         learning_rate=c.learning_rate,
@@ -298,18 +336,30 @@ def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
         max_length=c.max_length,
         weight_decay=c.weight_decay,
         lora_r=c.lora_r,
-        seed=p.cfg.seed,
-        cpus=p.cfg.resources.trial.cpus,
-        gpus=p.cfg.resources.trial.gpus,
-        service_name=next(iter(services.values())),
-        services=dict(services),
-        feature_cache=str((p.cfg.cache_dir / "features.sqlite").resolve()),
-        extra={"env": env},
-        consistency_min_prob=p.cfg.quality.consistency_min_prob,
     )
 
 
-def _trial_data(data: Dataset):
+def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
+    from trainables import TrialSettings
+
+    cfg = p.cfg
+    return TrialSettings(
+        classifier=classifier_settings(p),
+        seed=cfg.seed,
+        repeats=cfg.eval.repeats_for(cfg.classifier.mode),
+        cpus=cfg.resources.trial.cpus,
+        gpus=cfg.resources.trial.gpus,
+        services=dict(services),
+        feature_cache=str((cfg.cache_dir / "features.sqlite").resolve()),
+        env=env,
+        consistency_min_prob=cfg.quality.consistency_min_prob,
+        max_synthetic_weight=cfg.search.max_synthetic_weight,
+        synthetic_labels=cfg.search.synthetic_labels,
+    )
+
+
+def trial_data(data: Dataset):
+    """The train and validation splits as trials see them (the test split stays with the driver)."""
     from trainables import TrialData
 
     return TrialData(
@@ -318,6 +368,7 @@ def _trial_data(data: Dataset):
         train_y=data.train.y.tolist(),
         val_texts=data.validation.texts,
         val_y=data.validation.y.tolist(),
+        positive=data.positive,
     )
 
 
@@ -328,7 +379,7 @@ def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str]):
     from trainables.trainable import train_classifier
 
     trainable = tune.with_parameters(
-        train_classifier, data=_trial_data(p.data), settings=_trial_settings(p, services, env)
+        train_classifier, data=trial_data(p.data), settings=_trial_settings(p, services, env)
     )
     res = p.cfg.resources.trial
     return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
@@ -398,8 +449,8 @@ def build_tuner(p: Prepared, trainable):
     searcher = SweepSearch(
         metric=METRIC,
         mode="max",
-        sampler=TPESampler(seed=cfg.seed),
-        points_to_evaluate=[baseline_point(cfg)],
+        sampler=TPESampler(seed=cfg.seed, n_startup_trials=cfg.search.random_trials()),
+        baseline=baseline_point(cfg),
     )
     return tune.Tuner(
         trainable,

@@ -1,21 +1,40 @@
-"""The sweep's searcher: Ray Tune's OptunaSearch, tolerant of trials it did not suggest.
+"""The sweep's searcher: Ray Tune's OptunaSearch, with the baseline outside Optuna's space.
 
 Imports Ray and Optuna; the runner imports this module only when it builds a tuner.
 """
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from ray.tune.search.optuna import OptunaSearch
 
 
 class SweepSearch(OptunaSearch):
-    """OptunaSearch that ignores results of trials it is not waiting for.
+    """OptunaSearch that hands out the baseline first, learns from what trials really used,
+    and ignores results of trials it is not waiting for.
 
-    ``resume --restart-errored`` gives an errored trial a fresh id that Optuna never handed out
-    (plain OptunaSearch raises KeyError on its first result), and ``--resume-errored`` sends
-    results for a trial Optuna already closed as failed (plain OptunaSearch warns every epoch).
-    Those trials' results are still in the run directory; Optuna only stops learning from them.
+    * The baseline (``n_synthetic`` 0) is the first trial but not a point of Optuna's search space
+      (which starts at one grid step of synthetic data): Optuna never sees it, so TPE neither
+      models a mix from it nor samples 0 again.
+    * A trial's pools can come back short after filtering, and the weight cap can raise the real
+      share: Optuna is told the values the trial trained with (``n_synthetic_used``, ``real_share``).
+    * ``resume --restart-errored`` gives an errored trial a fresh id that Optuna never handed out
+      (plain OptunaSearch raises KeyError on its first result), and ``--resume-errored`` sends
+      results for a trial Optuna already closed as failed. Those trials' results are still in the
+      run directory; Optuna only stops learning from them.
     """
+
+    def __init__(self, *args: Any, baseline: dict[str, Any] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._baseline_point = baseline
+
+    def suggest(self, trial_id: str) -> dict | None:
+        if self._baseline_point is not None:
+            point, self._baseline_point = self._baseline_point, None
+            return dict(point)
+        return super().suggest(trial_id)
 
     def _waiting_for(self, trial_id: str) -> bool:
         return trial_id in self._ot_trials and trial_id not in self._completed_trials
@@ -25,5 +44,43 @@ class SweepSearch(OptunaSearch):
             super().on_trial_result(trial_id, result)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
-        if self._waiting_for(trial_id):
+        if not self._waiting_for(trial_id):
+            return
+        used = self._really_used(trial_id, result) if result and not error else None
+        if used is None:
             super().on_trial_complete(trial_id, result=result, error=error)
+            return
+        import optuna
+
+        params, distributions = used
+        ot_trial = self._ot_trials[trial_id]
+        # The suggested point was not what trained: close it without a value, record what did.
+        self._ot_study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
+        self._ot_study.add_trial(
+            optuna.trial.create_trial(params=params, distributions=distributions, value=result[self.metric])
+        )
+        self._completed_trials.add(trial_id)
+
+    def _really_used(self, trial_id: str, result: dict) -> tuple[dict, dict] | None:
+        """(params, distributions) the trial trained with, when they differ from the suggestion."""
+        from optuna.distributions import FloatDistribution, IntDistribution
+
+        value = result.get(self.metric)
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            return None
+        ot_trial = self._ot_trials[trial_id]
+        params, dists = dict(ot_trial.params), dict(ot_trial.distributions)
+        changed = False
+        n_used = result.get("n_synthetic_used")
+        d = dists.get("n_synthetic")
+        if isinstance(n_used, int) and isinstance(d, IntDistribution) and n_used != params["n_synthetic"]:
+            params["n_synthetic"] = n_used
+            dists["n_synthetic"] = IntDistribution(min(d.low, n_used), d.high, step=1)
+            changed = True
+        share = result.get("real_share")
+        d = dists.get("real_ratio")
+        if isinstance(share, float) and isinstance(d, FloatDistribution) and abs(share - params["real_ratio"]) > 1e-6:
+            params["real_ratio"] = share
+            dists["real_ratio"] = FloatDistribution(d.low, max(d.high, share))
+            changed = True
+        return (params, dists) if changed else None

@@ -15,7 +15,7 @@ from rich.table import Table
 from ._atomic import write_json_atomic, write_text_atomic
 from ._errors import UserError
 from ._runstate import RunState, read_state, write_state
-from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
+from ._trials import TrialRecord, pick_baseline, read_trials
 
 PARAMS = ("temperature", "n_synthetic", "real_ratio", "generator")
 _COUNTS = (
@@ -52,6 +52,9 @@ def trial_row(r: TrialRecord) -> dict[str, Any]:
     row.update(
         {
             "val_auc": _num(r.best_val_auc),
+            "val_auc_sd": _num(best.get("val_auc_sd")),
+            "repeats": best.get("repeats"),
+            "real_share": best.get("real_share"),
             "best_epoch": best.get("epoch"),
             "epochs": r.epochs,
             "val_precision": best.get("val_precision"),
@@ -108,62 +111,75 @@ def write_trials_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     write_text_atomic(path, buf.getvalue())
 
 
-def _test_metrics(r: TrialRecord, data, feature_cache: Path) -> dict[str, Any]:
-    from trainables import classification_metrics
-    from trainables._checkpoint import score_checkpoint
-
-    ckpt = r.best_checkpoint
-    if ckpt is None:
-        return {}
-    probs = score_checkpoint(ckpt, data.test.texts, feature_cache)
-    return classification_metrics(data.test.y, probs, data.labels)
-
-
-def _entry(r: TrialRecord | None, data, feature_cache: Path) -> dict[str, Any] | None:
+def _entry(r: TrialRecord | None, verdict_arm: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A trial's summary: validation figures from the search; test figures only from the verdict."""
     if r is None:
         return None
     best = r.best_row or {}
-    test = _test_metrics(r, data, feature_cache)
+    arm = verdict_arm or {}
     return {
         "trial_id": r.trial_id,
+        "number": r.number,
         "params": trial_params(r),
         "best_epoch": best.get("epoch"),
         "val_auc": _num(r.best_val_auc),
-        "test_auc": _num(test.get("auc")),
-        "precision": test.get("precision"),
-        "recall": test.get("recall"),
-        "f1": test.get("f1"),
-        "per_class": test.get("per_class"),
+        "val_auc_sd": _num(best.get("val_auc_sd")),
+        "repeats": best.get("repeats"),
+        "test_auc": arm.get("test_auc_mean"),
+        "test_auc_sd": arm.get("test_auc_sd"),
+        "precision": arm.get("precision"),
+        "recall": arm.get("recall"),
+        "f1": arm.get("f1"),
         "val": {k: best.get(f"val_{k}") for k in ("precision", "recall", "f1", "accuracy")},
+        "val_per_class": best.get("val_per_class"),
         "n_real": best.get("n_real"),
         "n_synthetic": best.get("n_synthetic_used"),
+        "n_synthetic_by_label": best.get("n_synthetic_used_by_label"),
+        "real_share": best.get("real_share"),
         "checkpoint": str(r.best_checkpoint) if r.best_checkpoint else None,
     }
+
+
+def within_noise(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool | None:
+    """Whether two trials' mean validation AUCs differ by less than twice their standard error.
+
+    None when either lacks repeats (one seed: the noise is unknown).
+    """
+    if not a or not b or not (a.get("repeats") or 0) > 1 or not (b.get("repeats") or 0) > 1:
+        return None
+    if a.get("val_auc") is None or b.get("val_auc") is None:
+        return None
+    se = math.sqrt((a.get("val_auc_sd") or 0.0) ** 2 / a["repeats"] + (b.get("val_auc_sd") or 0.0) ** 2 / b["repeats"])
+    return abs(a["val_auc"] - b["val_auc"]) <= 2 * se
 
 
 def summarise(
     run_dir: Path,
     data,
-    feature_cache: Path,
     timings: dict[str, float],
     extra: dict[str, Any],
     privacy=None,
+    verdict: dict[str, Any] | None = None,
 ) -> dict:
     """Write trials.csv and summary.json; ``privacy`` (PrivacyLimits) adds the privacy audit."""
+    from ._verdict import pick_best_synthetic
+
     records = read_trials(run_dir)
     if not records:
         raise UserError(f"{run_dir} has no trial results")
     rows = [trial_row(r) for r in records]
     write_trials_csv(run_dir / "trials.csv", rows)
-    baseline, best = pick_baseline(records), pick_best(records)
+    # "best" is the best trial with synthetic data (the verdict's `best` arm); the baseline is trial 1.
+    baseline, best = pick_baseline(records), pick_best_synthetic(records)
+    arms = (verdict or {}).get("arms", {})
     pools = pool_counts(records)
     by_reason = rejected_by_reason(records, pools)
     summary = {
         "name": run_dir.name,
         "run_dir": str(run_dir),
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "baseline": _entry(baseline, data, feature_cache),
-        "best": _entry(best, data, feature_cache),
+        "baseline": _entry(baseline, arms.get("baseline")),
+        "best": _entry(best, arms.get("best")),
         "synthetic": {
             "generated": sum(int(r.get("synthetic_generated") or 0) for r in rows),
             "from_cache": sum(int(r.get("synthetic_from_cache") or 0) for r in rows),
@@ -178,6 +194,8 @@ def summarise(
         },
         "data": {
             "labels": data.labels,
+            "positive_label": data.positive_label,
+            "removed": dict(data.removed),
             "n_train": len(data.train),
             "n_validation": len(data.validation),
             "n_test": len(data.test),
@@ -194,10 +212,9 @@ def summarise(
         dropped = {reason: by_reason.get(reason, 0) for reason in Reject.PRIVACY_DROPS}
         summary["privacy"] = privacy_report(records, data, privacy, dropped, run_dir)
     if summary["baseline"] and summary["best"]:
-        b, w = summary["baseline"], summary["best"]
-        summary["improvement"] = {
-            k: (w[k] - b[k]) if w[k] is not None and b[k] is not None else None for k in ("val_auc", "test_auc")
-        }
+        summary["search_best_within_noise"] = within_noise(summary["best"], summary["baseline"])
+    if verdict is not None:
+        summary["verdict"] = verdict
     write_json_atomic(run_dir / "summary.json", summary)
     return summary
 
@@ -230,10 +247,14 @@ def finish_run(p, timings: dict[str, float]) -> Path:
         },
     }
     from ._filters import privacy_limits
+    from ._verdict import run_verdict
 
-    summary = summarise(
-        p.run_dir, p.data, p.cfg.cache_dir / "features.sqlite", timings, extra, privacy=privacy_limits(p.cfg)
-    )
+    records = read_trials(p.run_dir)
+    console = Console(stderr=True)
+    with console.status("verdict: retraining the arms on fresh seeds") as status:
+        verdict = run_verdict(p, records, progress=status.update)
+    timings = {**timings, "verdict_s": verdict["verdict_s"]}
+    summary = summarise(p.run_dir, p.data, timings, extra, privacy=privacy_limits(p.cfg), verdict=verdict)
     state = read_state(p.run_dir) or RunState(status="running", started=time.time())
     state.status, state.finished = "finished", time.time()
     write_state(p.run_dir, state)
@@ -259,6 +280,74 @@ def _f(v: Any, digits: int = 3) -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
 
+_REMOVED = {
+    "overlap_train": "training texts that also occur in another split",
+    "overlap_validation": "validation texts that also occur in the test split",
+    "other_labels": "rows with labels data.labels leaves out",
+}
+
+
+def _pm(v: Any, sd: Any) -> str:
+    return _f(v) if sd is None or (isinstance(sd, float) and math.isnan(sd)) else f"{_f(v)} ± {_f(sd)}"
+
+
+def print_search_best(summary: dict, console: Console) -> None:
+    """One line on the search's best synthetic trial against the baseline, on validation, with the noise."""
+    b, w = summary.get("baseline"), summary.get("best")
+    if not b or not w:
+        return
+    diff = (w["val_auc"] or 0.0) - (b["val_auc"] or 0.0)
+    noise = summary.get("search_best_within_noise")
+    tail = {
+        True: "within the seed noise of the repeats, so the search alone cannot tell them apart",
+        False: "more than twice the standard error of the repeats",
+        None: "one seed per trial, so the noise is unknown",
+    }[noise]
+    console.print(
+        f"search: best synthetic trial {w['number']} reached validation AUC {_pm(w['val_auc'], w['val_auc_sd'])}, "
+        f"baseline {_pm(b['val_auc'], b['val_auc_sd'])}: {diff:+.3f}, {tail}. Test data was not used."
+    )
+
+
+def print_verdict(verdict: dict, console: Console) -> None:
+    """The verdict table (test split, every arm) and its plain sentence."""
+    from ._verdict import ARM_WORDS
+
+    arms = verdict["arms"]
+    binary = any("positive_recall" in a for a in arms.values())
+    title = (
+        f"verdict on the test split ({verdict['n_test']} texts): {verdict['seeds']} fresh seeds per arm, "
+        f"95% paired bootstrap ({verdict['bootstrap']} resamples)"
+    )
+    table = Table(title=title)
+    cols = ["arm", "what", "added", "test AUC ± SD", "Δ AUC [95% CI]", "conclusion", "precision", "recall", "F1"]
+    if binary:
+        cols += [f"{verdict['positive_label']} P", f"{verdict['positive_label']} R"]
+    for col in cols:
+        table.add_column(col, justify="left" if col in ("arm", "what", "conclusion") else "right")
+    for name, a in arms.items():
+        d = a["delta_auc"]
+        lo, hi = d["ci95"]
+        delta = "-" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+        cells = [
+            name,
+            ARM_WORDS[name],
+            str(a["params"].get("n_synthetic", 0)),
+            _pm(a["test_auc_mean"], a["test_auc_sd"]),
+            delta,
+            "" if name == "baseline" else a["conclusion"],
+            _f(a.get("precision")),
+            _f(a.get("recall")),
+            _f(a.get("f1")),
+        ]
+        if binary:
+            cells += [_f(a.get("positive_precision")), _f(a.get("positive_recall"))]
+        style = {"better": "green", "worse": "red"}.get(a["conclusion"])
+        table.add_row(*cells, style=style)
+    console.print(table)
+    console.print(verdict["sentence"])
+
+
 def print_summary(summary: dict, records: list[TrialRecord], console: Console | None = None) -> None:
     if console is None:
         console = Console()
@@ -271,8 +360,8 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         "generator",
         "temperature",
         "n_synthetic",
-        "real_ratio",
-        "val AUC",
+        "real share",
+        "val AUC ± SD",
         "epoch",
         "val F1",
         "generated",
@@ -289,9 +378,9 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
             r.state,
             str(row.get("generator") or "-"),
             _f(row["temperature"], 1),
-            str(row["n_synthetic"]),
-            _f(row["real_ratio"], 2),
-            _f(row["val_auc"]),
+            str(row["n_synthetic_used"] if row.get("n_synthetic_used") is not None else row["n_synthetic"]),
+            _f(row["real_share"] if row.get("real_share") is not None else row["real_ratio"], 2),
+            _pm(row["val_auc"], row.get("val_auc_sd")),
             str(row["best_epoch"] or "-"),
             _f(row["val_f1"]),
             str(row.get("synthetic_generated") or 0),
@@ -300,37 +389,15 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
             style=style,
         )
     console.print(table)
-    head = Table(title="best trial against the baseline (test split scored once, at the end)")
-    for col in (
-        "",
-        "generator",
-        "temperature",
-        "n_synthetic",
-        "real_ratio",
-        "val AUC",
-        "test AUC",
-        "precision",
-        "recall",
-        "F1",
-    ):
-        head.add_column(col, justify="right")
-    for name in ("baseline", "best"):
-        e = summary.get(name)
-        if e:
-            prm = e["params"]
-            head.add_row(
-                name,
-                str(prm.get("generator") or "-"),
-                _f(prm["temperature"], 1),
-                str(prm["n_synthetic"]),
-                _f(prm["real_ratio"], 2),
-                _f(e["val_auc"]),
-                _f(e["test_auc"]),
-                _f(e["precision"]),
-                _f(e["recall"]),
-                _f(e["f1"]),
-            )
-    console.print(head)
+    print_search_best(summary, console)
+    if summary.get("verdict"):
+        print_verdict(summary["verdict"], console)
+    removed = {k: v for k, v in (summary.get("data", {}).get("removed") or {}).items() if v}
+    if removed:
+        console.print(
+            "data: removed before training: "
+            + ", ".join(f"{v} {_REMOVED[k]}" for k, v in removed.items() if k in _REMOVED)
+        )
     syn = summary["synthetic"]
     console.print(
         f"synthetic examples: {syn['generated']} generated this run, {syn['from_cache']} taken from the cache"

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_GENERATOR",
     "ClassifierConfig",
     "DataConfig",
+    "EvalConfig",
     "GeneratorConfig",
     "PrivacyConfig",
     "QualityConfig",
@@ -78,6 +79,21 @@ class DataConfig(_Group):
     """Share of `train` cut off as the test split when `data.test` is not given."""
     max_train: int | None = Field(None, ge=2)
     """Keep at most this many (stratified) training examples after the splits: the small-data case."""
+    labels: list[str] | None = None
+    """Keep only rows with these labels (e.g. `[negative, positive]` to drop a neutral class); `null` keeps all."""
+    positive_label: str | None = None
+    """With two classes, the class of interest: its precision, recall and F1 are reported beside the macro
+    figures. Default: the second label in sorted order (the output says which)."""
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        v = [str(x) for x in v]
+        if len(set(v)) < 2 or len(set(v)) != len(v):
+            raise ValueError("data.labels must list at least two distinct labels")
+        return v
 
     @model_validator(mode="after")
     def _fractions(self) -> DataConfig:
@@ -133,6 +149,14 @@ class GeneratorConfig(_Group):
     gpus: float = Field(0.0, ge=0)
     """GPUs per generator actor; with a GPU, all layers are offloaded (`llama_cpp`) or the model runs
     in bf16 on it (`transformers`)."""
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    """Nucleus sampling: sample from the smallest set of tokens holding this share of the probability."""
+    top_k: int = Field(40, ge=1)
+    """Sample only from the k likeliest tokens."""
+    min_p: float = Field(0.05, ge=0.0, lt=1.0)
+    """Drop tokens below this share of the likeliest token's probability."""
+    repeat_penalty: float = Field(1.1, ge=1.0)
+    """Penalty on tokens repeated within the last 64 (small models loop without it); 1 turns it off."""
 
     @field_validator("system_prompt", "user_prompt", "list_prompt")
     @classmethod
@@ -189,6 +213,16 @@ class SearchConfig(_Group):
     a 0.05 grid; `null` (default) leaves it out of the search."""
     generator: list[str] = []
     """Names from `generators` the sweep chooses among (the trial parameter `generator`); empty: all of them."""
+    startup_trials: int | None = Field(None, ge=0)
+    """Synthetic trials sampled at random before TPE guides the search; `null`: half of them (at least 1,
+    at most 10). The baseline comes first and is not counted."""
+    max_synthetic_weight: float = Field(1.0, gt=0.0)
+    """Most loss weight one synthetic text may carry, relative to one real text. Without a cap, a small
+    synthetic set and a low `real_ratio` give each synthetic text many times a real text's weight; the
+    trial records the real share it actually trained with (`real_share`)."""
+    synthetic_labels: Literal["balanced", "proportional"] = "balanced"
+    """How a trial's synthetic examples are split over labels: `balanced` (equal counts) or `proportional`
+    (in the real training data's label proportions)."""
 
     @field_validator("temperature")
     @classmethod
@@ -200,6 +234,21 @@ class SearchConfig(_Group):
     @classmethod
     def _n_synthetic(cls, v: list[int]) -> list[int]:
         return [int(x) for x in _check_range(v, "search.n_synthetic", 0)]
+
+    @property
+    def synthetic_range(self) -> tuple[int, int]:
+        """`n_synthetic` bounds of the trials after the baseline: on the grid, never 0 (unless high is 0)."""
+        lo, hi = self.n_synthetic
+        step = self.n_synthetic_step
+        lo = max(lo, step) if lo == 0 else lo
+        return (min(lo, hi), hi)
+
+    def random_trials(self) -> int:
+        """TPE's random start-up trials (the baseline not counted)."""
+        synthetic = self.num_samples - 1
+        if self.startup_trials is not None:
+            return min(self.startup_trials, synthetic)
+        return min(synthetic, max(1, min(10, (synthetic + 1) // 2)))
 
     @field_validator("consistency_min_prob")
     @classmethod
@@ -245,6 +294,23 @@ class QualityConfig(_Group):
     """Label-consistency filter: drop a synthetic example when a TF-IDF logistic regression trained on
     the real training data gives its intended label a probability below this; `null` (default) is off.
     `search.consistency_min_prob` searches it instead."""
+
+
+class EvalConfig(_Group):
+    repeats: int | None = Field(None, ge=1)
+    """Classifiers each trial trains on its mix, one seed each (initialisation and shuffling); the trial's
+    score is their mean validation AUC and its SD is recorded. `null`: 3 in head mode (features are cached,
+    so repeats cost little), 1 in lora and full mode."""
+    verdict_seeds: int = Field(5, ge=2)
+    """Seeds per arm of the verdict: after the search, each arm (baseline, reweighted, oversample, eda,
+    best) is retrained this many times and scored on the test split, the only place test data is used."""
+    bootstrap: int = Field(2000, ge=1000)
+    """Paired bootstrap resamples (test examples and seeds) behind each verdict interval."""
+    eda_alpha: float = Field(0.1, gt=0.0, le=0.5)
+    """Share of a text's words the `eda` control changes (random swap, deletion or insertion)."""
+
+    def repeats_for(self, mode: str) -> int:
+        return self.repeats if self.repeats is not None else (3 if mode == "head" else 1)
 
 
 class PrivacyConfig(_Group):
@@ -295,6 +361,8 @@ class SweepConfig(_Group):
     """Classifier fine-tuned in every trial."""
     search: SearchConfig = SearchConfig()
     """Search space and budget."""
+    eval: EvalConfig = EvalConfig()
+    """Repeated training inside the search and the final verdict on the test split."""
     resources: ResourcesConfig = ResourcesConfig()
     """Per-trial resources."""
     ray: RayConfig = RayConfig()

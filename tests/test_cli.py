@@ -71,7 +71,7 @@ def test_unfinished_run_points_to_resume(capsys, tmp_path):
 
 def test_generate_unknown_label(capsys, tmp_path):
     code, err = _run(capsys, "generate", DEMO, "--label", "great", "--n", "2", "--set", f"storage={tmp_path}")
-    assert code == 2 and "--label 'great' is not a class" in err and "negative, neutral, positive" in err
+    assert code == 2 and "--label 'great' is not a class" in err and "negative, positive" in err
 
 
 def test_console_script_exit_code_and_no_traceback(tmp_path):

@@ -54,7 +54,10 @@ def test_separate_test_file(small_csv, tmp_path):
     df.head(10).to_csv(test, index=False)
     ds = load_dataset(_cfg(small_csv, test=test), seed=0)
     assert len(ds.test) == 10
-    assert len(ds.train) + len(ds.validation) == len(df)
+    # The 10 test rows are also in the training file: removed from train and validation, and counted.
+    removed = ds.removed["overlap_train"] + ds.removed["overlap_validation"]
+    assert removed == 10
+    assert len(ds.train) + len(ds.validation) + removed == len(df)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from generators._styles import (
 from sweep import UserError, load_config
 from sweep._bundled import _assemble_once, _ChunkedGGUF, resolve_generator_model
 from sweep._runner import backend_kwargs, baseline_point, generator_cache_key, search_space
-from trainables import TrialParams, TrialSettings
+from trainables import ClassifierSettings, TrialParams, TrialSettings
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "conf" / "demo.yaml"
@@ -115,19 +115,10 @@ def test_trial_params_carry_the_generator():
 
 def test_trial_settings_find_each_generators_service():
     s = TrialSettings(
-        classifier_path="x",
-        classifier_hash="h",
-        mode="head",
-        epochs=1,
-        learning_rate=0.1,
-        batch_size=2,
-        max_length=8,
-        weight_decay=0.0,
-        lora_r=2,
+        classifier=ClassifierSettings(
+            path="x", hash="h", mode="head", epochs=1, learning_rate=0.1, batch_size=2, max_length=8
+        ),
         seed=0,
-        cpus=1,
-        gpus=0,
-        service_name="pool-a",
         feature_cache="f",
         services={"a": "pool-a", "b": "pool-b"},
     )

@@ -33,11 +33,15 @@ def test_a_file_without_header_row_does_not_print_its_first_record(capsys, tmp_p
     assert first[:30] not in out
 
 
+OTHER_DATA = ["data.labels=null", "data.positive_label=null"]
+"""The demo config's label choice does not apply to another dataset."""
+
+
 def test_a_text_column_given_as_label_column_does_not_print_records(capsys, tmp_path):
     df = _reviews(60)
     path = tmp_path / "reviews.csv"
     df.to_csv(path, index=False)
-    sets = [f"storage={tmp_path}", f"data.train={path}", "data.test=null", "data.max_train=null"]
+    sets = [f"storage={tmp_path}", f"data.train={path}", "data.test=null", "data.max_train=null", *OTHER_DATA]
     sets += ["data.text_column=rating", "data.label_column=review"]
     code, out = _run(capsys, "run", DEMO, *sum((["--set", s] for s in sets), []))
     assert code == 2
@@ -52,7 +56,7 @@ def test_long_labels_are_shown_by_length_only(capsys, tmp_path):
     train.to_csv(tmp_path / "train.csv", index=False)
     test.to_csv(tmp_path / "test.csv", index=False)
     sets = [f"storage={tmp_path}", f"data.train={tmp_path / 'train.csv'}", f"data.test={tmp_path / 'test.csv'}"]
-    sets += ["data.text_column=text", "data.label_column=label", "data.max_train=null"]
+    sets += ["data.text_column=text", "data.label_column=label", "data.max_train=null", *OTHER_DATA]
     code, out = _run(capsys, "run", DEMO, *sum((["--set", s] for s in sets), []))
     assert code == 2 and "data.test: label <60 characters> does not occur in data.train" in out
     assert "much longer" not in out

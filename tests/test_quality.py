@@ -23,7 +23,7 @@ from generators import (
     shingles,
 )
 from trainables import TrialData, TrialParams
-from trainables.trainable import drop_inconsistent, fetch_synthetic
+from trainables.trainable import SyntheticSet, drop_inconsistent, fetch_synthetic
 
 from .conftest import DEMO_TRAIN
 from .fakes import FakeGenerator
@@ -175,19 +175,18 @@ def _consistency_data() -> TrialData:
 
 def test_planted_label_inconsistent_example_is_dropped():
     data = _consistency_data()
-    synth = {
-        "texts": ["wonderful, works great, such relief", "terrible awful nausea, made it worse", "works great"],
-        "y": np.array([1, 1, 0]),  # the second is written for "positive" but reads negative; the third vice versa
-        "rejected": {"duplicate": 2},
-        "generated": 3,
-        "from_cache": 0,
-    }
+    synth = SyntheticSet(
+        texts=["wonderful, works great, such relief", "terrible awful nausea, made it worse", "works great"],
+        y=np.array([1, 1, 0]),  # the second is written for "positive" but reads negative; the third vice versa
+        rejected={"duplicate": 2},
+        generated=3,
+    )
     out = drop_inconsistent(synth, data, min_prob=0.2)
-    assert out["texts"] == ["wonderful, works great, such relief"]
-    assert out["y"].tolist() == [1]
-    assert out["rejected"] == {"duplicate": 2, Reject.LABEL_INCONSISTENT: 2}
+    assert out.texts == ["wonderful, works great, such relief"]
+    assert out.y.tolist() == [1]
+    assert out.rejected == {"duplicate": 2, Reject.LABEL_INCONSISTENT: 2}
     keep_all = drop_inconsistent(synth, data, min_prob=0.0)
-    assert len(keep_all["texts"]) == 3 and keep_all["rejected"][Reject.LABEL_INCONSISTENT] == 0
+    assert len(keep_all.texts) == 3 and keep_all.rejected[Reject.LABEL_INCONSISTENT] == 0
 
 
 def test_consistency_classifier_sees_training_data_only(monkeypatch):
@@ -200,7 +199,7 @@ def test_consistency_classifier_sees_training_data_only(monkeypatch):
 
     monkeypatch.setattr(LabelConsistency, "fit", spy)
     data = _consistency_data()
-    drop_inconsistent({"texts": ["works great"], "y": np.array([1]), "rejected": {}}, data, 0.5)
+    drop_inconsistent(SyntheticSet(texts=["works great"], y=np.array([1])), data, 0.5)
     assert seen == data.train_texts and "VALIDATION ONLY" not in seen
 
 
@@ -223,8 +222,9 @@ def test_fetch_reports_per_pool_counts():
     def fetch(label, t, n):
         return PoolResult([f"{label} {i}" for i in range(n)], n, 0, attempts=n + 2, rejected={Reject.LANGUAGE: 2})
 
-    s = fetch_synthetic(TrialParams(0.7, 4, 0.8), ["negative", "positive"], fetch)
-    assert s["pools"] == {
+    data = TrialData(["negative", "positive"], ["a", "b"], [0, 1], ["c"], [0])
+    s = fetch_synthetic(TrialParams(0.7, 4, 0.8), data, fetch)
+    assert s.pools == {
         "negative@0.7": {
             "label": "negative",
             "temperature": 0.7,

@@ -116,6 +116,8 @@ def test_other_dataset_three_classes_by_config_only(ray_start_2_cpus, tmp_path):
                 "data.validation_fraction": 0.25,
                 "data.test_fraction": 0.25,
                 "data.max_train": "null",
+                "data.labels": "null",
+                "data.positive_label": "null",
                 "generator.task": "patient review of a drug for a medical condition",
             },
         ),

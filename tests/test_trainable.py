@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from generators import PoolResult
-from trainables import TrialData, TrialParams, TrialSettings
+from trainables import ClassifierSettings, TrialData, TrialParams, TrialSettings
 from trainables._checkpoint import score_checkpoint
 from trainables._classifier import mix_weights
 from trainables.trainable import run_trial
@@ -33,22 +33,23 @@ def _data(n_per_class=6):
     )
 
 
-def _settings(model_dir: Path, tmp_path: Path, mode: str, epochs=2) -> TrialSettings:
+def _settings(model_dir: Path, tmp_path: Path, mode: str, epochs=2, repeats=1, **extra) -> TrialSettings:
     return TrialSettings(
-        classifier_path=str(model_dir),
-        classifier_hash="tiny",
-        mode=mode,
-        epochs=epochs,
-        learning_rate=1e-2 if mode == "head" else 1e-3,
-        batch_size=8,
-        max_length=32,
-        weight_decay=0.0,
-        lora_r=2,
+        classifier=ClassifierSettings(
+            path=str(model_dir),
+            hash="tiny",
+            mode=mode,
+            epochs=epochs,
+            learning_rate=1e-2 if mode == "head" else 1e-3,
+            batch_size=8,
+            max_length=32,
+            weight_decay=0.0,
+            lora_r=2,
+        ),
         seed=0,
-        cpus=1,
-        gpus=0,
-        service_name="unused",
+        repeats=repeats,
         feature_cache=str(tmp_path / "features.sqlite"),
+        **extra,
     )
 
 
@@ -100,6 +101,11 @@ def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, t
     assert set(m["val_per_class"]) == set(data.labels)
     meta = json.loads((ckpt / "trial.json").read_text())
     assert meta["params"] == {"temperature": 0.7, "n_synthetic": 7, "real_ratio": 0.6, "generator": "default"}
+    assert len(meta["synthetic_ids"]) == 7 and m["n_synthetic_used_by_label"] == {
+        "negative": 3,
+        "neutral": 2,
+        "positive": 2,
+    }
     assert (ckpt / "synthetic.csv").read_text().count("\n") == 8
 
     # The checkpoint rebuilt from disk scores validation exactly as the trial did.

@@ -1,22 +1,48 @@
-"""Ray Tune trainables: fine-tune a fresh classifier on one real+synthetic mix per trial."""
+"""Ray Tune trainables: fine-tune fresh classifiers on one real+synthetic mix per trial.
+
+Importing this package is cheap; scikit-learn, torch and transformers load when a name that
+needs them is first used.
+"""
 
 from typing import Any
 
-from ._params import TrialData, TrialParams, TrialSettings
+from ._params import ClassifierSettings, TrialData, TrialParams, TrialSettings
 
 __all__ = [
+    "ClassifierSettings",
+    "FrozenEncoder",
+    "Repeats",
+    "TrainingMix",
     "TrialData",
     "TrialParams",
     "TrialSettings",
     "auc",
+    "balanced_class_weights",
     "classification_metrics",
+    "load_classifier",
+    "mix_weights",
+    "read_synthetic",
+    "score_checkpoint",
 ]
+
+_LAZY = {
+    "auc": "_metrics",
+    "classification_metrics": "_metrics",
+    "FrozenEncoder": "_features",
+    "Repeats": "_classifier",
+    "TrainingMix": "_classifier",
+    "balanced_class_weights": "_classifier",
+    "mix_weights": "_classifier",
+    "read_synthetic": "trainable",
+    "load_classifier": "_checkpoint",
+    "score_checkpoint": "_checkpoint",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The metrics load scikit-learn (seconds); ``synthsweep status`` only needs TrialParams.
-    if name in ("auc", "classification_metrics"):
-        from . import _metrics
+    # scikit-learn and torch take seconds to import; ``synthsweep status`` only needs TrialParams.
+    if name in _LAZY:
+        import importlib
 
-        return getattr(_metrics, name)
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

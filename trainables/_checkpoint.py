@@ -1,4 +1,9 @@
-"""Rebuild a trial's classifier from its checkpoint and score texts with it."""
+"""Rebuild a trial's classifier from its checkpoint and score texts with it.
+
+A checkpoint holds every repeat's head (head mode) or the first repeat's model (lora/full);
+the first repeat, trained with the trial's own seed, is the one export ships and these
+functions score.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +13,49 @@ from pathlib import Path
 
 import numpy as np
 
-from ._classifier import HEAD_FILE, MODEL_DIR, load_fresh
+from ._classifier import HEAD_FILE, MODEL_DIR, repeat_dir
 
 
 def read_meta(ckpt: str | Path) -> dict:
     return json.loads((Path(ckpt) / "trial.json").read_text())
 
 
-def load_classifier(ckpt: str | Path):
-    """(model, tokenizer, meta): a plain ``AutoModelForSequenceClassification`` in eval mode."""
+def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | Path):
+    """Head mode as one transformers model: the frozen encoder, its pooling and the trained linear layer."""
+    import transformers
     from safetensors.torch import load_file
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoConfig, AutoModel
 
-    from ._features import final_linear
+    from ._pooling import PooledSequenceClassifier, read_pooling
+
+    transformers.logging.set_verbosity_error()
+    config = AutoConfig.from_pretrained(
+        classifier_path,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={lab: i for i, lab in enumerate(labels)},
+        local_files_only=True,
+    )
+    config.synthsweep_pooling, config.synthsweep_normalize = read_pooling(classifier_path)
+    model = PooledSequenceClassifier(config)
+    model.encoder.load_state_dict(AutoModel.from_pretrained(classifier_path, local_files_only=True).state_dict())
+    model.classifier.load_state_dict(load_file(str(head_file)))
+    return model.eval()
+
+
+def load_classifier(ckpt: str | Path):
+    """(model, tokenizer, meta) of the checkpoint's first repeat, in eval mode."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     ckpt = Path(ckpt)
     meta = read_meta(ckpt)
+    first = repeat_dir(ckpt, 0)
     if meta["mode"] == "head":
-        # Same seed, same base weights: the frozen part is bit-identical to the trial's.
-        model, tokenizer = load_fresh(meta["classifier_path"], meta["labels"], meta["seed"], "head")
-        final_linear(model).load_state_dict(load_file(str(ckpt / HEAD_FILE)))
+        model = pooled_model(meta["classifier_path"], meta["labels"], first / HEAD_FILE)
+        tokenizer = AutoTokenizer.from_pretrained(meta["classifier_path"], local_files_only=True)
     else:
-        model = AutoModelForSequenceClassification.from_pretrained(ckpt / MODEL_DIR, local_files_only=True)
-        tokenizer = AutoTokenizer.from_pretrained(ckpt / MODEL_DIR, local_files_only=True)
+        model = AutoModelForSequenceClassification.from_pretrained(first / MODEL_DIR, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(first / MODEL_DIR, local_files_only=True)
     model.eval()
     return model, tokenizer, meta
 
@@ -53,20 +78,27 @@ def predict_proba(model, tokenizer, texts: Sequence[str], max_length: int, batch
 
 
 def score_checkpoint(ckpt: str | Path, texts: Sequence[str], feature_cache: str | Path | None = None) -> np.ndarray:
-    """Class probabilities of ``texts`` under a trial checkpoint.
+    """Class probabilities of ``texts`` under the checkpoint's first repeat.
 
     Head-mode checkpoints reuse the sweep's feature cache when given one (same numbers as a full
     forward pass, without re-encoding texts seen before).
     """
     import torch
 
-    model, tokenizer, meta = load_classifier(ckpt)
+    meta = read_meta(ckpt)
     if meta["mode"] == "head" and feature_cache is not None:
-        from ._features import FeatureCache, cached_features, feature_key, final_linear
+        from safetensors.torch import load_file
 
-        cache = FeatureCache(feature_cache, feature_key(meta["classifier_hash"], meta["max_length"], meta["seed"]))
-        X = cached_features(cache, model, tokenizer, texts, meta["max_length"])
-        cache.close()
+        from ._features import FrozenEncoder
+
+        encoder = FrozenEncoder(meta["classifier_path"], meta["classifier_hash"], meta["max_length"], feature_cache)
+        try:
+            X = encoder.features(list(texts))
+        finally:
+            encoder.close()
+        head = load_file(str(repeat_dir(Path(ckpt), 0) / HEAD_FILE))
         with torch.inference_mode():
-            return torch.softmax(final_linear(model)(torch.from_numpy(X)), dim=-1).numpy()
+            logits = torch.from_numpy(X) @ head["weight"].T + head["bias"]
+            return torch.softmax(logits, dim=-1).numpy()
+    model, tokenizer, meta = load_classifier(ckpt)
     return predict_proba(model, tokenizer, texts, meta["max_length"])

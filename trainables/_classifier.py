@@ -1,20 +1,27 @@
-"""Build a fresh classifier per trial and train it on a weighted real+synthetic mix.
+"""Build fresh classifiers and train them on a weighted real+synthetic mix.
 
-Three modes share one interface (``Classifier``): ``fit_epoch`` then ``predict_proba``, and
-``save`` / ``load`` for checkpoints.
+Three modes share one interface: ``fit_epoch`` then ``predict_proba``, and ``save`` / ``load``
+for checkpoints.
 
-* head: encoder frozen; features cached once per text; only the final linear layer trains.
+* head: encoder frozen; pooled features cached once per text; a linear classifier trains on them.
 * lora: peft LoRA adapters on the attention projections plus the classification head.
 * full: every weight trains.
+
+``Repeats`` trains several of them, one seed each, in lockstep on one mix: a trial's score is
+their mean, and the spread between seeds is recorded instead of hidden.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from ._params import ClassifierSettings
 
 HEAD_FILE = "head.safetensors"
 MODEL_DIR = "model"
@@ -22,38 +29,79 @@ TRAIN_STATE_FILE = "train_state.pt"
 """Optimizer and shuffling state (head mode), so a resumed trial continues exactly where it stopped."""
 
 
-def mix_weights(n_real: int, n_synth: int, real_ratio: float) -> np.ndarray:
-    """Per-example loss weights: real examples carry ``real_ratio`` of the total, mean weight 1."""
-    total = n_real + n_synth
-    if n_synth == 0:
-        return np.ones(n_real, dtype=np.float32)
-    w_real = real_ratio * total / n_real
-    w_synth = (1.0 - real_ratio) * total / n_synth
-    return np.concatenate([np.full(n_real, w_real), np.full(n_synth, w_synth)]).astype(np.float32)
+def repeat_dir(directory: Path, k: int) -> Path:
+    """Where repeat ``k`` of a trial keeps its part of a checkpoint."""
+    return Path(directory) / f"repeat_{k}"
 
 
-def identity_pooler(model) -> bool:
-    """Make a BERT-style pooler pass the [CLS] state through (tanh only); True if there was one.
+def mix_weights(n_real: int, n_synth: int, real_ratio: float, max_synthetic_weight: float | None = None) -> np.ndarray:
+    """Per-example loss weights, real examples first, mean weight 1.
 
-    Sentence-embedding checkpoints such as all-MiniLM-L6-v2 never trained their pooler, and its
-    output is near useless as a frozen feature (validation AUC 0.48 against 0.55 on the demo).
-    With the dense layer set to the identity the model is still a plain
-    ``BertForSequenceClassification``, so head mode exports without custom code.
+    Real examples carry ``real_ratio`` of the total weight, unless that would give one synthetic
+    example more than ``max_synthetic_weight`` times a real example's weight: then the synthetic
+    weight is capped and the real share rises (``TrainingMix.real_share`` says how far). With
+    ``real_ratio`` 1 the synthetic examples get weight 0 (``TrainingMix`` leaves them out).
     """
-    import torch
-
-    for name, module in model.named_modules():
-        dense = getattr(module, "dense", None)
-        if name.endswith("pooler") and isinstance(dense, torch.nn.Linear) and dense.in_features == dense.out_features:
-            with torch.no_grad():
-                dense.weight.copy_(torch.eye(dense.in_features))
-                dense.bias.zero_()
-            return True
-    return False
+    if n_synth == 0 or real_ratio >= 1.0:
+        return np.concatenate([np.ones(n_real), np.zeros(n_synth)]).astype(np.float32)
+    a = real_ratio / n_real
+    b = (1.0 - real_ratio) / n_synth
+    if max_synthetic_weight is not None:
+        b = min(b, max_synthetic_weight * a)
+    scale = (n_real + n_synth) / (n_real * a + n_synth * b)
+    return np.concatenate([np.full(n_real, a * scale), np.full(n_synth, b * scale)]).astype(np.float32)
 
 
-def load_fresh(path: str, labels: Sequence[str], seed: int, mode: str = "full"):
-    """A freshly initialised sequence classifier and its tokenizer (head seeded by ``seed``)."""
+def balanced_class_weights(y: Sequence[int]) -> np.ndarray:
+    """Per-example weights giving every class present the same total weight (mean weight 1)."""
+    y = np.asarray(y)
+    classes, counts = np.unique(y, return_counts=True)
+    per_class = dict(zip(classes.tolist(), (len(y) / (len(classes) * counts)).tolist()))
+    return np.array([per_class[int(c)] for c in y], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class TrainingMix:
+    """What a classifier trains on: the real examples first, then the added (synthetic or control) ones."""
+
+    texts: list[str]
+    y: np.ndarray
+    weights: np.ndarray
+    n_real: int
+
+    @property
+    def n_added(self) -> int:
+        return len(self.texts) - self.n_real
+
+    @property
+    def real_share(self) -> float:
+        """Share of the total loss weight carried by the real examples."""
+        total = float(self.weights.sum())
+        return float(self.weights[: self.n_real].sum()) / total if total else 1.0
+
+    @classmethod
+    def build(
+        cls,
+        real_texts: Sequence[str],
+        real_y: Sequence[int],
+        added_texts: Sequence[str] = (),
+        added_y: Sequence[int] = (),
+        real_ratio: float = 1.0,
+        max_added_weight: float | None = None,
+    ) -> TrainingMix:
+        """The weighted mix; added examples of weight 0 are left out (they would only change the batching)."""
+        w = mix_weights(len(real_texts), len(added_texts), real_ratio, max_added_weight)
+        keep = len(real_texts) + (len(added_texts) if len(added_texts) and w[-1] > 0 else 0)
+        texts = [*real_texts, *added_texts][:keep]
+        y = np.concatenate([np.asarray(real_y, dtype=np.int64), np.asarray(added_y, dtype=np.int64)])[:keep]
+        return cls(texts, y, w[:keep], len(real_texts))
+
+    def reweighted(self, weights: np.ndarray) -> TrainingMix:
+        return TrainingMix(self.texts, self.y, np.asarray(weights, dtype=np.float32), self.n_real)
+
+
+def load_fresh(path: str, labels: Sequence[str], seed: int):
+    """A freshly initialised sequence classifier and its tokenizer (lora and full mode; head seeded)."""
     import torch
     import transformers
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -71,8 +119,6 @@ def load_fresh(path: str, labels: Sequence[str], seed: int, mode: str = "full"):
         ignore_mismatched_sizes=True,
     )
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    if mode == "head":
-        identity_pooler(model)
     return model, tokenizer
 
 
@@ -83,18 +129,20 @@ def _weighted_ce(logits, y, w):
 
 
 class HeadClassifier:
-    """Frozen encoder + trainable final linear layer over cached features."""
+    """A linear classifier over the frozen encoder's pooled features."""
 
-    def __init__(self, model, learning_rate: float, weight_decay: float, batch_size: int, seed: int):
+    def __init__(self, settings: ClassifierSettings, dim: int, num_labels: int, seed: int):
         import torch
 
-        from ._features import final_linear
-
-        self.model = model
-        self.head = final_linear(model)
-        self.batch_size = batch_size
         self.gen = torch.Generator().manual_seed(seed)
-        self.opt = torch.optim.AdamW(self.head.parameters(), lr=learning_rate, weight_decay=weight_decay)
+        self.head = torch.nn.Linear(dim, num_labels)
+        with torch.no_grad():  # the seed decides the initialisation as well as the shuffling
+            self.head.weight.normal_(0.0, 0.02, generator=self.gen)
+            self.head.bias.zero_()
+        self.batch_size = settings.batch_size
+        self.opt = torch.optim.AdamW(
+            self.head.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+        )
 
     def fit_epoch(self, X: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
         import torch
@@ -141,21 +189,11 @@ class HeadClassifier:
 class TunedClassifier:
     """LoRA or full fine-tuning of the whole sequence classifier."""
 
-    def __init__(
-        self,
-        model,
-        tokenizer,
-        mode: str,
-        learning_rate: float,
-        weight_decay: float,
-        batch_size: int,
-        max_length: int,
-        lora_r: int,
-        seed: int,
-        device: str,
-    ):
+    def __init__(self, settings: ClassifierSettings, labels: Sequence[str], seed: int, device: str):
         import torch
 
+        model, tokenizer = load_fresh(settings.path, labels, seed)
+        mode, lora_r = settings.mode, settings.lora_r
         if mode == "lora":
             from peft import LoraConfig, TaskType, get_peft_model
 
@@ -165,10 +203,10 @@ class TunedClassifier:
             )
         self.model = model.to(device)
         self.tokenizer, self.mode, self.device = tokenizer, mode, device
-        self.batch_size, self.max_length = batch_size, max_length
+        self.batch_size, self.max_length = settings.batch_size, settings.max_length
         self.gen = torch.Generator().manual_seed(seed)
         params = [p for p in self.model.parameters() if p.requires_grad]
-        self.opt = torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay)
+        self.opt = torch.optim.AdamW(params, lr=settings.learning_rate, weight_decay=settings.weight_decay)
 
     def _encode(self, texts: Sequence[str]):
         return self.tokenizer(
@@ -217,6 +255,37 @@ class TunedClassifier:
             model = copy.deepcopy(self.model).merge_and_unload()
         model.save_pretrained(target, safe_serialization=True)
         self.tokenizer.save_pretrained(target)
+
+
+class Repeats:
+    """Classifiers of one mix, one seed each, trained in lockstep (one epoch of each, then the next)."""
+
+    def __init__(self, members: list[Any], seeds: Sequence[int]):
+        self.members, self.seeds = members, list(seeds)
+
+    @classmethod
+    def build(cls, settings: ClassifierSettings, labels: Sequence[str], seeds: Sequence[int], dim: int, device: str):
+        if settings.mode == "head":
+            return cls([HeadClassifier(settings, dim, len(labels), s) for s in seeds], seeds)
+        return cls([TunedClassifier(settings, labels, s, device) for s in seeds], seeds)
+
+    def fit_epoch(self, inputs, y: np.ndarray, w: np.ndarray) -> float:
+        return float(np.mean([m.fit_epoch(inputs, y, w) for m in self.members]))
+
+    def predict_proba(self, inputs) -> list[np.ndarray]:
+        return [m.predict_proba(inputs) for m in self.members]
+
+    def save(self, directory: Path) -> None:
+        """Every head (they are small); of fine-tuned models only the first (the one export ships)."""
+        members = self.members if isinstance(self.members[0], HeadClassifier) else self.members[:1]
+        for k, m in enumerate(members):
+            target = repeat_dir(directory, k)
+            target.mkdir(parents=True, exist_ok=True)
+            m.save(target)
+
+    def load(self, directory: Path) -> bool:
+        """Continue from a checkpoint; False (start over) unless every member's state is there."""
+        return all(m.load(repeat_dir(directory, k)) for k, m in enumerate(self.members))
 
 
 def write_trial_meta(directory: Path, meta: dict) -> None:

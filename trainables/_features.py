@@ -1,8 +1,8 @@
 """Frozen-encoder features for head mode, computed once per text and cached on disk.
 
-The features are the input of the classifier's final linear layer (for BERT: the pooler
-output), captured with a forward hook, so a head trained on them drops straight back into the
-``AutoModelForSequenceClassification`` and the exported model scores exactly as the trial did.
+The features are the encoder's pooled sentence vectors (``_pooling``: the pooling the checkpoint
+was trained with); the exported model (``PooledSequenceClassifier``) computes the same vectors,
+so it scores exactly as the trial did.
 """
 
 from __future__ import annotations
@@ -16,23 +16,10 @@ import numpy as np
 from sweep._hashing import sha256_text
 
 
-def final_linear(model) -> torch.nn.Linear:  # noqa: F821
-    """The last Linear layer mapping to the label logits (BERT ``classifier``, RoBERTa ``out_proj``)."""
-    import torch
-
-    num_labels = model.config.num_labels
-    last = None
-    for module in model.modules():
-        if isinstance(module, torch.nn.Linear) and module.out_features == num_labels:
-            last = module
-    if last is None:
-        raise ValueError("classifier has no final linear layer with num_labels outputs")
-    return last
-
-
-def feature_key(classifier_hash: str, max_length: int, seed: int) -> str:
-    """Features depend on the weights, the truncation and the seeded init of any fresh pre-head layer."""
-    return f"{classifier_hash}:{max_length}:{seed}:identity-pooler"
+def feature_key(classifier_hash: str, max_length: int, pooling: tuple[str, bool]) -> str:
+    """Features depend on the encoder's weights, the truncation and the pooling."""
+    mode, normalize = pooling
+    return f"{classifier_hash}:{max_length}:{mode}{'+norm' if normalize else ''}"
 
 
 class FeatureCache:
@@ -70,64 +57,74 @@ class FeatureCache:
         self._db.close()
 
 
-def embed(
-    model,
-    tokenizer,
-    texts: Sequence[str],
-    max_length: int,
-    device: str = "cpu",
-    batch_size: int = 32,
-    progress: Callable[[int], None] | None = None,
-) -> np.ndarray:
-    """Inputs of the final linear layer for ``texts`` (model in eval mode, no dropout)."""
-    import torch
+class FrozenEncoder:
+    """The frozen encoder of head mode: pooled sentence features, computed once per text and cached."""
 
-    head = final_linear(model)
-    captured: list[torch.Tensor] = []
-    hook = head.register_forward_pre_hook(lambda _m, args: captured.append(args[0].detach()))
-    model.eval()
-    order = np.argsort([len(t) for t in texts])  # similar lengths batch with less padding
-    feats: list[np.ndarray | None] = [None] * len(texts)
-    try:
+    def __init__(self, path: str, classifier_hash: str, max_length: int, cache_path: str | Path | None, device="cpu"):
+        import transformers
+        from transformers import AutoModel, AutoTokenizer
+
+        from ._pooling import read_pooling
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        self.model = AutoModel.from_pretrained(path, local_files_only=True).to(device).eval()
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.pooling = read_pooling(path)
+        self.max_length, self.device = max_length, device
+        self.cache = (
+            FeatureCache(cache_path, feature_key(classifier_hash, max_length, self.pooling)) if cache_path else None
+        )
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Callable[[int], None] | None = None):
+        """Pooled features of ``texts`` (no cache)."""
+        import torch
+
+        from ._pooling import pool
+
+        order = np.argsort([len(t) for t in texts])  # similar lengths batch with less padding
+        feats: list[np.ndarray | None] = [None] * len(texts)
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 idx = order[start : start + batch_size]
-                enc = tokenizer(
-                    [texts[i] for i in idx], truncation=True, max_length=max_length, padding=True, return_tensors="pt"
-                ).to(device)
-                captured.clear()
-                model(**enc)
-                batch = captured[-1].float().cpu().numpy()
+                enc = self.tokenizer(
+                    [texts[i] for i in idx],
+                    truncation=True,
+                    max_length=self.max_length,
+                    padding=True,
+                    return_tensors="pt",
+                ).to(self.device)
+                hidden = self.model(**enc).last_hidden_state
+                batch = pool(hidden, enc["attention_mask"], *self.pooling).float().cpu().numpy()
                 for j, i in enumerate(idx):
                     feats[i] = batch[j]
                 if progress:
                     progress(len(idx))
-    finally:
-        hook.remove()
-    return np.stack(feats) if feats else np.zeros((0, head.in_features), dtype=np.float32)
+        return np.stack(feats).astype(np.float32) if feats else np.zeros((0, self.dim), dtype=np.float32)
 
+    def features(self, texts: Sequence[str], progress_factory=None) -> np.ndarray:
+        """Pooled features of ``texts``, from the cache where it has them."""
+        if self.cache is None:
+            return self.embed(texts)
+        shas = [sha256_text(t) for t in texts]
+        by_sha = dict(zip(shas, texts))
+        have = self.cache.get_many(list(by_sha))
+        todo = [s for s in by_sha if s not in have]
+        if todo:
+            # A bar for a handful of texts is noise; the first trial's train+validation set gets one.
+            bar = progress_factory(len(todo)) if progress_factory and len(todo) >= 64 else None
+            vecs = self.embed([by_sha[s] for s in todo], progress=(bar.update if bar else None))
+            if bar:
+                bar.close()
+            new = dict(zip(todo, vecs))
+            self.cache.put_many(new)
+            have.update(new)
+        return np.stack([have[s] for s in shas]) if shas else np.zeros((0, self.dim), dtype=np.float32)
 
-def cached_features(
-    cache: FeatureCache,
-    model,
-    tokenizer,
-    texts: Sequence[str],
-    max_length: int,
-    device: str = "cpu",
-    progress_factory=None,
-) -> np.ndarray:
-    shas = [sha256_text(t) for t in texts]
-    by_sha = dict(zip(shas, texts))
-    have = cache.get_many(list(by_sha))
-    todo = [s for s in by_sha if s not in have]
-    todo_texts = [by_sha[s] for s in todo]
-    if todo_texts:
-        # A bar for a handful of texts is noise; the first trial's train+validation set gets one.
-        bar = progress_factory(len(todo_texts)) if progress_factory and len(todo_texts) >= 64 else None
-        vecs = embed(model, tokenizer, todo_texts, max_length, device, progress=(bar.update if bar else None))
-        if bar:
-            bar.close()
-        new = dict(zip(todo, vecs))
-        cache.put_many(new)
-        have.update(new)
-    return np.stack([have[s] for s in shas])
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()

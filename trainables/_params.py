@@ -57,37 +57,58 @@ class TrialData:
     train_y: list[int]
     val_texts: list[str]
     val_y: list[int]
+    positive: int | None = None
+    """Index of `data.positive_label` with two classes (its precision, recall and F1 are reported), else None."""
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    """How every classifier of a sweep is built and trained (the `classifier` config section, resolved)."""
+
+    path: str
+    """Local model directory of the encoder (resolved from a bundled name or a user path)."""
+    hash: str
+    """Content hash of that directory: part of the feature cache key."""
+    mode: str
+    """`head`, `lora` or `full`."""
+    epochs: int
+    learning_rate: float
+    batch_size: int
+    max_length: int
+    weight_decay: float = 0.0
+    lora_r: int = 8
 
 
 @dataclass(frozen=True)
 class TrialSettings:
     """Fixed for the whole sweep; passed to every trial with ``tune.with_parameters``."""
 
-    classifier_path: str
-    classifier_hash: str
-    mode: str
-    epochs: int
-    learning_rate: float
-    batch_size: int
-    max_length: int
-    weight_decay: float
-    lora_r: int
+    classifier: ClassifierSettings
     seed: int
-    cpus: float
-    gpus: float
-    service_name: str
-    """Pool service of the first generator (the only one unless `search.generator` names several)."""
-    feature_cache: str
-    extra: dict = field(default_factory=dict)
+    """Seed of the first repeat; repeat k trains with ``seed + k``."""
+    repeats: int = 1
+    """Classifiers trained per trial on the same mix, one seed each (`eval.repeats`)."""
+    cpus: float = 1.0
+    gpus: float = 0.0
+    services: dict[str, str] = field(default_factory=dict)
+    """Pool service actor name per generator name."""
+    feature_cache: str | None = None
+    """SQLite file of the head-mode feature cache; None: no cache."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Environment variables set in the trial's worker (offline switches, test hooks)."""
     consistency_min_prob: float | None = None
     """Fixed label-consistency threshold (``quality.consistency_min_prob``); None: off unless searched."""
-    services: dict = field(default_factory=dict)
-    """Pool service actor name per generator name."""
+    max_synthetic_weight: float | None = 1.0
+    """Cap on one synthetic example's loss weight relative to a real one (`search.max_synthetic_weight`)."""
+    synthetic_labels: str = "balanced"
+    """`balanced` or `proportional` split of a trial's synthetic examples over labels."""
+
+    @property
+    def seeds(self) -> list[int]:
+        return [self.seed + k for k in range(self.repeats)]
 
     def service_for(self, generator: str) -> str:
         """The pool service that serves ``generator``; a name the sweep did not start is an error."""
-        if not self.services:
-            return self.service_name
         try:
             return self.services[generator]
         except KeyError:

@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from generators._cleaning import Reject
 
-from ._classifier import HeadClassifier, TunedClassifier, load_fresh, mix_weights, write_trial_meta
+from ._classifier import Repeats, TrainingMix, write_trial_meta
 from ._metrics import classification_metrics
 from ._params import TrialData, TrialParams, TrialSettings
 
@@ -56,39 +57,78 @@ def resume_meta(ckpt: Path | None, params: TrialParams) -> dict | None:
     return meta if meta.get("params") == params.to_dict() else None
 
 
-def fetch_synthetic(params: TrialParams, labels: list[str], fetch: PoolFetcher) -> dict[str, Any]:
-    """A label-balanced synthetic set for the trial, with where each example came from."""
-    from generators import balanced_counts
+@dataclass
+class SyntheticSet:
+    """A trial's synthetic examples and where they came from."""
 
-    texts, ys = [], []
-    stats: dict[str, Any] = {"generated": 0, "from_cache": 0, "attempts": 0, "rejected": {}, "new_tokens": 0}
-    stats["pools"] = {}
+    texts: list[str] = field(default_factory=list)
+    y: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+    generated: int = 0
+    from_cache: int = 0
+    attempts: int = 0
+    new_tokens: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    pools: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Filter counts per pool (label@temperature); the summary keeps each pool's largest view."""
+
+    def keep(self, mask: np.ndarray) -> SyntheticSet:
+        return replace(self, texts=[t for t, k in zip(self.texts, mask) if k], y=self.y[mask])
+
+
+def example_id(text: str) -> str:
+    """A synthetic example's id: its content hash (the same text is the same example in any run)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def synthetic_counts(params: TrialParams, labels: list[str], train_y: list[int], how: str) -> dict[str, int]:
+    """How many synthetic examples of each label the trial asks for."""
+    from generators import balanced_counts, split_counts
+
+    if how == "proportional":
+        return split_counts(params.n_synthetic, {lab: float(train_y.count(i)) for i, lab in enumerate(labels)})
+    return balanced_counts(params.n_synthetic, labels)
+
+
+def fetch_synthetic(params: TrialParams, data: TrialData, fetch: PoolFetcher, how: str = "balanced") -> SyntheticSet:
+    """The trial's synthetic set from the pool service, label by label."""
+    synth = SyntheticSet()
     if params.n_synthetic == 0:
-        return {"texts": texts, "y": np.array([], dtype=int), **stats}
-    for i, (label, n) in enumerate(balanced_counts(params.n_synthetic, labels).items()):
+        return synth
+    ys: list[int] = []
+    for i, (label, n) in enumerate(synthetic_counts(params, data.labels, list(data.train_y), how).items()):
         if n == 0:
             continue
         pool = fetch(label, params.temperature, n)
-        texts.extend(pool.texts)
+        synth.texts.extend(pool.texts)
         ys.extend([i] * len(pool.texts))
-        stats["generated"] += pool.generated
-        stats["from_cache"] += pool.from_cache
-        stats["attempts"] += pool.attempts
-        stats["new_tokens"] += pool.new_tokens
+        synth.generated += pool.generated
+        synth.from_cache += pool.from_cache
+        synth.attempts += pool.attempts
+        synth.new_tokens += pool.new_tokens
         for reason, c in pool.rejected.items():
-            stats["rejected"][reason] = stats["rejected"].get(reason, 0) + c
-        # Per-pool filter counts; the summary keeps each pool's largest (most replayed) view.
-        stats["pools"][f"{label}@{params.temperature}"] = {
+            synth.rejected[reason] = synth.rejected.get(reason, 0) + c
+        synth.pools[f"{label}@{params.temperature}"] = {
             "label": label,
             "temperature": params.temperature,
             "attempts": pool.attempts,
             "accepted": pool.attempts - sum(pool.rejected.values()),
             "rejected": dict(pool.rejected),
         }
-    return {"texts": texts, "y": np.array(ys, dtype=int), **stats}
+    synth.y = np.array(ys, dtype=int)
+    return synth
 
 
-def drop_inconsistent(synth: dict[str, Any], data: TrialData, min_prob: float) -> dict[str, Any]:
+def read_synthetic(path: Path, labels: list[str]) -> SyntheticSet:
+    """The synthetic set a checkpoint recorded (``synthetic.csv``): what the trial trained on."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    texts = [r["text"] for r in rows]
+    return SyntheticSet(
+        texts=texts, y=np.array([labels.index(r["label"]) for r in rows], dtype=int), from_cache=len(texts)
+    )
+
+
+def drop_inconsistent(synth: SyntheticSet, data: TrialData, min_prob: float) -> SyntheticSet:
     """Drop synthetic examples whose intended label a real-data classifier confidently rejects.
 
     The classifier sees the real training split only (``data.train_texts``), never validation.
@@ -96,18 +136,66 @@ def drop_inconsistent(synth: dict[str, Any], data: TrialData, min_prob: float) -
     """
     from generators import LabelConsistency
 
-    if not synth["texts"]:
+    if not synth.texts:
         return synth
     clf = LabelConsistency().fit(data.train_texts, data.train_y, len(data.labels))
-    keep = clf.keep(synth["texts"], synth["y"], min_prob)
-    rejected = dict(synth["rejected"])
-    rejected[Reject.LABEL_INCONSISTENT] = int((~keep).sum())
-    return {
-        **synth,
-        "texts": [t for t, k in zip(synth["texts"], keep) if k],
-        "y": synth["y"][keep],
-        "rejected": rejected,
+    keep = clf.keep(synth.texts, synth.y, min_prob)
+    out = synth.keep(keep)
+    out.rejected = {**synth.rejected, Reject.LABEL_INCONSISTENT: int((~keep).sum())}
+    return out
+
+
+def trial_device(settings: TrialSettings) -> str:
+    """``cuda`` when the trial was given a GPU; a GPU asked for but unusable here is an error, not a CPU run."""
+    import torch
+
+    if settings.gpus <= 0:
+        return "cpu"
+    if not torch.cuda.is_available():
+        import socket
+
+        raise RuntimeError(
+            f"resources.trial.gpus={settings.gpus:g} but torch {torch.__version__} on node {socket.gethostname()} "
+            "has no usable CUDA device"
+        )
+    return "cuda"
+
+
+def model_inputs(settings: TrialSettings, texts: list[str], device: str, *more: list[str], progress_factory=None):
+    """What the classifiers read: cached pooled features in head mode (and their width), else the texts."""
+    c = settings.classifier
+    if c.mode != "head":
+        return (texts, *more, 0)
+    from ._features import FrozenEncoder
+
+    encoder = FrozenEncoder(c.path, c.hash, c.max_length, settings.feature_cache, device)
+    try:
+        feats = [encoder.features(t, progress_factory) for t in (texts, *more)]
+        return (*feats, encoder.dim)
+    finally:
+        encoder.close()
+
+
+def mean_metrics(per_repeat: list[dict[str, Any]]) -> dict[str, Any]:
+    """Validation metrics averaged over repeats, with the SD of the AUC between them."""
+    aucs = np.array([m["auc"] for m in per_repeat], dtype=float)
+    finite = aucs[np.isfinite(aucs)]
+    out = {
+        "auc": float(finite.mean()) if len(finite) else float("nan"),
+        "auc_sd": float(finite.std(ddof=1)) if len(finite) > 1 else 0.0,
+        "auc_repeats": [float(a) for a in aucs],
     }
+    for k in ("precision", "recall", "f1", "accuracy"):
+        out[k] = float(np.mean([m[k] for m in per_repeat]))
+    for k in ("positive_precision", "positive_recall", "positive_f1"):
+        if k in per_repeat[0]:
+            out[k] = float(np.mean([m[k] for m in per_repeat]))
+    out["per_class"] = {
+        lab: {k: float(np.mean([m["per_class"][lab][k] for m in per_repeat])) for k in ("precision", "recall", "f1")}
+        | {"support": per_repeat[0]["per_class"][lab]["support"]}
+        for lab in per_repeat[0]["per_class"]
+    }
+    return out
 
 
 def run_trial(
@@ -119,96 +207,90 @@ def run_trial(
     progress_factory: Callable[[int], Any] | None = None,
     resume_from: Path | None = None,
 ) -> None:
-    """Train one classifier on the trial's mix and ``report(metrics, checkpoint_dir)`` every epoch.
+    """Train ``settings.repeats`` classifiers on the trial's mix; ``report(metrics, checkpoint_dir)`` every epoch.
 
-    ``resume_from`` is the trial's latest checkpoint when Tune restarts it (a retry after a
-    failure, a resumed sweep): head mode continues after that epoch with the saved optimizer
-    and shuffling state, so the result equals an uninterrupted trial; lora/full start over.
+    The reported ``val_auc`` is the mean over the repeats (what Optuna optimises), ``val_auc_sd``
+    their spread. ``resume_from`` is the trial's latest checkpoint when Tune restarts it (a retry
+    after a failure, a resumed sweep): the trial retrains on exactly the synthetic set that
+    checkpoint recorded, and head mode continues after its epoch with the saved optimizer and
+    shuffling state, so the result equals an uninterrupted trial; lora/full start over.
     """
     import torch
 
+    c = settings.classifier
     meta = resume_meta(resume_from, params)
-    if meta is not None and meta["epoch"] >= settings.epochs:
+    if meta is not None and meta["epoch"] >= c.epochs:
         return  # it had finished: only the news was lost with the driver; Tune keeps its last result
 
     torch.set_num_threads(max(1, int(settings.cpus)))  # Ray sets OMP_NUM_THREADS=1 in workers
-    device = "cuda" if settings.gpus > 0 and torch.cuda.is_available() else "cpu"
+    device = trial_device(settings)
 
     t0 = time.perf_counter()
-    synth = fetch_synthetic(params, data.labels, fetch)
+    if meta is not None and resume_from is not None and (Path(resume_from) / "synthetic.csv").is_file():
+        synth = read_synthetic(Path(resume_from) / "synthetic.csv", data.labels)
+    else:
+        synth = fetch_synthetic(params, data, fetch, settings.synthetic_labels)
+        min_prob = (
+            params.consistency_min_prob if params.consistency_min_prob is not None else settings.consistency_min_prob
+        )
+        if min_prob is not None:
+            synth = drop_inconsistent(synth, data, min_prob)
     generation_s = time.perf_counter() - t0
-    min_prob = params.consistency_min_prob if params.consistency_min_prob is not None else settings.consistency_min_prob
-    if min_prob is not None:
-        synth = drop_inconsistent(synth, data, min_prob)
 
-    texts = list(data.train_texts) + synth["texts"]
-    y = np.concatenate([np.asarray(data.train_y, dtype=int), synth["y"]]).astype(np.int64)
-    w = mix_weights(len(data.train_texts), len(synth["texts"]), params.real_ratio)
+    mix = TrainingMix.build(
+        data.train_texts, data.train_y, synth.texts, synth.y, params.real_ratio, settings.max_synthetic_weight
+    )
+    added_y = mix.y[mix.n_real :]
     val_y = np.asarray(data.val_y)
 
     t1 = time.perf_counter()
-    model, tokenizer = load_fresh(settings.classifier_path, data.labels, settings.seed, settings.mode)
-    if settings.mode == "head":
-        from ._features import FeatureCache, cached_features, feature_key
-
-        cache = FeatureCache(
-            settings.feature_cache, feature_key(settings.classifier_hash, settings.max_length, settings.seed)
-        )
-        model.to(device)
-        X = cached_features(cache, model, tokenizer, texts, settings.max_length, device, progress_factory)
-        X_val = cached_features(cache, model, tokenizer, data.val_texts, settings.max_length, device, progress_factory)
-        cache.close()
-        model.to("cpu")
-        clf: Any = HeadClassifier(
-            model, settings.learning_rate, settings.weight_decay, settings.batch_size, settings.seed
-        )
-        train_in, val_in = X, X_val
-    else:
-        clf = TunedClassifier(
-            model,
-            tokenizer,
-            settings.mode,
-            settings.learning_rate,
-            settings.weight_decay,
-            settings.batch_size,
-            settings.max_length,
-            settings.lora_r,
-            settings.seed,
-            device,
-        )
-        train_in, val_in = texts, data.val_texts
+    train_in, val_in, dim = model_inputs(
+        settings, mix.texts, device, list(data.val_texts), progress_factory=progress_factory
+    )
+    clf = Repeats.build(c, data.labels, settings.seeds, dim, device)
 
     counts = {
-        "n_real": len(data.train_texts),
-        "n_synthetic_used": len(synth["texts"]),
-        "synthetic_generated": synth["generated"],
-        "synthetic_from_cache": synth["from_cache"],
-        "synthetic_attempts": synth["attempts"],
-        "synthetic_rejected": sum(synth["rejected"].values()),
-        **{f"rejected_{reason}": synth["rejected"].get(reason, 0) for reason in Reject.ALL},
-        "synthetic_pools": synth["pools"],
-        "generated_tokens": synth["new_tokens"],
+        "repeats": settings.repeats,
+        "n_real": mix.n_real,
+        "n_synthetic_used": mix.n_added,
+        "n_synthetic_used_by_label": {lab: int((added_y == i).sum()) for i, lab in enumerate(data.labels)},
+        "real_share": mix.real_share,
+        "synthetic_generated": synth.generated,
+        "synthetic_from_cache": synth.from_cache,
+        "synthetic_attempts": synth.attempts,
+        "synthetic_rejected": sum(synth.rejected.values()),
+        **{f"rejected_{reason}": synth.rejected.get(reason, 0) for reason in Reject.ALL},
+        "synthetic_pools": synth.pools,
+        "generated_tokens": synth.new_tokens,
         "generation_s": generation_s,
     }
-    best, first = -np.inf, 1
+    best, best_sd, first = -np.inf, float("nan"), 1
     if meta is not None and clf.load(Path(resume_from)):
         first = meta["epoch"] + 1
         prev = meta.get("best_val_auc", meta.get("val_auc"))
         best = prev if isinstance(prev, float) and math.isfinite(prev) else -np.inf
-    for epoch in range(first, settings.epochs + 1):
-        loss = clf.fit_epoch(train_in, y, w)
-        m = classification_metrics(val_y, clf.predict_proba(val_in), data.labels)
-        best = max(best, m["auc"]) if np.isfinite(m["auc"]) else best
+        best_sd = meta.get("best_val_auc_sd", float("nan"))
+    for epoch in range(first, c.epochs + 1):
+        loss = clf.fit_epoch(train_in, mix.y, mix.weights)
+        m = mean_metrics(
+            [classification_metrics(val_y, p, data.labels, data.positive) for p in clf.predict_proba(val_in)]
+        )
+        if np.isfinite(m["auc"]) and m["auc"] > best:
+            best, best_sd = m["auc"], m["auc_sd"]
         metrics = {
             "epoch": epoch,
             "train_loss": loss,
             "val_auc": m["auc"],
+            "val_auc_sd": m["auc_sd"],
+            "val_auc_repeats": m["auc_repeats"],
             "best_val_auc": best,
+            "best_val_auc_sd": best_sd,
             "val_precision": m["precision"],
             "val_recall": m["recall"],
             "val_f1": m["f1"],
             "val_accuracy": m["accuracy"],
             "val_per_class": m["per_class"],
+            **{f"val_{k}": m[k] for k in ("positive_precision", "positive_recall", "positive_f1") if k in m},
             "train_s": time.perf_counter() - t1,
             **counts,
         }
@@ -221,25 +303,29 @@ def run_trial(
                     "params": params.to_dict(),
                     "epoch": epoch,
                     "labels": data.labels,
-                    "mode": settings.mode,
-                    "classifier_path": settings.classifier_path,
-                    "classifier_hash": settings.classifier_hash,
-                    "max_length": settings.max_length,
-                    "seed": settings.seed,
+                    "mode": c.mode,
+                    "classifier_path": c.path,
+                    "classifier_hash": c.hash,
+                    "max_length": c.max_length,
+                    "seeds": settings.seeds,
                     "val_auc": m["auc"],
                     "best_val_auc": best,
+                    "best_val_auc_sd": best_sd,
+                    "real_share": mix.real_share,
+                    "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
+                    "synthetic_ids": [example_id(t) for t in mix.texts[mix.n_real :]],
                 },
             )
-            _write_synthetic(ckpt / "synthetic.csv", synth["texts"], synth["y"], data.labels)
+            _write_synthetic(ckpt / "synthetic.csv", mix.texts[mix.n_real :], added_y, data.labels)
             report(metrics, ckpt)
 
 
 def _write_synthetic(path: Path, texts: list[str], ys: np.ndarray, labels: list[str]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["label", "text"])
+        writer.writerow(["id", "label", "text"])
         for t, y in zip(texts, ys):
-            writer.writerow([labels[int(y)], t])
+            writer.writerow([example_id(t), labels[int(y)], t])
 
 
 def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> None:
@@ -251,7 +337,7 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
 
     from generators._service import pool_from_service
 
-    os.environ.update(settings.extra.get("env", {}))
+    os.environ.update(settings.env)
     # One "Checkpoint successfully created" line per epoch and trial would bury the progress output.
     logging.getLogger("ray.train").setLevel(logging.WARNING)
 
