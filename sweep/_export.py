@@ -72,9 +72,11 @@ def project_commit() -> dict[str, Any] | None:
 
 
 def find_trial(records: list[TrialRecord], trial_id: str | None) -> TrialRecord:
-    """The best trial by validation AUC over all its epochs, or the one ``--trial`` names."""
+    """The best trial with synthetic data (by mean validation AUC), or the one ``--trial`` names."""
     if trial_id is None:
-        best = pick_best(records)
+        from ._verdict import pick_best_synthetic
+
+        best = pick_best_synthetic(records) or pick_best(records)
         if best is None:
             raise UserError("no trial has reported a validation AUC yet; nothing to export")
         return best
@@ -104,8 +106,61 @@ def _metrics(r: TrialRecord, data, feature_cache: Path) -> dict[str, Any]:
 
 
 def _val_metrics(row: dict[str, Any]) -> dict[str, Any]:
-    keys = ("auc", "precision", "recall", "f1", "accuracy", "per_class")
+    keys = ("auc", "auc_sd", "precision", "recall", "f1", "accuracy", "per_class")
     return {k: row.get(f"val_{k}") for k in keys}
+
+
+def trial_generator(cfg, params: dict[str, Any]):
+    """(name, settings, model path) of the generator a trial really used.
+
+    In a multi-generator sweep ``params["generator"]`` names it; a transformers generator may be
+    a model directory.
+    """
+    from ._bundled import resolve_generator_model
+    from ._runner import generator_key
+
+    configs = cfg.generator_configs()
+    name = str(params.get("generator") or "")
+    if name not in configs:
+        name = cfg.searched_generators()[0]
+    g = configs[name]
+    path = resolve_generator_model(
+        g.model, key=f"{generator_key(cfg, name)}.model", allow_dir=g.backend == "transformers"
+    )
+    return name, g, path
+
+
+def _verdict(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / "summary.json"
+    return json.loads(path.read_text()).get("verdict") if path.is_file() else None
+
+
+MODELING_FILE = "modeling_synthsweep.py"
+
+
+def ship_pooling_code(directory: Path, config) -> None:
+    """Make a head-mode model loadable by transformers alone (``trust_remote_code=True``).
+
+    The encoder's pooling (mean pooling for all-MiniLM-L6-v2) is no transformers architecture,
+    so the model ships its code, the usual Hugging Face way for a custom head: the file
+    ``trainables/_pooling.py`` (torch and transformers only) plus a subclass naming the config
+    class, and ``auto_map`` in config.json pointing at it.
+    """
+    import trainables._pooling as pooling
+
+    base = type(config).__name__  # e.g. BertConfig
+    cls = f"Pooled{base.removesuffix('Config')}ForSequenceClassification"
+    source = Path(pooling.__file__).read_text(encoding="utf-8")
+    source += (
+        f"\n\nfrom transformers import {base} as _ExportedConfig  # noqa: E402\n\n\n"
+        f"class {cls}(PooledSequenceClassifier):\n    config_class = _ExportedConfig\n"
+    )
+    (directory / MODELING_FILE).write_text(source, encoding="utf-8")
+    cfg_path = directory / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["architectures"] = [cls]
+    cfg["auto_map"] = {"AutoModelForSequenceClassification": f"{MODELING_FILE[:-3]}.{cls}"}
+    cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
 
 
 def _r(v: Any) -> str:
@@ -113,25 +168,53 @@ def _r(v: Any) -> str:
 
 
 _MODES = {
-    "head": "frozen encoder, only the final linear layer trained; the BERT pooler is the identity",
+    "head": "frozen encoder with the pooling it was trained with, a linear classifier trained on top",
     "lora": "LoRA adapters trained with the classification head, then merged into the weights",
     "full": "every weight trained",
 }
+
+
+def _verdict_card(verdict: dict[str, Any] | None) -> str:
+    if not verdict:
+        return "The sweep's verdict was not computed (the search had not finished)."
+    rows = "\n".join(
+        f"| {name} | {a['test_auc_mean']:.3f} ± {a['test_auc_sd']:.3f} | "
+        + (
+            ""
+            if name == "baseline"
+            else f"{a['delta_auc']['mean']:+.3f} [{a['delta_auc']['ci95'][0]:+.3f}, "
+            f"{a['delta_auc']['ci95'][1]:+.3f}] | {a['conclusion']}"
+        )
+        + " |"
+        for name, a in verdict["arms"].items()
+    )
+    return f"""## Verdict of the sweep
+
+Each arm retrained with {verdict["seeds"]} fresh seeds and scored on the test split; differences
+from the baseline with 95% paired bootstrap intervals ({verdict["bootstrap"]} resamples).
+
+| arm | test AUC ± SD | Δ AUC [95% CI] | conclusion |
+|---|---|---|---|
+{rows}
+
+{verdict["sentence"]}"""
 
 
 def model_card(info: dict[str, Any]) -> str:
     t, b = info["trial"], info.get("baseline")
     prm = t["params"]
     labels = ", ".join(f"`{x}`" for x in info["labels"])
-    rows = [("this model", t["validation"], t["test"])]
+    rows = [("this model", t["validation"], t["test"] or {})]
     if b:
-        rows.append(("baseline (no synthetic data)", b["validation"], b["test"]))
+        rows.append(("baseline (no synthetic data)", b["validation"], b["test"] or {}))
     table = "\n".join(
         f"| {name} | {_r(v.get('auc'))} | {_r(s.get('auc'))} | {_r(s.get('precision'))} | {_r(s.get('recall'))} "
         f"| {_r(s.get('f1'))} |"
         for name, v, s in rows
     )
     tr = info["training"]
+    # Head mode ships its pooling as code (modeling_synthsweep.py): transformers must be allowed to run it.
+    remote = ", trust_remote_code=True" if tr["mode"] == "head" else ""
     return f"""---
 library_name: transformers
 pipeline_tag: text-classification
@@ -152,18 +235,22 @@ examples carrying {prm["real_ratio"]:.2f} of the training loss weight. It was th
 ## Results
 
 Macro one-vs-rest AUC; precision, recall and F1 macro-averaged, predicted class = argmax.
-The test split ({info["data"]["n_test"]} texts) was never used to train or pick a trial.
+The test split ({info["data"]["n_test"]} texts) was never used to train or pick a trial; test
+figures are shown only for the verdict's trials (the baseline and the best synthetic trial).
+Validation AUC is the mean over the trial's repeats; this model is its first repeat.
 
 | model | validation AUC | test AUC | test precision | test recall | test F1 |
 |---|---|---|---|---|---|
 {table}
+
+{_verdict_card(info.get("verdict"))}
 
 ## Use
 
 ```python
 from transformers import pipeline
 
-classify = pipeline("text-classification", model="path/to/this/directory", top_k=None)
+classify = pipeline("text-classification", model="path/to/this/directory", top_k=None{remote})
 classify(["a text to label"], truncation=True)  # trained on texts cut at {tr["max_length"]} tokens
 ```
 
@@ -197,7 +284,7 @@ def _share(directory: Path) -> None:
 
 def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = None) -> Path:
     """Write ``trial_id`` (default: the best trial) of ``run_dir`` as a model directory at ``out``."""
-    from ._bundled import resolve_classifier_model, resolve_generator_model
+    from ._bundled import resolve_classifier_model
     from ._data import load_dataset
     from ._offline import force_offline
     from ._resume import run_config
@@ -216,11 +303,19 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
     cfg = run_config(run_dir)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
     feature_cache = cfg.cache_dir / "features.sqlite"
-    generator_path = resolve_generator_model(cfg.generator.model)
+    from ._summary import trial_params
+
+    params = trial_params(record)
+    gen_name, gen_cfg, generator_path = trial_generator(cfg, params)
     classifier_path = resolve_classifier_model(cfg.classifier.model)
     baseline = pick_baseline(records)
-
-    from ._summary import trial_params
+    # Test metrics exist only for the verdict's arms, and only once the search has finished.
+    verdict = _verdict(run_dir)
+    arms = (verdict or {}).get("arms", {})
+    scored = {baseline.trial_id if baseline else None, arms.get("best", {}).get("params", {}).get("trial_id")}
+    scored.discard(None)
+    if verdict is None:
+        scored = set()
 
     info: dict[str, Any] = {
         "run": run_dir.name,
@@ -237,8 +332,9 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
             "n_real": best_row.get("n_real"),
             "n_synthetic": best_row.get("n_synthetic_used"),
             "validation": _val_metrics(best_row),
-            "test": _metrics(record, data, feature_cache),
+            "test": _metrics(record, data, feature_cache) if record.trial_id in scored else None,
         },
+        "verdict": verdict,
         "baseline": None,
         "training": {
             "mode": cfg.classifier.mode,
@@ -256,7 +352,12 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
             "n_test": len(data.test),
         },
         "models": {
-            "generator": {"name": cfg.generator.model, "sha256": sha256_path(generator_path)},
+            "generator": {
+                "name": gen_cfg.model,
+                "backend": gen_cfg.backend,
+                "generator": gen_name or None,
+                "sha256": sha256_path(generator_path),
+            },
             "classifier": {"name": cfg.classifier.model, "sha256": sha256_path(classifier_path)},
         },
         "versions": package_versions(),
@@ -268,7 +369,7 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
             "trial_id": baseline.trial_id,
             "epoch": brow.get("epoch"),
             "validation": _val_metrics(brow),
-            "test": _metrics(baseline, data, feature_cache),
+            "test": _metrics(baseline, data, feature_cache) if baseline.trial_id in scored else None,
         }
 
     from trainables._checkpoint import load_classifier
@@ -277,6 +378,8 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         model.save_pretrained(tmp)
+        if meta["mode"] == "head":
+            ship_pooling_code(tmp, model.config)
         # The pipeline's truncation=True then cuts where the trial did.
         tokenizer.model_max_length = int(meta["max_length"])
         tokenizer.save_pretrained(tmp)

@@ -2,8 +2,9 @@
 
 The Optuna study is rebuilt from the trial results (``optuna.trial.create_trial`` with the
 config's bounds as distributions), so the report needs no database and no Ray, and works on a
-sweep that is still running or was interrupted. The test split is scored once per shown trial,
-with the same checkpoints and feature cache as the summary.
+sweep that is still running or was interrupted. Trials are shown with validation metrics only;
+test metrics come from the verdict in ``summary.json`` (written when the search has finished),
+the only place test data is used.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from ._errors import UserError
 from ._runstate import load_run
-from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
+from ._trials import TrialRecord, pick_baseline, read_trials
 
 TOP = 5
 """Trials in the report's table, best first."""
@@ -162,7 +163,10 @@ def plot_param_auc(records: list[TrialRecord], param: str, best: TrialRecord | N
     ]
     if pts:
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        ax.scatter(xs, ys, s=46, color="#4c72b0", alpha=0.85, label="trial", zorder=3)
+        sds = [_sd(r) for _, _, r in pts]
+        # Error bars: the SD of the trial's repeats (one seed each), so noise does not look like a cliff.
+        ax.errorbar(xs, ys, yerr=sds, fmt="none", ecolor="#4c72b0", alpha=0.6, capsize=3, zorder=2)
+        ax.scatter(xs, ys, s=46, color="#4c72b0", alpha=0.85, label="trial (mean ± SD of its repeats)", zorder=3)
         for x, y, r in pts:
             ax.annotate(str(r.number), (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8, color="#333")
         if best is not None and any(r is best for _, _, r in pts):
@@ -183,8 +187,11 @@ def plot_param_auc(records: list[TrialRecord], param: str, best: TrialRecord | N
                 color="#d62728",
                 ls="--",
                 lw=1.2,
-                label=f"baseline, no synthetic data ({baseline.best_val_auc:.3f})",
+                label=f"baseline, no synthetic data ({baseline.best_val_auc:.3f} ± {_sd(baseline):.3f})",
             )
+            band = _sd(baseline)
+            if band:
+                ax.axhspan(baseline.best_val_auc - band, baseline.best_val_auc + band, color="#d62728", alpha=0.08)
         ax.legend(loc="best", fontsize=8)
     else:
         ax.text(0.5, 0.5, "no finished trial yet", ha="center", va="center", transform=ax.transAxes)
@@ -197,31 +204,42 @@ def plot_param_auc(records: list[TrialRecord], param: str, best: TrialRecord | N
     plt.close(fig)
 
 
-def plot_roc(y: np.ndarray, curves: dict[str, np.ndarray], labels: list[str], path: Path) -> None:
-    """ROC curves on the test split: one panel (binary) or one-vs-rest per class."""
-    import matplotlib.pyplot as plt
-    from sklearn.metrics import roc_auc_score, roc_curve
+def _sd(r: TrialRecord) -> float:
+    v = (r.best_row or {}).get("val_auc_sd")
+    return float(v) if _finite(v) else 0.0
 
-    classes = [1] if len(labels) == 2 else list(range(len(labels)))
-    fig, axes = plt.subplots(1, len(classes), figsize=(4.2 * len(classes), 4.2), squeeze=False)
-    styles = {"best": ("#2ca02c", "-"), "baseline": ("#d62728", "--")}
-    for ax, c in zip(axes[0], classes):
-        truth = (y == c).astype(int)
-        for name, probs in curves.items():
-            color, ls = styles.get(name.split(" ")[0], ("#4c72b0", "-"))
-            if truth.min() == truth.max():
-                continue
-            fpr, tpr, _ = roc_curve(truth, probs[:, c])
-            ax.plot(fpr, tpr, color=color, ls=ls, lw=2, label=f"{name} (AUC {roc_auc_score(truth, probs[:, c]):.3f})")
-        ax.plot([0, 1], [0, 1], color="#999", lw=1, ls=":")
-        ax.set_title(labels[c] if len(labels) > 2 else f"{labels[1]} vs {labels[0]}")
-        ax.set_xlabel("false positive rate")
-        ax.set_ylabel("true positive rate")
-        ax.legend(loc="lower right", fontsize=8)
-        ax.set_aspect("equal")
-    fig.suptitle("ROC on the test split" + (" (one class against the rest)" if len(labels) > 2 else ""))
+
+def plot_verdict(verdict: dict[str, Any], path: Path) -> None:
+    """Forest plot: each arm's test AUC difference from the baseline with its 95% interval."""
+    import matplotlib.pyplot as plt
+
+    from ._verdict import ARM_WORDS
+
+    arms = [(n, a) for n, a in verdict["arms"].items() if n != "baseline"]
+    fig, ax = plt.subplots(figsize=(6.8, 0.7 * len(arms) + 1.4))
+    colors = {"better": "#2ca02c", "worse": "#d62728", "no evidence": "#555555"}
+    for i, (_, a) in enumerate(reversed(arms)):
+        d = a["delta_auc"]
+        lo, hi = d["ci95"]
+        c = colors.get(a["conclusion"], "#555555")
+        ax.errorbar([d["mean"]], [i], xerr=[[d["mean"] - lo], [hi - d["mean"]]], fmt="o", color=c, capsize=4, ms=7)
+        # The interval in numbers, in a column right of the plot.
+        ax.text(
+            1.02,
+            i,
+            f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=9,
+        )
+    ax.axvline(0.0, color="#999", lw=1, ls="--")
+    ax.set_yticks(range(len(arms)), [f"{n} ({ARM_WORDS[n]})" for n, _ in reversed(arms)])
+    ax.set_xlabel("test AUC minus baseline (95% paired bootstrap interval)")
+    ax.set_title(f"Verdict: {verdict['seeds']} seeds per arm, {verdict['n_test']} test texts")
+    ax.margins(x=0.15)
+    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=_DPI)
+    fig.savefig(path, dpi=_DPI, bbox_inches="tight")
     plt.close(fig)
 
 
@@ -265,12 +283,12 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 
     matplotlib.use("Agg")
 
-    from trainables import classification_metrics
-    from trainables._checkpoint import score_checkpoint
+    import json
 
     from ._data import load_dataset
     from ._offline import force_offline
     from ._resume import run_config
+    from ._verdict import pick_best_synthetic
 
     force_offline()
     run_dir, state = load_run(run_dir)
@@ -282,17 +300,10 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
         raise UserError(f"{run_dir} has no trial results yet; nothing to report")
     cfg = run_config(run_dir)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
-    feature_cache = cfg.cache_dir / "features.sqlite"
-    best, baseline = pick_best(records), pick_baseline(records)
+    best, baseline = pick_best_synthetic(records), pick_baseline(records)
     ranked = sorted((r for r in records if _finite(r.best_val_auc)), key=lambda r: -r.best_val_auc)[:TOP]
-
-    probs: dict[str, np.ndarray] = {}
-    test: dict[str, dict] = {}
-    for r in {x.trial_id: x for x in [*ranked, *([baseline] if baseline else [])]}.values():
-        ckpt = r.best_checkpoint
-        if ckpt is not None:
-            probs[r.trial_id] = score_checkpoint(ckpt, data.test.texts, feature_cache)
-            test[r.trial_id] = classification_metrics(data.test.y, probs[r.trial_id], data.labels)
+    summary_file = run_dir / "summary.json"
+    verdict = json.loads(summary_file.read_text()).get("verdict") if summary_file.is_file() else None
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
@@ -302,7 +313,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
             Figure(
                 "optimization_history.png",
                 "Optimization history",
-                "Best validation AUC of each trial in order and the best so far (Optuna numbers trials from 0).",
+                "Mean validation AUC (over the trial's repeats) of each trial in order and the best so far.",
             )
         ]
         plot_history(study, tmp / figures[0].file)
@@ -315,35 +326,47 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
                 Figure(
                     name,
                     f"Validation AUC against {param}",
-                    "Each point is a trial (its number beside it); the dashed line is the baseline without "
-                    "synthetic data"
+                    "Each point is a trial (its number beside it), with the SD of its repeats as error bars; the "
+                    "dashed line and band are the baseline without synthetic data"
                     + ("." if param == "n_synthetic" else f" (trials without synthetic data have no {param})."),
                 )
             )
-        curves = {}
-        if best is not None and best.trial_id in probs:
-            curves[f"best (trial {best.number})"] = probs[best.trial_id]
-        if baseline is not None and baseline.trial_id in probs and baseline is not best:
-            curves["baseline"] = probs[baseline.trial_id]
-        if curves:
-            plot_roc(data.test.y, curves, data.labels, tmp / "roc_test.png")
+        if verdict:
+            plot_verdict(verdict, tmp / "verdict.png")
         else:
-            _placeholder(tmp / "roc_test.png", "ROC on the test split", "no kept checkpoint to score")
+            _placeholder(tmp / "verdict.png", "Verdict", "the verdict is computed when the search has finished")
         figures.append(
             Figure(
-                "roc_test.png",
-                "ROC curves on the test split",
-                f"Best trial (by validation AUC) and the baseline, scored on the {len(data.test)} test texts.",
+                "verdict.png",
+                "Verdict on the test split",
+                "Each arm's test AUC minus the baseline's, averaged over its seeds, with the 95% paired bootstrap "
+                "interval (test examples and seeds resampled). An interval that crosses 0 is no evidence either way.",
             )
         )
-        (tmp / "report.html").write_text(
-            _html(tmp, cfg, run_dir, state, records, ranked, best, baseline, test, figures, data), encoding="utf-8"
-        )
+        page = ReportPage(cfg, run_dir, state, records, ranked, best, baseline, verdict, data)
+        (tmp / "report.html").write_text(_html(tmp, page, figures), encoding="utf-8")
         _swap_in(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out / "report.html"
+
+
+@dataclass
+class ReportPage:
+    """What the report's HTML shows."""
+
+    cfg: Any
+    run_dir: Path
+    state: Any
+    records: list[TrialRecord]
+    ranked: list[TrialRecord]
+    """Trials with the highest mean validation AUC, best first."""
+    best: TrialRecord | None
+    """The best trial with synthetic data (the verdict's `best` arm)."""
+    baseline: TrialRecord | None
+    verdict: dict[str, Any] | None
+    data: Any
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
@@ -360,49 +383,72 @@ def _swap_in(tmp: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _html(tmp, cfg, run_dir, state, records, ranked, best, baseline, test, figures, data) -> str:
+def _verdict_html(verdict: dict[str, Any] | None) -> str:
+    from ._verdict import ARM_WORDS
+
+    if not verdict:
+        return "<p class='note'>The verdict on the test split is computed when the search has finished.</p>"
+    rows = []
+    for name, a in verdict["arms"].items():
+        d = a["delta_auc"]
+        lo, hi = d["ci95"]
+        delta = "" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+        concl = "" if name == "baseline" else a["conclusion"]
+        cls = {"better": "up", "worse": "down"}.get(a["conclusion"], "")
+        rows.append(
+            f'<tr><td class="l">{name}</td><td class="l">{html.escape(ARM_WORDS[name])}</td>'
+            f"<td>{a['params'].get('n_synthetic', 0)}</td>"
+            f"<td>{_fmt(a['test_auc_mean'])} ± {_fmt(a['test_auc_sd'])}</td><td>{delta}</td>"
+            f'<td class="l"><span class="{cls}">{concl}</span></td><td>{_fmt(a.get("precision"))}</td>'
+            f"<td>{_fmt(a.get('recall'))}</td><td>{_fmt(a.get('f1'))}</td></tr>"
+        )
+    head = (
+        "<tr><th class='l'>arm</th><th class='l'>what</th><th>added</th><th>test AUC ± SD</th>"
+        "<th>Δ AUC [95% CI]</th><th class='l'>conclusion</th><th>precision</th><th>recall</th><th>F1</th></tr>"
+    )
+    return (
+        f"<p>{verdict['seeds']} fresh seeds per arm, {verdict['bootstrap']} paired bootstrap resamples, "
+        f"{verdict['n_test']} test texts. Precision, recall and F1 are macro averages.</p>"
+        f"<table>{head}{''.join(rows)}</table><p class='note'>{html.escape(verdict['sentence'])}</p>"
+    )
+
+
+def _html(tmp: Path, page: ReportPage, figures: list[Figure]) -> str:
     from ._summary import trial_params
 
+    cfg, run_dir, state, records, data = page.cfg, page.run_dir, page.state, page.records, page.data
+    best, baseline = page.best, page.baseline
     finished = sum(1 for r in records if r.state in ("TERMINATED", "ERROR"))
     status = (
         state.status
         if state.status == "finished"
         else f"{state.status} ({finished} of {cfg.search.num_samples} trials finished)"
     )
-    base_test = test.get(baseline.trial_id, {}) if baseline else {}
     rows = []
-    shown = list(ranked)
+    shown = list(page.ranked)
     if baseline is not None and baseline not in shown:
         shown.append(baseline)
+    base_auc = baseline.best_val_auc if baseline is not None else None
     for i, r in enumerate(shown, 1):
         prm = trial_params(r)
-        t = test.get(r.trial_id, {})
         is_base = baseline is not None and r.trial_id == baseline.trial_id
         cls = "baseline" if is_base else "best" if best is not None and r.trial_id == best.trial_id else ""
-        rank = str(i) if r in ranked else ""
+        rank = str(i) if r in page.ranked else ""
         name = f"{r.number} ({r.trial_id})" + (" baseline" if is_base else "")
+        row = r.best_row or {}
         cells = [
             f'<td>{rank}</td><td class="l">{html.escape(name)}</td>',
-            f"<td>{_fmt(prm['temperature'], 1)}</td><td>{prm['n_synthetic']}</td><td>{_fmt(prm['real_ratio'], 2)}</td>",
-            f"<td>{_fmt(r.best_val_auc)}</td>",
+            f"<td>{_fmt(prm['temperature'], 1)}</td><td>{row.get('n_synthetic_used', prm['n_synthetic'])}</td>"
+            f"<td>{_fmt(row.get('real_share', prm['real_ratio']), 2)}</td>",
+            f"<td>{_fmt(r.best_val_auc)} ± {_fmt(_sd(r))}{'' if is_base else _delta(r.best_val_auc, base_auc)}</td>",
         ]
-        for k in ("auc", "precision", "recall", "f1"):
-            cells.append(f"<td>{_fmt(t.get(k))}{'' if is_base else _delta(t.get(k), base_test.get(k))}</td>")
+        for k in ("precision", "recall", "f1"):
+            cells.append(f"<td>{_fmt(row.get(f'val_{k}'))}</td>")
         rows.append(f'<tr class="{cls}">{"".join(cells)}</tr>')
     head = (
-        "<tr><th>rank</th><th class='l'>trial</th><th>temperature</th><th>n_synthetic</th><th>real_ratio</th>"
-        "<th>val AUC</th><th>test AUC</th><th>test precision</th><th>test recall</th><th>test F1</th></tr>"
+        "<tr><th>rank</th><th class='l'>trial</th><th>temperature</th><th>n_synthetic</th><th>real share</th>"
+        "<th>val AUC ± SD</th><th>val precision</th><th>val recall</th><th>val F1</th></tr>"
     )
-    verdict = ""
-    if best is not None and baseline is not None and best.trial_id in test and baseline.trial_id in test:
-        b, w = test[baseline.trial_id]["auc"], test[best.trial_id]["auc"]
-        if best.trial_id == baseline.trial_id:
-            verdict = "No synthetic mix beat the baseline on validation AUC: the baseline is the best trial."
-        else:
-            verdict = (
-                f"The best mix (trial {best.number}) scored test AUC {_fmt(w)} against the baseline's {_fmt(b)} "
-                f"({w - b:+.3f})."
-            )
     s = cfg.search
     figs = {f.file: _figure_html(tmp, f) for f in figures}
     return f"""<!doctype html>
@@ -415,17 +461,18 @@ def _html(tmp, cfg, run_dir, state, records, ranked, best, baseline, test, figur
 epochs), generator <code>{html.escape(cfg.generator.model)}</code>; search over temperature {s.temperature},
 n_synthetic {s.n_synthetic} and real_ratio {s.real_ratio}. Data: {len(data.train)} training,
 {len(data.validation)} validation and {len(data.test)} test texts, labels {html.escape(", ".join(data.labels))}.</p>
-{f'<p class="note">{html.escape(verdict)}</p>' if verdict else ""}
-<h2>Top trials against the baseline</h2>
-<p>Ranked by best validation AUC over all epochs. Test metrics are macro averages on the test split,
-with the difference from the baseline in brackets.</p>
+<h2>Verdict on the test split</h2>
+{_verdict_html(page.verdict)}
+{figs["verdict.png"]}
+<h2>Top trials (validation)</h2>
+<p>Ranked by mean validation AUC over the trial's repeats (± their SD), with the difference from the
+baseline in brackets; validation metrics are macro averages. No trial here was scored on the test split:
+test data is used only by the verdict.</p>
 <table>{head}{"".join(rows)}</table>
 <h2>Search</h2>
 {figs["optimization_history.png"]}
 {figs["param_importances.png"]}
 <h2>AUC against each parameter</h2>
 <div class="grid">{figs["auc_vs_temperature.png"]}{figs["auc_vs_n_synthetic.png"]}{figs["auc_vs_real_ratio.png"]}</div>
-<h2>Best trial against the baseline</h2>
-{figs["roc_test.png"]}
 </body></html>
 """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -547,5 +548,6 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
         )
     start_run_dir(p)
+    print(search_plan(cfg), file=sys.stderr, flush=True)
     timings = execute(p, lambda trainable: build_tuner(p, trainable), address)
     return finish_run(p, timings)

@@ -66,8 +66,15 @@ def run_status(run_dir: str | Path) -> RunStatus:
         records=records,
         num_samples=int(cfg.get("search", {}).get("num_samples", len(records))),
         epochs=int(cfg.get("classifier", {}).get("epochs", 0)),
-        best=pick_best(records),
+        best=_best(records),
     )
+
+
+def _best(records: list[TrialRecord]) -> TrialRecord | None:
+    """The best trial with synthetic data (what the verdict tests), else the best of any."""
+    from ._verdict import pick_best_synthetic
+
+    return pick_best_synthetic(records) or pick_best(records)
 
 
 def _f(v, digits: int = 3) -> str:
@@ -124,4 +131,11 @@ def print_status(run_dir: str | Path, console: Console | None = None) -> RunStat
         )
     else:
         console.print("best so far: no trial has reported yet")
+    summary = st.run_dir / "summary.json"
+    if st.state.status == "finished" and summary.is_file():
+        import json
+
+        verdict = json.loads(summary.read_text()).get("verdict")
+        if verdict:
+            console.print(f"verdict (test split): {verdict['sentence']}", soft_wrap=True)
     return st

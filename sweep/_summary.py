@@ -234,7 +234,14 @@ def finish_run(p, timings: dict[str, float]) -> Path:
         }
         for name, g in p.generators.items()
     }
+    random_trials = p.cfg.search.random_trials()
     extra = {
+        "search": {
+            "baseline": 1,
+            "random": random_trials,
+            "guided": p.cfg.search.num_samples - 1 - random_trials,
+            "repeats": p.cfg.eval.repeats_for(p.cfg.classifier.mode),
+        },
         "models": {
             # The first searched generator (it serves the baseline); every one is under "generators".
             "generator": next(iter(generators.values())),

@@ -261,6 +261,10 @@ def verdict_sentence(verdict: dict[str, Any], cfg) -> str:
         for name in ("oversample", "eda", "reweighted")
         if name in arms
     )
+    cheap = [n for n in ("reweighted", "oversample", "eda") if n in arms]
+    rival = max(cheap, key=lambda n: arms[n]["delta_auc"]["mean"], default=None)
+    if rival is not None and arms[rival]["delta_auc"]["mean"] >= b["delta_auc"]["mean"]:
+        others += f". A cheap control did at least as well ({ARM_WORDS[rival]})"
     base = arms["baseline"]
     key = "positive_" if "positive_recall" in b else ""
     which = f" of {verdict['positive_label']}" if key else " (macro)"

@@ -101,3 +101,30 @@ def test_error_never_quotes_record_text(small_csv, tmp_path):
         load_dataset(_cfg(path), seed=0)
     assert "John" not in str(err.value)
     json.dumps(str(err.value))
+
+
+def test_texts_shared_between_splits_leave_train_and_validation(small_csv, tmp_path):
+    df = pd.read_csv(small_csv)
+    test = tmp_path / "t.csv"
+    # Three test rows that occur in the training file with other spacing and case.
+    shared = df.head(3).copy()
+    shared["note"] = "  " + shared["note"].str.upper().str.replace(" ", "   ") + " "
+    pd.concat([shared, df.tail(5)]).to_csv(test, index=False)
+    ds = load_dataset(_cfg(small_csv, test=test), seed=0)
+    norm = {" ".join(t.split()).casefold() for t in ds.test.texts}
+    assert not [t for t in ds.train.texts + ds.validation.texts if " ".join(t.split()).casefold() in norm]
+    assert ds.removed["overlap_train"] + ds.removed["overlap_validation"] == 8  # 3 re-spaced + 5 verbatim
+
+
+def test_labels_keep_some_classes_and_name_the_positive_one(small_csv):
+    ds = load_dataset(_cfg(small_csv, labels=["negative", "positive"]), seed=0)
+    assert ds.labels == ["negative", "positive"] and ds.removed["other_labels"] == 20
+    assert ds.positive_label == "positive", "default: the second label in sorted order"
+    ds = load_dataset(_cfg(small_csv, labels=["negative", "positive"], positive_label="negative"), seed=0)
+    assert ds.positive == 0
+    with pytest.raises(UserError, match="data.positive_label: 'neutral' is not a label"):
+        load_dataset(_cfg(small_csv, labels=["negative", "positive"], positive_label="neutral"), seed=0)
+    with pytest.raises(UserError, match="data.positive_label: only for two classes"):
+        load_dataset(_cfg(small_csv, positive_label="neutral"), seed=0)
+    with pytest.raises(UserError, match="data.labels: label 'great' does not occur"):
+        load_dataset(_cfg(small_csv, labels=["negative", "great"]), seed=0)

@@ -236,3 +236,50 @@ def test_transformers_accepts_a_model_directory(tmp_path):
     assert resolve_generator_model(str(tmp_path), allow_dir=True) == tmp_path
     with pytest.raises(UserError, match="is not a GGUF model file"):
         resolve_generator_model(str(tmp_path / "config.json"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"prompt_style": "completion"},
+        {"constrain": "grammar"},
+        {"top_p": 0.9},
+        {"top_k": 20},
+        {"min_p": 0.1},
+        {"repeat_penalty": 1.3},
+        {"backend": "transformers"},
+        {"gpus": 1.0},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_every_setting_that_changes_a_text_changes_the_cache_key(tmp_path, change):
+    from sweep._runner import generator_cache_key
+    from sweep.config import GeneratorConfig
+
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 64)
+    base = GeneratorConfig()
+    assert generator_cache_key(base, model) == generator_cache_key(GeneratorConfig(), model)
+    assert generator_cache_key(base.model_copy(update=change), model) != generator_cache_key(base, model)
+
+
+def test_the_backend_library_version_is_in_the_cache_key(tmp_path, monkeypatch):
+    import sweep._runner as runner
+    from sweep.config import GeneratorConfig
+
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 64)
+    before = runner.generator_cache_key(GeneratorConfig(), model)
+    monkeypatch.setattr(runner, "backend_version", lambda backend: "0.0.0-other")
+    assert runner.generator_cache_key(GeneratorConfig(), model) != before
+
+
+def test_sampler_settings_reach_the_backend():
+    from sweep._bundled import resolve_generator_model
+    from sweep._runner import backend_kwargs
+
+    cfg = load_config(
+        DEMO, ["generator.top_p=0.8", "generator.top_k=12", "generator.min_p=0.2", "generator.repeat_penalty=1.2"]
+    )
+    kw = backend_kwargs(cfg, resolve_generator_model(cfg.generator.model))
+    assert (kw["top_p"], kw["top_k"], kw["min_p"], kw["repeat_penalty"]) == (0.8, 12, 0.2, 1.2)

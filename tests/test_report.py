@@ -22,7 +22,7 @@ FIGURES = (
     "auc_vs_temperature.png",
     "auc_vs_n_synthetic.png",
     "auc_vs_real_ratio.png",
-    "roc_test.png",
+    "verdict.png",
 )
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -46,7 +46,8 @@ def test_report_of_a_real_sweep(small_run, capsys):
     summary = json.loads((small_run / "summary.json").read_text())
     for key in ("baseline", "best"):
         assert summary[key]["trial_id"] in html
-    assert f"{summary['best']['test_auc']:.3f}" in html
+    assert f"{summary['best']['test_auc']:.3f}" in html  # from the verdict
+    assert summary["verdict"]["sentence"].replace('"', "&quot;").replace("'", "&#x27;") in html
 
     # Written again in place (a derived file), never half-way.
     assert main(["report", str(small_run)]) == 0

@@ -54,7 +54,8 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
             assert entry[field] is not None, (key, field)
         assert 0.0 <= entry["test_auc"] <= 1.0
     assert summary["baseline"]["params"]["n_synthetic"] == 0
-    assert summary["best"]["val_auc"] >= summary["baseline"]["val_auc"]
+    assert summary["best"]["params"]["n_synthetic"] > 0, "best: the best trial with synthetic data"
+    _check_verdict(summary)
     assert summary["trials"]["total"] == 3
     assert summary["synthetic"]["generated"] > 0
     used = sum(int(r["n_synthetic_used"]) for r in csv.DictReader(open(run_dir / "trials.csv")))
@@ -93,6 +94,35 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
     assert summary2["synthetic"]["from_cache"] == summary["synthetic"]["from_cache"] + summary["synthetic"]["generated"]
     assert summary2["best"]["val_auc"] == pytest.approx(summary["best"]["val_auc"])
 
+    # Synthetic examples with no loss weight cannot change anything: the verdict must say so.
+    zero = run_sweep(load_config(DEMO, small_overrides(tmp_path / "runs", demo_test_slice, **ZERO_WEIGHT)))
+    _check_no_evidence(json.loads((zero / "summary.json").read_text()))
+
+
+ZERO_WEIGHT = {"name": "zero-weight", "search.real_ratio": "[1.0, 1.0]", "search.num_samples": 3}
+
+
+def _check_verdict(summary: dict) -> None:
+    v = summary["verdict"]
+    assert set(v["arms"]) == {"baseline", "reweighted", "oversample", "eda", "best"}
+    assert v["seeds"] >= 3 and v["bootstrap"] >= 1000
+    assert v["conclusion"] == v["arms"]["best"]["conclusion"] in ("better", "worse", "no evidence")
+    for name, arm in v["arms"].items():
+        for key in ("test_auc_mean", "test_auc_sd", "precision", "recall", "f1"):
+            assert arm[key] is not None, (name, key)
+        lo, hi = arm["delta_auc"]["ci95"]
+        assert lo <= arm["delta_auc"]["mean"] <= hi
+    assert summary["best"]["test_auc"] == v["arms"]["best"]["test_auc_mean"]
+    assert summary["baseline"]["test_auc"] == v["arms"]["baseline"]["test_auc_mean"]
+    assert "against no augmentation" in v["sentence"]
+
+
+def _check_no_evidence(summary: dict) -> None:
+    _check_verdict(summary)
+    best = summary["verdict"]["arms"]["best"]
+    lo, hi = best["delta_auc"]["ci95"]
+    assert best["conclusion"] == "no evidence" and lo <= 0.0 <= hi
+
 
 def test_other_dataset_three_classes_by_config_only(ray_start_2_cpus, tmp_path):
     """A JSONL file with other column names and a label the demo never used (the drug's condition)."""
@@ -118,6 +148,7 @@ def test_other_dataset_three_classes_by_config_only(ray_start_2_cpus, tmp_path):
                 "data.max_train": "null",
                 "data.labels": "null",
                 "data.positive_label": "null",
+                "search.real_ratio": "[1.0, 1.0]",
                 "generator.task": "patient review of a drug for a medical condition",
             },
         ),
@@ -126,4 +157,6 @@ def test_other_dataset_three_classes_by_config_only(ray_start_2_cpus, tmp_path):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["data"]["labels"] == sorted(top)
     assert summary["best"]["test_auc"] is not None
-    assert set(summary["best"]["per_class"]) == set(top)
+    assert set(summary["best"]["val_per_class"]) == set(top)
+    # Its synthetic examples carry no weight (search.real_ratio [1, 1]): no evidence either way.
+    _check_no_evidence(summary)

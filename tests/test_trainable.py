@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,62 @@ def test_fresh_model_per_trial_same_init(tiny_bert, tmp_path):
         )
         out.append(reports)
     assert out[0] == out[1]
+
+
+class ShortPool(FakePool):
+    """A pool that comes back short after filtering: one example fewer than asked for."""
+
+    def __call__(self, label, temperature, n):
+        self.calls.append((label, temperature, n))
+        k = max(0, n - 1)
+        return PoolResult([f"short {label} text {i} about a drug" for i in range(k)], generated=k, from_cache=0)
+
+
+def test_trial_records_what_it_really_trained_on(tiny_bert, tmp_path):
+    reports = []
+    run_trial(
+        TrialParams(0.7, 6, 0.6),
+        _data(),
+        _settings(tiny_bert, tmp_path, "head", epochs=1, repeats=3),
+        ShortPool(),
+        lambda m, c: reports.append((m, Path(shutil.copytree(c, tmp_path / "ck")))),
+    )
+    m, ckpt = reports[-1]
+    assert m["n_synthetic_used"] == 3 and m["n_synthetic_used_by_label"] == {"negative": 1, "neutral": 1, "positive": 1}
+    meta = json.loads((ckpt / "trial.json").read_text())
+    assert len(meta["synthetic_ids"]) == 3 and meta["seeds"] == [0, 1, 2]
+    # Three repeats, one seed each: their mean is the trial's score, their SD is recorded.
+    assert len(m["val_auc_repeats"]) == 3 and m["val_auc"] == pytest.approx(np.mean(m["val_auc_repeats"]))
+    assert m["val_auc_sd"] == pytest.approx(np.std(m["val_auc_repeats"], ddof=1))
+    assert 0.6 <= m["real_share"] <= 1.0
+    assert sorted(p.name for p in ckpt.glob("repeat_*")) == ["repeat_0", "repeat_1", "repeat_2"]
+
+
+def test_a_resumed_trial_retrains_on_the_recorded_set(tiny_bert, tmp_path):
+    """A retry or resume reads the checkpoint's synthetic.csv: same examples, no generator call."""
+    first: list = []
+    settings = _settings(tiny_bert, tmp_path, "head", epochs=3)
+    run_trial(TrialParams(0.7, 6, 0.6), _data(), settings, FakePool(), lambda m, c: first.append(m))
+    kept: list = []
+
+    def stop_after_one(m, c):
+        kept.append(Path(shutil.copytree(c, tmp_path / f"epoch{m['epoch']}")))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_trial(TrialParams(0.7, 6, 0.6), _data(), settings, FakePool(), stop_after_one)
+    never = FakePool()
+    resumed: list = []
+    run_trial(TrialParams(0.7, 6, 0.6), _data(), settings, never, lambda m, c: resumed.append(m), resume_from=kept[0])
+    assert never.calls == []
+    assert [m["epoch"] for m in resumed] == [2, 3]
+    assert [m["val_auc"] for m in resumed] == [m["val_auc"] for m in first[1:]]
+    assert resumed[-1]["synthetic_from_cache"] == resumed[-1]["n_synthetic_used"] == 6
+
+
+def test_proportional_synthetic_labels_follow_the_real_split():
+    from trainables.trainable import synthetic_counts
+
+    counts = synthetic_counts(TrialParams(0.7, 10, 0.8), ["a", "b"], [0, 0, 0, 1], "proportional")
+    assert counts == {"a": 8, "b": 2}
+    assert synthetic_counts(TrialParams(0.7, 10, 0.8), ["a", "b"], [0, 0, 0, 1], "balanced") == {"a": 5, "b": 5}

@@ -1,0 +1,61 @@
+"""The searcher: the baseline first and outside Optuna's space; Optuna learns what trials really used."""
+
+from __future__ import annotations
+
+import pytest
+
+from sweep import load_config
+from sweep._runner import baseline_point, search_plan, search_space
+
+from .conftest import REPO
+
+DEMO = REPO / "conf" / "demo.yaml"
+
+
+def _searcher(cfg):
+    from optuna.samplers import TPESampler
+
+    from sweep._search import SweepSearch
+
+    s = SweepSearch(
+        metric="best_val_auc",
+        mode="max",
+        sampler=TPESampler(seed=0, n_startup_trials=cfg.search.random_trials()),
+        baseline=baseline_point(cfg),
+    )
+    assert s.set_search_properties("best_val_auc", "max", search_space(cfg))
+    return s
+
+
+def test_only_the_first_trial_is_the_baseline():
+    cfg = load_config(DEMO, ["search.num_samples=12"])
+    s = _searcher(cfg)
+    first = s.suggest("t0")
+    assert first["n_synthetic"] == 0
+    later = [s.suggest(f"t{i}")["n_synthetic"] for i in range(1, 12)]
+    assert min(later) >= cfg.search.n_synthetic_step and all(n % cfg.search.n_synthetic_step == 0 for n in later)
+    # Optuna never saw the baseline: it holds the eleven synthetic trials only.
+    assert len(s._ot_study.trials) == 11
+    s.on_trial_complete("t0", {"best_val_auc": 0.7, "n_synthetic_used": 0})  # ignored, no KeyError
+
+
+def test_optuna_is_told_what_the_trial_trained_with():
+    cfg = load_config(DEMO)
+    s = _searcher(cfg)
+    s.suggest("base")
+    asked = s.suggest("t1")
+    s.on_trial_complete("t1", {"best_val_auc": 0.71, "n_synthetic_used": asked["n_synthetic"] - 1, "real_share": 0.97})
+    done = [t for t in s._ot_study.trials if t.state.name == "COMPLETE"]
+    assert len(done) == 1
+    assert done[0].params["n_synthetic"] == asked["n_synthetic"] - 1 and done[0].params["real_ratio"] == 0.97
+    assert done[0].value == pytest.approx(0.71)
+
+
+def test_the_run_says_how_many_trials_are_random_and_guided():
+    cfg = load_config(DEMO, ["search.num_samples=8"])
+    assert (
+        search_plan(cfg)
+        == "search: 8 trials; trial 1 is the baseline (no synthetic data), 4 random (TPE start-up), 3 guided by TPE"
+    )
+    cfg = load_config(DEMO, ["search.num_samples=8", "search.startup_trials=2"])
+    assert "2 random (TPE start-up), 5 guided by TPE" in search_plan(cfg)
