@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.synthsweep-installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench bench-smoke clean
 
 $(STAMP): pyproject.toml Makefile
 	python3 -m venv $(VENV)
@@ -36,7 +36,12 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/generation.py
-	$(PY) bench/sweep.py
+	$(PY) bench/sweep_overhead.py
+
+# The benchmarks at a tiny size: they must keep running (tests/test_bench.py runs this form in `make test`).
+bench-smoke: $(STAMP)
+	$(PY) bench/generation.py --per-label 1
+	$(PY) bench/sweep_overhead.py --trials 2 --max-synthetic 6 --epochs 2 --verdict-seeds 2
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

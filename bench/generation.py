@@ -100,8 +100,7 @@ def naive_pool(llm, source, label: str, temperature: float, n: int, seed: int) -
 
 def in_process_pool(model, source, cache_path: Path, label: str, temperature: float, n: int):
     """The PoolBuilder loop of ``synthsweep generate``: plan a group, generate it, filter, repeat."""
-    from generators import PoolBuilder, SyntheticCache
-    from generators._service import attempt_budget
+    from generators import PoolBuilder, SyntheticCache, attempt_budget
 
     cache = SyntheticCache(cache_path)
     builder = PoolBuilder(source, cache, label, temperature)
@@ -134,12 +133,11 @@ def main() -> None:
 
     from llama_cpp import Llama
 
-    from generators import PoolResult, create_backend
-    from generators._service import start_service
+    from common import force_offline
+    from generators import PoolResult, create_backend, start_service
     from sweep import load_config
     from sweep._bundled import resolve_generator_model
     from sweep._data import load_dataset
-    from sweep._offline import force_offline
     from sweep._runner import backend_kwargs, pool_source
 
     env = force_offline()

@@ -10,11 +10,13 @@ from ._language import LanguageProfile
 from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts, split_counts
 from ._privacy import Overlap, OverlapIndex, PrivacyLimits
 from ._prompts import PromptSpec, stable_int, temperature_key
-from ._registry import GeneratorBackend, create_backend, register_backend
+from ._registry import DEFAULT_GENERATOR, GeneratorBackend, create_backend, register_backend
+from ._service import attempt_budget, pool_from_service, start_service
 from ._similarity import ShingleIndex, jaccard, shingles
 from ._types import Completion, GenerationRequest, GeneratorModel
 
 __all__ = [
+    "DEFAULT_GENERATOR",
     "Completion",
     "FilterSettings",
     "GenerationRequest",
@@ -34,13 +36,16 @@ __all__ = [
     "Reject",
     "ShingleIndex",
     "SyntheticCache",
+    "attempt_budget",
     "balanced_counts",
     "clean_text",
     "create_backend",
     "jaccard",
+    "pool_from_service",
     "register_backend",
     "shingles",
     "split_counts",
+    "start_service",
     "stable_int",
     "temperature_key",
 ]

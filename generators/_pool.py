@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sweep._hashing import sha256_json
+from common import sha256_json
 
 from ._cache import SyntheticCache
 from ._cleaning import FilterSettings, PoolFilter, RealReference

@@ -9,6 +9,9 @@ from typing import Any
 
 from ._types import GeneratorModel
 
+DEFAULT_GENERATOR = "default"
+"""A sweep's generator name when it has only the `generator` section (no `generators`)."""
+
 
 class GeneratorBackend(str, enum.Enum):
     LLAMA_CPP = "llama_cpp"
@@ -42,4 +45,4 @@ def create_backend(backend: GeneratorBackend | str, **kwargs: Any) -> GeneratorM
 
 
 register_backend(GeneratorBackend.LLAMA_CPP, "generators.llama_cpp.model:LlamaCppGenerator")
-register_backend(GeneratorBackend.TRANSFORMERS, "generators.hf.model:TransformersGenerator")
+register_backend(GeneratorBackend.TRANSFORMERS, "generators.transformers.model:TransformersGenerator")

@@ -5,7 +5,8 @@ Importing this package loads neither Ray, torch nor llama.cpp; they load when a 
 
 from pathlib import Path
 
-from ._errors import SweepInterrupted, UserError
+from common import SweepInterrupted, UserError
+
 from .config import SweepConfig, load_config
 
 __all__ = [

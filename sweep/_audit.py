@@ -106,7 +106,7 @@ def _plot(path: Path, against: dict[str, dict], limits) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ._atomic import write_bytes_atomic
+    from common import write_bytes_atomic
 
     fig, axes = plt.subplots(1, len(against), figsize=(4 * len(against), 3), sharey=True)
     top = max(int(b["_runs"].max()) for b in against.values())

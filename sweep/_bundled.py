@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._errors import UserError
+from common import UserError
 
 __all__ = [
     "BundledModel",
@@ -151,7 +151,7 @@ def resolve_generator_model(model: str, key: str = "generator.model", allow_dir:
 
 def _assemble_once(spec: _ChunkedGGUF, name: str) -> Path:
     """Join the chunks into the cache once, checked against the packaged SHA-256; atomic like ``_unpack_once``."""
-    from ._hashing import sha256_file
+    from common import sha256_file
 
     sums = _package_file(*spec.sums, spec.hint, name)
     expected = next(

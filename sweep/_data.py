@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import UserError
-from ._hashing import sha256_file
+from common import UserError, sha256_file
+
 from .config import DataConfig
 
 __all__ = ["Dataset", "Split", "load_dataset", "read_table", "shown"]

@@ -20,8 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._errors import UserError
-from ._hashing import sha256_file, sha256_path
+from common import UserError, sha256_file, sha256_path
+from generators import GeneratorBackend
+
 from ._runstate import load_run
 from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
 
@@ -74,7 +75,7 @@ def project_commit() -> dict[str, Any] | None:
 def find_trial(records: list[TrialRecord], trial_id: str | None) -> TrialRecord:
     """The best trial with synthetic data (by mean validation AUC), or the one ``--trial`` names."""
     if trial_id is None:
-        from ._verdict import pick_best_synthetic
+        from ._trials import pick_best_synthetic
 
         best = pick_best_synthetic(records) or pick_best(records)
         if best is None:
@@ -96,8 +97,7 @@ def _check_out(out: Path) -> None:
 
 
 def _metrics(r: TrialRecord, data, feature_cache: Path) -> dict[str, Any]:
-    from trainables import classification_metrics
-    from trainables._checkpoint import score_checkpoint
+    from trainables import classification_metrics, score_checkpoint
 
     ckpt = r.best_checkpoint
     if ckpt is None:
@@ -125,7 +125,7 @@ def trial_generator(cfg, params: dict[str, Any]):
         name = cfg.searched_generators()[0]
     g = configs[name]
     path = resolve_generator_model(
-        g.model, key=f"{generator_key(cfg, name)}.model", allow_dir=g.backend == "transformers"
+        g.model, key=f"{generator_key(cfg, name)}.model", allow_dir=g.backend == GeneratorBackend.TRANSFORMERS
     )
     return name, g, path
 
@@ -146,11 +146,11 @@ def ship_pooling_code(directory: Path, config) -> None:
     ``trainables/_pooling.py`` (torch and transformers only) plus a subclass naming the config
     class, and ``auto_map`` in config.json pointing at it.
     """
-    import trainables._pooling as pooling
+    from trainables import pooling_source
 
     base = type(config).__name__  # e.g. BertConfig
     cls = f"Pooled{base.removesuffix('Config')}ForSequenceClassification"
-    source = Path(pooling.__file__).read_text(encoding="utf-8")
+    source = pooling_source()
     source += (
         f"\n\nfrom transformers import {base} as _ExportedConfig  # noqa: E402\n\n\n"
         f"class {cls}(PooledSequenceClassifier):\n    config_class = _ExportedConfig\n"
@@ -284,9 +284,10 @@ def _share(directory: Path) -> None:
 
 def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = None) -> Path:
     """Write ``trial_id`` (default: the best trial) of ``run_dir`` as a model directory at ``out``."""
+    from common import force_offline
+
     from ._bundled import resolve_classifier_model
     from ._data import load_dataset
-    from ._offline import force_offline
     from ._resume import run_config
 
     force_offline()
@@ -303,7 +304,7 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
     cfg = run_config(run_dir)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
     feature_cache = cfg.cache_dir / "features.sqlite"
-    from ._summary import trial_params
+    from ._trials import trial_params
 
     params = trial_params(record)
     gen_name, gen_cfg, generator_path = trial_generator(cfg, params)
@@ -372,7 +373,7 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
             "test": _metrics(baseline, data, feature_cache) if baseline.trial_id in scored else None,
         }
 
-    from trainables._checkpoint import load_classifier
+    from trainables import load_classifier
 
     model, tokenizer, meta = load_classifier(ckpt)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common import UserError, force_offline
+from generators import GeneratorBackend
+
 from ._bundled import resolve_generator_model
 from ._data import load_dataset, shown
-from ._errors import UserError
-from ._offline import force_offline
 from .config import SweepConfig
 
 
@@ -23,8 +24,7 @@ def generate_examples(
 
     ``generator`` names one of the configured generators (default: the first searched one).
     """
-    from generators import PoolBuilder, SyntheticCache, create_backend
-    from generators._service import attempt_budget
+    from generators import PoolBuilder, SyntheticCache, attempt_budget, create_backend
 
     from ._runner import backend_kwargs
 
@@ -61,7 +61,7 @@ def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None):
         raise UserError(f"--generator {name!r} is not configured (generators: {', '.join(configs)})")
     g = configs[name]
     generator_path = resolve_generator_model(
-        g.model, key=f"{generator_key(cfg, name)}.model", allow_dir=g.backend == "transformers"
+        g.model, key=f"{generator_key(cfg, name)}.model", allow_dir=g.backend == GeneratorBackend.TRANSFORMERS
     )
     data = load_dataset(cfg.data, cfg.seed, min_per_label=g.few_shot)
     if label not in data.labels:

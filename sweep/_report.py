@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import UserError
+from common import UserError
+
 from ._runstate import load_run
-from ._trials import TrialRecord, pick_baseline, read_trials
+from ._trials import TrialRecord, TrialState, pick_baseline, read_trials
 
 TOP = 5
 """Trials in the report's table, best first."""
@@ -79,7 +80,7 @@ def rebuild_study(cfg, records: list[TrialRecord]):
                 distributions={k: dists[k] for k in params},
                 user_attrs={"trial_id": r.trial_id},
             )
-        elif r.state == "ERROR":
+        elif r.state == TrialState.ERROR:
             trial = create_trial(state=TrialState.FAIL, params=params, distributions={k: dists[k] for k in params})
         else:
             continue  # pending or running without a result yet
@@ -152,7 +153,7 @@ def plot_param_auc(records: list[TrialRecord], param: str, best: TrialRecord | N
     """Best validation AUC of every finished trial against one searched parameter."""
     import matplotlib.pyplot as plt
 
-    from ._summary import trial_params
+    from ._trials import trial_params
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     # Without synthetic data temperature and real_ratio change nothing: such trials are the baseline line.
@@ -285,10 +286,11 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 
     import json
 
+    from common import force_offline
+
     from ._data import load_dataset
-    from ._offline import force_offline
     from ._resume import run_config
-    from ._verdict import pick_best_synthetic
+    from ._trials import pick_best_synthetic
 
     force_offline()
     run_dir, state = load_run(run_dir)
@@ -414,11 +416,11 @@ def _verdict_html(verdict: dict[str, Any] | None) -> str:
 
 
 def _html(tmp: Path, page: ReportPage, figures: list[Figure]) -> str:
-    from ._summary import trial_params
+    from ._trials import trial_params
 
     cfg, run_dir, state, records, data = page.cfg, page.run_dir, page.state, page.records, page.data
     best, baseline = page.best, page.baseline
-    finished = sum(1 for r in records if r.state in ("TERMINATED", "ERROR"))
+    finished = sum(1 for r in records if r.state in TrialState.FINAL)
     status = (
         state.status
         if state.status == "finished"

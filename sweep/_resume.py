@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ._errors import UserError
-from ._runner import Prepared, build_tuner, execute, prepare, run_inputs, start_run_dir
+from common import UserError
+
+from ._runner import Prepared, build_tuner, execute, finish_run, prepare, run_inputs, start_run_dir
 from ._runstate import claim, load_run, read_state, write_state
 
 _log = logging.getLogger("synthsweep")
@@ -56,13 +57,12 @@ def resume_sweep(
     from scratch; by default errored trials stay errored (they already used their
     ``search.max_failures`` retries).
     """
-    from ._summary import finish_run
-    from ._trials import read_trials
+    from ._trials import TrialState, read_trials
 
     if resume_errored and restart_errored:
         raise UserError("choose one of --resume-errored and --restart-errored")
     run_dir, state = load_run(run_dir)
-    errored = [r for r in read_trials(run_dir) if r.state == "ERROR"]
+    errored = [r for r in read_trials(run_dir) if r.state == TrialState.ERROR]
     retry = resume_errored or restart_errored
     if state.status == "finished" and not (retry and errored):
         hint = (

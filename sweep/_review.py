@@ -21,9 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._atomic import write_text_atomic
-from ._errors import UserError
-from ._hashing import sha256_text
+from common import UserError, sha256_text, write_text_atomic
 
 COLUMNS = ("id", "intended_label", "text", "reviewer_label")
 Z95 = 1.959963984540054

@@ -16,11 +16,11 @@ from typing import Any
 
 import yaml
 
+from common import SweepInterrupted, UserError, force_offline, sha256_json, sha256_path
+from generators import GeneratorBackend
+
 from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
-from ._errors import SweepInterrupted, UserError
-from ._hashing import sha256_json, sha256_path
-from ._offline import force_offline
 from ._runstate import RunState, claim, read_state, write_state
 from .config import GeneratorConfig, SweepConfig
 
@@ -132,7 +132,7 @@ def resolve_generators(cfg: SweepConfig) -> dict[str, Path]:
         name: resolve_generator_model(
             configs[name].model,
             key=f"{generator_key(cfg, name)}.model",
-            allow_dir=configs[name].backend == "transformers",
+            allow_dir=configs[name].backend == GeneratorBackend.TRANSFORMERS,
         )
         for name in cfg.searched_generators()
     }
@@ -276,7 +276,7 @@ def backend_kwargs(cfg: SweepConfig, generator_path: Path, generator: GeneratorC
         "min_p": g.min_p,
         "repeat_penalty": g.repeat_penalty,
     }
-    if g.backend == "transformers":
+    if g.backend == GeneratorBackend.TRANSFORMERS:
         return {
             **common,
             "device": "cuda" if g.gpus > 0 else "cpu",
@@ -391,7 +391,7 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
 
     Returns the service actor name per generator, the handles and the seconds it took.
     """
-    from generators._service import start_service
+    from generators import start_service
 
     t0 = time.perf_counter()
     run = uuid.uuid4().hex[:8]
@@ -464,16 +464,13 @@ def build_tuner(p: Prepared, trainable):
     )
 
 
-_FINAL = ("TERMINATED", "ERROR")
-
-
 def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
     """(finished trials, complete?) from the trial directories and Tune's last state snapshot."""
-    from ._trials import read_trials
+    from ._trials import TrialState, read_trials
 
     records = read_trials(run_dir)
-    done = sum(1 for r in records if r.state in _FINAL)
-    return done, done >= total and all(r.state in _FINAL for r in records)
+    done = sum(1 for r in records if r.state in TrialState.FINAL)
+    return done, done >= total and all(r.state in TrialState.FINAL for r in records)
 
 
 @contextmanager
@@ -537,10 +534,61 @@ def start_run_dir(p: Prepared) -> None:
     claim(p.run_dir, RunState(status="running", started=time.time(), inputs=run_inputs(p)))
 
 
+def finish_run(p, timings: dict[str, float]) -> Path:
+    """Run the verdict, write trials.csv and summary.json, mark the run finished, print the tables."""
+    from rich.console import Console
+
+    from ._summary import print_summary, summarise
+    from ._trials import read_trials
+
+    paths = p.generator_paths or {p.cfg.searched_generators()[0]: p.generator_path}
+    generators = {
+        name: {
+            "name": g.model,
+            "backend": g.backend,
+            "path": str(paths[name]),
+            "sha256": sha256_path(paths[name]),
+            "cache_key": generator_cache_key(g, paths[name]),
+        }
+        for name, g in p.generators.items()
+    }
+    random_trials = p.cfg.search.random_trials()
+    extra = {
+        "search": {
+            "baseline": 1,
+            "random": random_trials,
+            "guided": p.cfg.search.num_samples - 1 - random_trials,
+            "repeats": p.cfg.eval.repeats_for(p.cfg.classifier.mode),
+        },
+        "models": {
+            # The first searched generator (it serves the baseline); every one is under "generators".
+            "generator": next(iter(generators.values())),
+            "generators": generators,
+            "classifier": {
+                "name": p.cfg.classifier.model,
+                "path": str(p.classifier_path),
+                "sha256": sha256_path(p.classifier_path),
+            },
+        },
+    }
+    from ._filters import privacy_limits
+    from ._verdict import run_verdict
+
+    records = read_trials(p.run_dir)
+    console = Console(stderr=True)
+    with console.status("verdict: retraining the arms on fresh seeds") as status:
+        verdict = run_verdict(p.cfg, p.data, classifier_settings(p), records, progress=status.update)
+    timings = {**timings, "verdict_s": verdict["verdict_s"]}
+    summary = summarise(p.run_dir, p.data, timings, extra, privacy=privacy_limits(p.cfg), verdict=verdict)
+    state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+    state.status, state.finished = "finished", time.time()
+    write_state(p.run_dir, state)
+    print_summary(summary, read_trials(p.run_dir))
+    return p.run_dir
+
+
 def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
     """Run the sweep described by ``cfg``; return the run directory (holding summary.json)."""
-    from ._summary import finish_run
-
     p = prepare(cfg)
     check_fits(cfg, address or cfg.ray.address)
     if p.run_dir != cfg.run_dir:

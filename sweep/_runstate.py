@@ -9,8 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._atomic import write_json_atomic
-from ._errors import UserError
+from common import UserError, write_json_atomic
 
 STATE_FILE = "synthsweep_run.json"
 

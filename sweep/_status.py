@@ -15,8 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ._runstate import RunState, load_run
-from ._summary import trial_params
-from ._trials import TrialRecord, pick_best, read_trials
+from ._trials import TrialRecord, TrialState, pick_best, read_trials, trial_params
 
 _STYLE = {"TERMINATED": "green", "RUNNING": "yellow", "PENDING": "dim", "ERROR": "red", "PAUSED": "yellow"}
 
@@ -32,7 +31,7 @@ class RunStatus:
 
     @property
     def finished(self) -> int:
-        return sum(1 for r in self.records if r.state in ("TERMINATED", "ERROR"))
+        return sum(1 for r in self.records if r.state in TrialState.FINAL)
 
     @property
     def phase(self) -> str:
@@ -72,7 +71,7 @@ def run_status(run_dir: str | Path) -> RunStatus:
 
 def _best(records: list[TrialRecord]) -> TrialRecord | None:
     """The best trial with synthetic data (what the verdict tests), else the best of any."""
-    from ._verdict import pick_best_synthetic
+    from ._trials import pick_best_synthetic
 
     return pick_best_synthetic(records) or pick_best(records)
 
@@ -107,7 +106,7 @@ def print_status(run_dir: str | Path, console: Console | None = None) -> RunStat
     for r in st.records:
         prm = trial_params(r)
         best_row = r.best_row or {}
-        state = r.state + (f" ({r.failures} failed)" if r.failures and r.state != "ERROR" else "")
+        state = r.state + (f" ({r.failures} failed)" if r.failures and r.state != TrialState.ERROR else "")
         table.add_row(
             str(r.number),
             r.trial_id,

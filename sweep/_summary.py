@@ -12,12 +12,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ._atomic import write_json_atomic, write_text_atomic
-from ._errors import UserError
-from ._runstate import RunState, read_state, write_state
-from ._trials import TrialRecord, pick_baseline, read_trials
+from common import UserError, write_json_atomic, write_text_atomic
 
-PARAMS = ("temperature", "n_synthetic", "real_ratio", "generator")
+from ._trials import TrialRecord, TrialState, pick_baseline, read_trials, trial_params
+
 _COUNTS = (
     "n_real",
     "n_synthetic_used",
@@ -32,16 +30,6 @@ _COUNTS = (
 
 def _num(v: Any) -> Any:
     return None if isinstance(v, float) and math.isnan(v) else v
-
-
-def trial_params(r: TrialRecord) -> dict[str, Any]:
-    """The trial's searched values as the trial saw them (temperature on its 0.1 grid)."""
-    from trainables import TrialParams
-
-    try:
-        return TrialParams.from_config(r.params).to_dict()
-    except (KeyError, TypeError, ValueError):
-        return {k: r.params.get(k) for k in PARAMS}
 
 
 def trial_row(r: TrialRecord) -> dict[str, Any]:
@@ -162,7 +150,7 @@ def summarise(
     verdict: dict[str, Any] | None = None,
 ) -> dict:
     """Write trials.csv and summary.json; ``privacy`` (PrivacyLimits) adds the privacy audit."""
-    from ._verdict import pick_best_synthetic
+    from ._trials import pick_best_synthetic
 
     records = read_trials(run_dir)
     if not records:
@@ -190,7 +178,7 @@ def summarise(
         "trials": {
             "total": len(records),
             "with_results": sum(1 for r in records if r.rows),
-            "errored": sum(1 for r in records if r.state == "ERROR"),
+            "errored": sum(1 for r in records if r.state == TrialState.ERROR),
         },
         "data": {
             "labels": data.labels,
@@ -217,56 +205,6 @@ def summarise(
         summary["verdict"] = verdict
     write_json_atomic(run_dir / "summary.json", summary)
     return summary
-
-
-def finish_run(p, timings: dict[str, float]) -> Path:
-    from ._hashing import sha256_path
-    from ._runner import generator_cache_key
-
-    paths = p.generator_paths or {p.cfg.searched_generators()[0]: p.generator_path}
-    generators = {
-        name: {
-            "name": g.model,
-            "backend": g.backend,
-            "path": str(paths[name]),
-            "sha256": sha256_path(paths[name]),
-            "cache_key": generator_cache_key(g, paths[name]),
-        }
-        for name, g in p.generators.items()
-    }
-    random_trials = p.cfg.search.random_trials()
-    extra = {
-        "search": {
-            "baseline": 1,
-            "random": random_trials,
-            "guided": p.cfg.search.num_samples - 1 - random_trials,
-            "repeats": p.cfg.eval.repeats_for(p.cfg.classifier.mode),
-        },
-        "models": {
-            # The first searched generator (it serves the baseline); every one is under "generators".
-            "generator": next(iter(generators.values())),
-            "generators": generators,
-            "classifier": {
-                "name": p.cfg.classifier.model,
-                "path": str(p.classifier_path),
-                "sha256": sha256_path(p.classifier_path),
-            },
-        },
-    }
-    from ._filters import privacy_limits
-    from ._verdict import run_verdict
-
-    records = read_trials(p.run_dir)
-    console = Console(stderr=True)
-    with console.status("verdict: retraining the arms on fresh seeds") as status:
-        verdict = run_verdict(p, records, progress=status.update)
-    timings = {**timings, "verdict_s": verdict["verdict_s"]}
-    summary = summarise(p.run_dir, p.data, timings, extra, privacy=privacy_limits(p.cfg), verdict=verdict)
-    state = read_state(p.run_dir) or RunState(status="running", started=time.time())
-    state.status, state.finished = "finished", time.time()
-    write_state(p.run_dir, state)
-    print_summary(summary, read_trials(p.run_dir))
-    return p.run_dir
 
 
 def privacy_line(p: dict) -> str:

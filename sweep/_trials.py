@@ -14,6 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+
+class TrialState:
+    """Tune's trial states as synthsweep reads them from a run directory (Optuna's ``TrialState`` idea)."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    TERMINATED = "TERMINATED"
+    ERROR = "ERROR"
+    UNKNOWN = "UNKNOWN"
+    FINAL = (TERMINATED, ERROR)
+    """States a trial does not leave: finished, or errored after its retries."""
+
+
 # e.g. train_classifier_b4a09960_1_n_synthetic=0,real_ratio=1.0000,temperature=0.6000_2026-11-21_14-02-22
 _TRIAL_DIR = re.compile(r"_(?P<id>[0-9a-f]{8})_(?P<num>\d+)_")
 
@@ -25,7 +39,7 @@ class TrialRecord:
     path: Path
     params: dict[str, Any]
     rows: list[dict[str, Any]] = field(default_factory=list)
-    state: str = "UNKNOWN"
+    state: str = TrialState.UNKNOWN
     error: str | None = None
     failures: int = 0
     """Failed attempts Tune retried (or gave up on), from its experiment state."""
@@ -120,7 +134,7 @@ def _trial_states(run_dir: Path) -> dict[str, tuple[str, str | None, int]]:
             if tid:
                 err = runtime.get("error_filename")
                 states[tid] = (
-                    trial.get("status", "UNKNOWN"),
+                    trial.get("status", TrialState.UNKNOWN),
                     None if err in (None, "None") else err,
                     int(runtime.get("num_failures") or 0),
                 )
@@ -150,11 +164,26 @@ def read_trials(run_dir: str | Path) -> list[TrialRecord]:
         if _superseded(d, tid, states):
             continue
         # Not in the snapshot yet: a trial started since Tune last saved its state.
-        guess = "TERMINATED" if rows and rows[-1].get("done") else "RUNNING" if rows else "PENDING"
+        guess = TrialState.RUNNING if rows else TrialState.PENDING
+        if rows and rows[-1].get("done"):
+            guess = TrialState.TERMINATED
         state, err, failures = states.get(tid, (guess, None, 0))
         records.append(TrialRecord(tid, int(m.group("num")), d, params, rows, state, err, failures))
     records.sort(key=lambda r: r.number)
     return records
+
+
+PARAMS = ("temperature", "n_synthetic", "real_ratio", "generator")
+
+
+def trial_params(r: TrialRecord) -> dict[str, Any]:
+    """The trial's searched values as the trial saw them (temperature on its 0.1 grid)."""
+    from trainables import TrialParams
+
+    try:
+        return TrialParams.from_config(r.params).to_dict()
+    except (KeyError, TypeError, ValueError):
+        return {k: r.params.get(k) for k in PARAMS}
 
 
 def pick_best(records: list[TrialRecord]) -> TrialRecord | None:
@@ -165,6 +194,18 @@ def pick_best(records: list[TrialRecord]) -> TrialRecord | None:
         if math.isnan(v):
             continue
         if best is None or v > best.best_val_auc:
+            best = r
+    return best
+
+
+def pick_best_synthetic(records: list[TrialRecord]) -> TrialRecord | None:
+    """The finished trial with synthetic data and the highest mean validation AUC (earlier wins ties)."""
+    best = None
+    for r in records:
+        row = r.best_row
+        if row is None or r.state != TrialState.TERMINATED or not int(row.get("n_synthetic_used") or 0):
+            continue
+        if best is None or r.best_val_auc > best.best_val_auc:
             best = r
     return best
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ._bootstrap import bootstrap_deltas, conclusion
-from ._trials import TrialRecord
+from ._trials import TrialRecord, pick_best_synthetic
 
 ARMS = ("baseline", "reweighted", "oversample", "eda", "best")
 VERDICT_SEED_OFFSET = 1000
@@ -55,18 +55,6 @@ class Arm:
     """(seeds, n_test, classes) at the chosen epoch."""
     epoch: int = 0
     metrics: dict[str, Any] = field(default_factory=dict)
-
-
-def pick_best_synthetic(records: list[TrialRecord]) -> TrialRecord | None:
-    """The finished trial with synthetic data and the highest mean validation AUC (earlier wins ties)."""
-    best = None
-    for r in records:
-        row = r.best_row
-        if row is None or r.state != "TERMINATED" or not int(row.get("n_synthetic_used") or 0):
-            continue
-        if best is None or r.best_val_auc > best.best_val_auc:
-            best = r
-    return best
 
 
 def _trial_checkpoint(r: TrialRecord) -> Path | None:
@@ -158,17 +146,17 @@ def _arm_metrics(arm: Arm, test_y: np.ndarray, labels: list[str], positive: int 
     return out
 
 
-def run_verdict(p, records: list[TrialRecord], progress=None) -> dict[str, Any]:
-    """Retrain the arms, score them on the test split, return ``summary.json``'s ``verdict``."""
+def run_verdict(cfg, data, settings, records: list[TrialRecord], progress=None) -> dict[str, Any]:
+    """Retrain the arms, score them on the test split, return ``summary.json``'s ``verdict``.
+
+    ``settings`` (``trainables.ClassifierSettings``) builds every arm's classifiers as the trials did.
+    """
     import torch
 
-    from ._runner import classifier_settings
-    from ._summary import trial_params
+    from ._trials import trial_params
 
-    cfg, data = p.cfg, p.data
     t0 = time.perf_counter()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    settings = classifier_settings(p)
     best = pick_best_synthetic(records)
     arms = build_arms(cfg, data, best, trial_params(best) if best else {})
     seeds = [cfg.seed + VERDICT_SEED_OFFSET + k for k in range(cfg.eval.verdict_seeds)]

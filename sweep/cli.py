@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ._errors import SweepInterrupted, UserError
+from common import SweepInterrupted, UserError
 
 app = typer.Typer(
     add_completion=False,

@@ -22,7 +22,8 @@ from pydantic import (
     model_validator,
 )
 
-from ._errors import UserError
+from common import UserError
+from generators import DEFAULT_GENERATOR, GeneratorBackend
 
 __all__ = [
     "DEFAULT_GENERATOR",
@@ -43,8 +44,6 @@ __all__ = [
 ]
 
 
-DEFAULT_GENERATOR = "default"
-"""Name of the `generator` section when `generators` is empty."""
 
 
 class _Group(BaseModel):
@@ -103,7 +102,7 @@ class DataConfig(_Group):
 
 
 class GeneratorConfig(_Group):
-    backend: Literal["llama_cpp", "transformers"] = "llama_cpp"
+    backend: GeneratorBackend = GeneratorBackend.LLAMA_CPP
     """Generator backend: `llama_cpp` (GGUF through llama-cpp-python) or `transformers`
     (`AutoModelForCausalLM` from a model directory or a GGUF file; bf16 on a GPU)."""
     model: str = "smollm2-135m-instruct"

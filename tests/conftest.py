@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sweep._offline import force_offline
+from common import force_offline
 
 force_offline()  # no test may reach a model hub
 
@@ -46,7 +46,7 @@ def ray_start_2_cpus():
     """A fresh local Ray with two CPUs for one test (as in Ray Tune's own tests)."""
     import ray
 
-    from sweep._offline import OFFLINE_ENV
+    from common import OFFLINE_ENV
 
     info = ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": OFFLINE_ENV})
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sweep._errors import SweepInterrupted, UserError
+from common import SweepInterrupted, UserError
 from sweep._resume import resume_sweep
 from sweep._runstate import RunState, read_state, write_state
 from sweep._trials import read_trials

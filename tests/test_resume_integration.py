@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from common import UserError
 from sweep import load_config, run_sweep
-from sweep._errors import UserError
 from sweep._resume import resume_sweep
 from sweep._runstate import read_state
 from sweep._trials import read_trials

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from generators import PoolResult
-from trainables import ClassifierSettings, TrialData, TrialParams, TrialSettings
-from trainables._checkpoint import score_checkpoint
+from trainables import ClassifierSettings, TrialData, TrialParams, TrialSettings, score_checkpoint
 from trainables._classifier import mix_weights
 from trainables.trainable import run_trial
 

@@ -161,7 +161,7 @@ def test_controls_match_counts_per_label_and_are_seeded():
 
 def test_head_mode_reads_the_encoders_pooling(tmp_path):
     from sweep._bundled import resolve_classifier_model
-    from trainables._pooling import read_pooling
+    from trainables import read_pooling
 
     assert read_pooling(resolve_classifier_model("minilm-l6")) == ("mean", True)
     assert read_pooling(tmp_path) == ("mean", False), "mean pooling for an encoder without a sentence config"

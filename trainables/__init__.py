@@ -21,6 +21,8 @@ __all__ = [
     "classification_metrics",
     "load_classifier",
     "mix_weights",
+    "pooling_source",
+    "read_pooling",
     "read_synthetic",
     "score_checkpoint",
 ]
@@ -34,9 +36,17 @@ _LAZY = {
     "balanced_class_weights": "_classifier",
     "mix_weights": "_classifier",
     "read_synthetic": "trainable",
+    "read_pooling": "_pooling",
     "load_classifier": "_checkpoint",
     "score_checkpoint": "_checkpoint",
 }
+
+
+def pooling_source() -> str:
+    """Source of the pooling module (torch and transformers only): an exported head-mode model ships it."""
+    from pathlib import Path
+
+    return (Path(__file__).parent / "_pooling.py").read_text(encoding="utf-8")
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sweep._hashing import sha256_text
+from common import sha256_text
 
 
 def feature_key(classifier_hash: str, max_length: int, pooling: tuple[str, bool]) -> str:

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from generators import DEFAULT_GENERATOR
+
 _OPTIONAL = ("consistency_min_prob",)
-DEFAULT_GENERATOR = "default"
-"""The generator's name when a sweep has only the `generator` section (sweep.config.DEFAULT_GENERATOR)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from generators._cleaning import Reject
+from generators import Reject
 
 from ._classifier import Repeats, TrainingMix, write_trial_meta
 from ._metrics import classification_metrics
@@ -335,7 +335,7 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     from ray import tune
     from ray.experimental.tqdm_ray import tqdm
 
-    from generators._service import pool_from_service
+    from generators import pool_from_service
 
     os.environ.update(settings.env)
     # One "Checkpoint successfully created" line per epoch and trial would bury the progress output.

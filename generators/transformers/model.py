@@ -43,7 +43,7 @@ _PENALTY_LAST_N = 64
 
 
 def _sha256(path: Path) -> str:
-    from sweep._hashing import sha256_path
+    from common import sha256_path
 
     return sha256_path(path)
 

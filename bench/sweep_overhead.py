@@ -4,7 +4,7 @@ Runs the same small sweep twice in one process on a fresh storage directory: col
 synthetic and feature caches) and warm (everything cached). Prints each part's seconds and share
 of the wall time, and the warm/cold ratio. Nothing is asserted; numbers depend on the machine.
 
-    python bench/sweep.py [--trials 4] [--max-synthetic 12]
+    python bench/sweep_overhead.py [--trials 4] [--max-synthetic 12] [--epochs 10]
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def parts(run_dir: Path) -> dict[str, float]:
         "training (in trials)": training,
         "other trial work": max(0.0, trial_total - generation - training),
         "Tune overhead": max(0.0, t["tune_s"] - trial_total),
-        "summary + test scoring": max(0.0, t["wall_s"] - t["ray_start_s"] - t["generator_start_s"] - t["tune_s"]),
-        "wall": t["wall_s"],
+        "verdict": t.get("verdict_s", 0.0),
+        "summary": max(0.0, t["wall_s"] - t["ray_start_s"] - t["generator_start_s"] - t["tune_s"]),
+        "wall": t["wall_s"] + t.get("verdict_s", 0.0),
     }
 
 
@@ -43,6 +44,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=4)
     ap.add_argument("--max-synthetic", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--verdict-seeds", type=int, default=5)
     args = ap.parse_args()
 
     import ray
@@ -51,8 +54,13 @@ def main() -> None:
 
     storage = Path(tempfile.mkdtemp(prefix="synthsweep-bench-"))
     overrides = [
-        f"storage={storage}", f"search.num_samples={args.trials}", "data.max_train=60",
-        f"search.n_synthetic=[0, {args.max_synthetic}]", "search.n_synthetic_step=6", "classifier.epochs=10",
+        f"storage={storage}",
+        f"search.num_samples={args.trials}",
+        "data.max_train=60",
+        f"search.n_synthetic=[0, {args.max_synthetic}]",
+        "search.n_synthetic_step=6",
+        f"classifier.epochs={args.epochs}",
+        f"eval.verdict_seeds={args.verdict_seeds}",
     ]
     cfg = load_config(REPO / "conf" / "demo.yaml", overrides)
     results = {}
