@@ -32,7 +32,8 @@ test: $(STAMP)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sweep trainables generators tests bench
+	$(VENV)/bin/ruff check common sweep trainables generators tests bench
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) bench/generation.py

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,3 +36,43 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_dir(target: str | os.PathLike[str], exists: str = "replace") -> Iterator[Path]:
+    """Build a directory beside ``target`` and rename it into place only when the block succeeds.
+
+    ``exists`` says what happens to a ``target`` that is there by then: ``replace`` it (a reader
+    sees the old or the new tree, never half of one), or ``keep`` it (another process built the
+    same thing first: ours is dropped). On failure the temporary tree is removed and ``target``
+    is untouched. The directory gets the permissions the umask allows, as any tool's output.
+    """
+    if exists not in ("replace", "keep"):
+        raise ValueError(f"exists must be 'replace' or 'keep', got {exists!r}")
+    out = Path(target)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_umask())
+        if not out.exists():
+            try:
+                os.rename(tmp, out)
+                return
+            except OSError:
+                if not out.exists():
+                    raise
+        if exists == "keep":
+            return
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -12,6 +12,7 @@ never sees validation or test data: ``fit`` takes the training split only).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,18 +20,19 @@ import numpy as np
 class LabelConsistency:
     def __init__(self, c: float = 10.0):
         self.c = c
-        self._vec = None
-        self._clf = None
+        self._vec: Any = None
+        self._clf: Any = None
 
     def fit(self, texts: Sequence[str], y: Sequence[int], num_labels: int) -> LabelConsistency:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        y = np.asarray(y, dtype=int)
+        labels = np.asarray(y, dtype=int)
         self.num_labels = num_labels
-        self._vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
-        X = self._vec.fit_transform(list(texts))
-        self._clf = LogisticRegression(C=self.c, max_iter=2000, class_weight="balanced").fit(X, y)
+        vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        X = vec.fit_transform(list(texts))
+        self._vec = vec
+        self._clf = LogisticRegression(C=self.c, max_iter=2000, class_weight="balanced").fit(X, labels)
         return self
 
     def proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -42,10 +44,10 @@ class LabelConsistency:
             out[:, self._clf.classes_] = self._clf.predict_proba(self._vec.transform(list(texts)))
         return out
 
-    def keep(self, texts: Sequence[str], intended: Sequence[int], min_prob: float) -> np.ndarray:
+    def keep(self, texts: Sequence[str], intended: Sequence[int] | np.ndarray, min_prob: float) -> np.ndarray:
         """Boolean mask: True where the intended label's probability is at least ``min_prob``."""
-        intended = np.asarray(intended, dtype=int)
-        if len(intended) == 0:
+        want = np.asarray(intended, dtype=int)
+        if len(want) == 0:
             return np.zeros(0, dtype=bool)
-        p = self.proba(texts)[np.arange(len(intended)), intended]
+        p = self.proba(texts)[np.arange(len(want)), want]
         return p >= min_prob

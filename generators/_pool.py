@@ -136,15 +136,29 @@ class PoolBuilder:
         )
 
 
-def split_counts(n: int, shares: dict[str, float]) -> dict[str, int]:
-    """Split ``n`` over labels in proportion to ``shares`` (largest remainder; ties go to earlier labels)."""
-    total = float(sum(shares.values()))
-    exact = {lab: n * w / total for lab, w in shares.items()}
+def split_counts(n: int, shares: dict[str, float], available: dict[str, int] | None = None) -> dict[str, int]:
+    """Split ``n`` over labels in proportion to ``shares``, each capped by ``available`` when given.
+
+    A capped label's unmet share goes to the others in proportion (water-filling); the rounding
+    uses largest remainders, ties going to earlier labels.
+    """
+    cap = available or {}
+    fixed: dict[str, int] = {}
+    left = min(n, sum(cap.values())) if available is not None else n
+    while True:
+        active = [lab for lab in shares if lab not in fixed]
+        total = sum(shares[lab] for lab in active) or 1.0
+        over = [lab for lab in active if lab in cap and left * shares[lab] / total >= cap[lab]]
+        if not over:
+            break
+        for lab in over:
+            fixed[lab] = cap[lab]
+            left -= cap[lab]
+    exact = {lab: left * shares[lab] / total for lab in active}
     counts = {lab: int(v) for lab, v in exact.items()}
-    order = sorted(shares, key=lambda lab: -(exact[lab] - counts[lab]))  # stable: earlier labels first on ties
-    for lab in order[: n - sum(counts.values())]:
+    for lab in sorted(active, key=lambda lab: -(exact[lab] - counts[lab]))[: left - sum(counts.values())]:
         counts[lab] += 1
-    return counts
+    return {lab: fixed.get(lab, counts.get(lab, 0)) for lab in shares}
 
 
 def balanced_counts(n: int, labels: Sequence[str]) -> dict[str, int]:

@@ -106,13 +106,13 @@ def start_service(
         )
         for i in range(actors)
     ]
-    ray.get([w.ready.remote() for w in workers])
+    ray.get([w.ready.remote() for w in workers])  # type: ignore[union-attr]  # Ray actor methods
     service = (
         ray.remote(PoolService)
         .options(name=name, num_cpus=0, max_concurrency=64)
         .remote(source, str(cache_path), workers)
     )
-    ray.get(service.ping.remote())
+    ray.get(service.ping.remote())  # type: ignore[union-attr]
     return service, workers
 
 

@@ -124,7 +124,8 @@ def _texts_and_labels(df: pd.DataFrame, cfg: DataConfig, key: str, path: Path) -
 
 def _stratified_cut(y: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Indices (kept, cut): ``fraction`` of every class is cut, at least one per class with 2+ rows."""
-    kept, cut = [], []
+    kept: list[int] = []
+    cut: list[int] = []
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))
         n_cut = int(round(len(idx) * fraction))
@@ -134,7 +135,7 @@ def _stratified_cut(y: np.ndarray, fraction: float, rng: np.random.Generator) ->
             n_cut = 0
         cut.extend(idx[:n_cut])
         kept.extend(idx[n_cut:])
-    return np.sort(np.array(kept, dtype=int)), np.sort(np.array(cut, dtype=int))
+    return np.sort(np.array(kept, dtype=np.int64)), np.sort(np.array(cut, dtype=np.int64))
 
 
 def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator, floor: int) -> np.ndarray:

@@ -15,12 +15,11 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from common import UserError, sha256_file, sha256_path
+from common import UserError, atomic_dir, sha256_file, sha256_path
 from generators import GeneratorBackend
 
 from ._runstate import load_run
@@ -376,8 +375,8 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
     from trainables import load_classifier
 
     model, tokenizer, meta = load_classifier(ckpt)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
+    # An empty --out (checked above) is replaced; a failure half-way leaves nothing behind.
+    with atomic_dir(out) as tmp:
         model.save_pretrained(tmp)
         if meta["mode"] == "head":
             ship_pooling_code(tmp, model.config)
@@ -389,10 +388,4 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
         (tmp / "synthsweep.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
         (tmp / "README.md").write_text(model_card(info))
         _share(tmp)
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

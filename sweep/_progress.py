@@ -26,14 +26,14 @@ def trial_line(number: int, total: int, config: dict, result: dict) -> str:
 def make_callback(total: int) -> Any:
     from ray.tune import Callback
 
-    from ._trials import TrialState
+    from ._trials import TrialStatus
 
     class TrialLines(Callback):
         # Tune pickles the run config (callbacks included) into tuner.pkl for resume, so this
         # holds no console (a lock) and counts finished trials from Tune's own list, which a
         # resumed sweep restores, instead of a counter that would start again at zero.
         def _done(self, trials, trial) -> int:
-            return sum(1 for t in trials if t is trial or t.status in TrialState.FINAL)
+            return sum(1 for t in trials if t is trial or t.status in TrialStatus.FINAL)
 
         def on_trial_complete(self, iteration, trials, trial, **info):
             line = trial_line(self._done(trials, trial), total, trial.config, trial.last_result or {})

@@ -12,9 +12,6 @@ from __future__ import annotations
 import base64
 import html
 import math
-import os
-import shutil
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -23,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from common import UserError
+from common import UserError, atomic_dir
 
 from ._runstate import load_run
-from ._trials import TrialRecord, TrialState, pick_baseline, read_trials
+from ._trials import TrialRecord, TrialStatus, pick_baseline, read_trials
 
 TOP = 5
 """Trials in the report's table, best first."""
@@ -80,7 +77,7 @@ def rebuild_study(cfg, records: list[TrialRecord]):
                 distributions={k: dists[k] for k in params},
                 user_attrs={"trial_id": r.trial_id},
             )
-        elif r.state == TrialState.ERROR:
+        elif r.state == TrialStatus.ERROR:
             trial = create_trial(state=TrialState.FAIL, params=params, distributions={k: dists[k] for k in params})
         else:
             continue  # pending or running without a result yet
@@ -307,9 +304,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     summary_file = run_dir / "summary.json"
     verdict = json.loads(summary_file.read_text()).get("verdict") if summary_file.is_file() else None
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
+    with atomic_dir(out) as tmp:
         study, dists = rebuild_study(cfg, records)
         figures = [
             Figure(
@@ -347,10 +342,6 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
         )
         page = ReportPage(cfg, run_dir, state, records, ranked, best, baseline, verdict, data)
         (tmp / "report.html").write_text(_html(tmp, page, figures), encoding="utf-8")
-        _swap_in(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out / "report.html"
 
 
@@ -369,20 +360,6 @@ class ReportPage:
     baseline: TrialRecord | None
     verdict: dict[str, Any] | None
     data: Any
-
-
-def _swap_in(tmp: Path, out: Path) -> None:
-    """Replace ``out`` with ``tmp`` so a reader never sees half a report."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _verdict_html(verdict: dict[str, Any] | None) -> str:
@@ -420,7 +397,7 @@ def _html(tmp: Path, page: ReportPage, figures: list[Figure]) -> str:
 
     cfg, run_dir, state, records, data = page.cfg, page.run_dir, page.state, page.records, page.data
     best, baseline = page.best, page.baseline
-    finished = sum(1 for r in records if r.state in TrialState.FINAL)
+    finished = sum(1 for r in records if r.state in TrialStatus.FINAL)
     status = (
         state.status
         if state.status == "finished"

@@ -57,12 +57,12 @@ def resume_sweep(
     from scratch; by default errored trials stay errored (they already used their
     ``search.max_failures`` retries).
     """
-    from ._trials import TrialState, read_trials
+    from ._trials import TrialStatus, read_trials
 
     if resume_errored and restart_errored:
         raise UserError("choose one of --resume-errored and --restart-errored")
     run_dir, state = load_run(run_dir)
-    errored = [r for r in read_trials(run_dir) if r.state == TrialState.ERROR]
+    errored = [r for r in read_trials(run_dir) if r.state == TrialStatus.ERROR]
     retry = resume_errored or restart_errored
     if state.status == "finished" and not (retry and errored):
         hint = (

@@ -24,35 +24,24 @@ import numpy as np
 from common import UserError, sha256_text, write_text_atomic
 
 COLUMNS = ("id", "intended_label", "text", "reviewer_label")
-Z95 = 1.959963984540054
 
 
-def wilson_interval(correct: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval of a proportion (stays inside [0, 1] and works at 0 or n correct)."""
+def wilson_interval(correct: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a proportion (scipy's; stays inside [0, 1], works at 0 or n correct)."""
     if n == 0:
         return (math.nan, math.nan)
-    p = correct / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # At 0 or n correct one end is exactly 0 or 1; rounding would leave it a hair inside.
-    return (0.0 if correct == 0 else centre - half, 1.0 if correct == n else centre + half)
+    from scipy.stats import binomtest
+
+    ci = binomtest(correct, n).proportion_ci(confidence_level=level, method="wilson")
+    return (float(ci.low), float(ci.high))
 
 
 def stratified_counts(available: dict[str, int], n: int) -> dict[str, int]:
-    """Split ``n`` as evenly as possible across labels, capped by what each label has.
+    """Split ``n`` as evenly as possible across labels (sorted), capped by what each label has."""
+    from generators import split_counts
 
-    Dealt one at a time, round robin in label order, so a label with too few examples leaves
-    its share to the others evenly.
-    """
-    want = {lab: 0 for lab in sorted(available)}
-    left = min(n, sum(available.values()))
-    while left > 0:
-        for lab in want:
-            if left and want[lab] < available[lab]:
-                want[lab] += 1
-                left -= 1
-    return want
+    labels = sorted(available)
+    return split_counts(n, dict.fromkeys(labels, 1.0), {lab: available[lab] for lab in labels})
 
 
 def sample_for_review(examples: list[tuple[str, str]], n: int, seed: int) -> list[dict[str, str]]:

@@ -466,11 +466,11 @@ def build_tuner(p: Prepared, trainable):
 
 def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
     """(finished trials, complete?) from the trial directories and Tune's last state snapshot."""
-    from ._trials import TrialState, read_trials
+    from ._trials import TrialStatus, read_trials
 
     records = read_trials(run_dir)
-    done = sum(1 for r in records if r.state in TrialState.FINAL)
-    return done, done >= total and all(r.state in TrialState.FINAL for r in records)
+    done = sum(1 for r in records if r.state in TrialStatus.FINAL)
+    return done, done >= total and all(r.state in TrialStatus.FINAL for r in records)
 
 
 @contextmanager

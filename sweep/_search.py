@@ -54,6 +54,7 @@ class SweepSearch(OptunaSearch):
 
         params, distributions = used
         ot_trial = self._ot_trials[trial_id]
+        assert self._ot_study is not None  # set by set_search_properties before any trial
         # The suggested point was not what trained: close it without a value, record what did.
         self._ot_study.tell(ot_trial, state=optuna.trial.TrialState.FAIL)
         self._ot_study.add_trial(

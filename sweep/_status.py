@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ._runstate import RunState, load_run
-from ._trials import TrialRecord, TrialState, pick_best, read_trials, trial_params
+from ._trials import TrialRecord, TrialStatus, pick_best, read_trials, trial_params
 
 _STYLE = {"TERMINATED": "green", "RUNNING": "yellow", "PENDING": "dim", "ERROR": "red", "PAUSED": "yellow"}
 
@@ -31,7 +31,7 @@ class RunStatus:
 
     @property
     def finished(self) -> int:
-        return sum(1 for r in self.records if r.state in TrialState.FINAL)
+        return sum(1 for r in self.records if r.state in TrialStatus.FINAL)
 
     @property
     def phase(self) -> str:
@@ -106,7 +106,7 @@ def print_status(run_dir: str | Path, console: Console | None = None) -> RunStat
     for r in st.records:
         prm = trial_params(r)
         best_row = r.best_row or {}
-        state = r.state + (f" ({r.failures} failed)" if r.failures and r.state != TrialState.ERROR else "")
+        state = r.state + (f" ({r.failures} failed)" if r.failures and r.state != TrialStatus.ERROR else "")
         table.add_row(
             str(r.number),
             r.trial_id,

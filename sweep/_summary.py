@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import time
 from pathlib import Path
@@ -14,7 +12,7 @@ from rich.table import Table
 
 from common import UserError, write_json_atomic, write_text_atomic
 
-from ._trials import TrialRecord, TrialState, pick_baseline, read_trials, trial_params
+from ._trials import TrialRecord, TrialStatus, pick_baseline, read_trials, trial_params
 
 _COUNTS = (
     "n_real",
@@ -89,14 +87,11 @@ def rejected_by_reason(records: list[TrialRecord], pools: dict[str, dict[str, An
 
 
 def write_trials_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(k for k in row if k not in columns)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text_atomic(path, buf.getvalue())
+    """One row per trial; columns are the union of the rows' keys in first-seen order (pandas)."""
+    import pandas as pd
+
+    # dtype=object keeps each value as written (an int column with a gap would turn into floats).
+    write_text_atomic(path, pd.DataFrame(rows, dtype=object).to_csv(index=False))
 
 
 def _entry(r: TrialRecord | None, verdict_arm: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -178,7 +173,7 @@ def summarise(
         "trials": {
             "total": len(records),
             "with_results": sum(1 for r in records if r.rows),
-            "errored": sum(1 for r in records if r.state == TrialState.ERROR),
+            "errored": sum(1 for r in records if r.state == TrialStatus.ERROR),
         },
         "data": {
             "labels": data.labels,

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 
-class TrialState:
-    """Tune's trial states as synthsweep reads them from a run directory (Optuna's ``TrialState`` idea)."""
+class TrialStatus:
+    """Tune's trial states as synthsweep reads them from a run directory (Optuna's ``TrialStatus`` idea)."""
 
     PENDING = "PENDING"
     RUNNING = "RUNNING"
@@ -39,7 +39,7 @@ class TrialRecord:
     path: Path
     params: dict[str, Any]
     rows: list[dict[str, Any]] = field(default_factory=list)
-    state: str = TrialState.UNKNOWN
+    state: str = TrialStatus.UNKNOWN
     error: str | None = None
     failures: int = 0
     """Failed attempts Tune retried (or gave up on), from its experiment state."""
@@ -134,7 +134,7 @@ def _trial_states(run_dir: Path) -> dict[str, tuple[str, str | None, int]]:
             if tid:
                 err = runtime.get("error_filename")
                 states[tid] = (
-                    trial.get("status", TrialState.UNKNOWN),
+                    trial.get("status", TrialStatus.UNKNOWN),
                     None if err in (None, "None") else err,
                     int(runtime.get("num_failures") or 0),
                 )
@@ -164,9 +164,9 @@ def read_trials(run_dir: str | Path) -> list[TrialRecord]:
         if _superseded(d, tid, states):
             continue
         # Not in the snapshot yet: a trial started since Tune last saved its state.
-        guess = TrialState.RUNNING if rows else TrialState.PENDING
+        guess = TrialStatus.RUNNING if rows else TrialStatus.PENDING
         if rows and rows[-1].get("done"):
-            guess = TrialState.TERMINATED
+            guess = TrialStatus.TERMINATED
         state, err, failures = states.get(tid, (guess, None, 0))
         records.append(TrialRecord(tid, int(m.group("num")), d, params, rows, state, err, failures))
     records.sort(key=lambda r: r.number)
@@ -203,7 +203,7 @@ def pick_best_synthetic(records: list[TrialRecord]) -> TrialRecord | None:
     best = None
     for r in records:
         row = r.best_row
-        if row is None or r.state != TrialState.TERMINATED or not int(row.get("n_synthetic_used") or 0):
+        if row is None or r.state != TrialStatus.TERMINATED or not int(row.get("n_synthetic_used") or 0):
             continue
         if best is None or r.best_val_auc > best.best_val_auc:
             best = r

@@ -8,6 +8,7 @@ Unknown keys are rejected, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,7 +51,7 @@ class _Group(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
 
 
-def _check_range(value: list[float], key: str, lo: float | None = None, hi: float | None = None) -> list[float]:
+def _check_range(value: Sequence[float], key: str, lo: float | None = None, hi: float | None = None) -> Sequence[float]:
     if len(value) != 2:
         raise ValueError(f"{key} must be [low, high], got {value}")
     low, high = value

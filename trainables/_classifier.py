@@ -54,10 +54,10 @@ def mix_weights(n_real: int, n_synth: int, real_ratio: float, max_synthetic_weig
 
 def balanced_class_weights(y: Sequence[int]) -> np.ndarray:
     """Per-example weights giving every class present the same total weight (mean weight 1)."""
-    y = np.asarray(y)
-    classes, counts = np.unique(y, return_counts=True)
-    per_class = dict(zip(classes.tolist(), (len(y) / (len(classes) * counts)).tolist()))
-    return np.array([per_class[int(c)] for c in y], dtype=np.float32)
+    labels = np.asarray(y)
+    classes, counts = np.unique(labels, return_counts=True)
+    per_class = dict(zip(classes.tolist(), (len(labels) / (len(classes) * counts)).tolist()))
+    return np.array([per_class[int(c)] for c in labels], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,9 @@ class TrainingMix:
     def build(
         cls,
         real_texts: Sequence[str],
-        real_y: Sequence[int],
+        real_y: Sequence[int] | np.ndarray,
         added_texts: Sequence[str] = (),
-        added_y: Sequence[int] = (),
+        added_y: Sequence[int] | np.ndarray = (),
         real_ratio: float = 1.0,
         max_added_weight: float | None = None,
     ) -> TrainingMix:

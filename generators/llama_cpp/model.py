@@ -121,7 +121,7 @@ class LlamaCppGenerator:
         """The prompt text (chat template applied and reply opened, or the list) and its stop strings."""
         if self.style is PromptStyle.COMPLETION:
             return completion_prompt(req), list(COMPLETION_STOP)
-        formatted = self._format(messages=chat_messages(req))
+        formatted = self._format(messages=chat_messages(req))  # type: ignore[arg-type]  # plain role/content dicts
         extra = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
         stop = [s for s in extra if s]  # an empty stop string would end every reply at once
         if self._grammar is None:
@@ -165,6 +165,7 @@ class LlamaCppGenerator:
             stop=stop,
             grammar=self._grammar,
         )
+        assert isinstance(resp, dict)  # not streamed
         choice = resp["choices"][0]
         return Completion(
             text=self._text(choice["text"] or ""),

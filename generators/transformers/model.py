@@ -16,9 +16,6 @@ ends at its prompt style's stop string (one example), at an end-of-sequence toke
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -88,18 +85,11 @@ def _save_once(model: Any, tok: Any, target: Path) -> None:
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
+    from common import atomic_dir
+
+    with atomic_dir(target, exists="keep") as tmp:  # another actor may have converted it first
         model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class TransformersGenerator:
@@ -174,7 +164,7 @@ class TransformersGenerator:
                 use_cache=True,
             ).logits[:, -1, :]
             # Requests sharing a prompt share its prefill: repeat the cache rows, not the work.
-            cache.reorder_cache(rows)
+            cache.reorder_cache(rows)  # type: ignore[arg-type]  # any index tensor works
             logits, mask, pos = logits[rows], mask[rows], positions[rows, -1]
             for _step in range(max_new):
                 nxt = self._sample(
