@@ -106,3 +106,73 @@ def small_run(tmp_path_factory) -> Path:
         return run_sweep(load_config(REPO / "conf" / "demo.yaml", overrides))
     finally:
         ray.shutdown()
+
+
+def small_overrides(storage: Path, test_file: Path, **extra) -> list[str]:
+    """`--set` overrides of conf/demo.yaml for a small real sweep (tens of seconds)."""
+    over = {
+        "storage": str(storage),
+        "data.test": str(test_file),
+        "data.max_train": 24,
+        "search.num_samples": 3,
+        "search.n_synthetic": "[0, 6]",
+        "search.n_synthetic_step": 3,
+        "search.temperature": "[0.7, 0.8]",
+        "generator.max_new_tokens": 48,
+        "classifier.epochs": 4,
+    }
+    over.update(extra)
+    return [f"{k}={v}" for k, v in over.items()]
+
+
+@pytest.fixture
+def demo_test_slice(tmp_path) -> Path:
+    """Twelve test reviews per rating class."""
+    import pandas as pd
+
+    df = pd.read_csv(REPO / "data" / "drugsComTest.tsv", sep="\t", index_col=0)
+    path = tmp_path / "test_slice.tsv"
+    df.groupby("rating").head(12).to_csv(path, sep="\t")
+    return path
+
+
+def demo_trial_data(n_per_class=6):
+    """Train and validation reviews of the three rating classes, as a trial receives them."""
+    import pandas as pd
+
+    from trainables import TrialData
+
+    df = pd.read_csv(DEMO_TRAIN, sep="\t")
+    labels = ["negative", "neutral", "positive"]
+    tr = df.groupby("rating").head(n_per_class)
+    va = df.drop(tr.index).groupby("rating").head(4)
+    return TrialData(
+        labels=labels,
+        train_texts=tr.review.tolist(),
+        train_y=[labels.index(x) for x in tr.rating],
+        val_texts=va.review.tolist(),
+        val_y=[labels.index(x) for x in va.rating],
+    )
+
+
+def tiny_trial_settings(model_dir: Path, tmp_path: Path, mode: str, epochs=2, repeats=1, **extra):
+    """Trial settings for the tiny BERT built by the ``tiny_bert`` fixture."""
+    from trainables import ClassifierSettings, TrialSettings
+
+    return TrialSettings(
+        classifier=ClassifierSettings(
+            path=str(model_dir),
+            hash="tiny",
+            mode=mode,
+            epochs=epochs,
+            learning_rate=1e-2 if mode == "head" else 1e-3,
+            batch_size=8,
+            max_length=32,
+            weight_decay=0.0,
+            lora_r=2,
+        ),
+        seed=0,
+        repeats=repeats,
+        feature_cache=str(tmp_path / "features.sqlite"),
+        **extra,
+    )

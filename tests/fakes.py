@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
-from generators import Completion, GenerationRequest, stable_int
+from generators import Completion, GenerationRequest, PoolResult, stable_int
+from sweep._trials import TrialRecord
 
 _WORDS = {
     "positive": "great relief helped wonderful better improved happy works recommend effective",
@@ -39,3 +43,60 @@ class FakeGenerator:
             ]
             out.append(Completion("Here is a review: " + " ".join(picks) + ".", n_tokens=14))
         return out
+
+
+class FakePool:
+    """Stands in for the Ray generator service."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, label, temperature, n):
+        self.calls.append((label, temperature, n))
+        return PoolResult([f"synthetic {label} text {i} about a drug" for i in range(n)], generated=n, from_cache=0)
+
+
+def fake_trial_dir(run_dir: Path, tid: str, number: int, epochs: list[int], error: bool = False) -> Path:
+    """A Tune trial directory as a sweep leaves it: params.json, result.json, optionally error.txt."""
+    d = run_dir / f"train_classifier_{tid}_{number}_n_synthetic=3,real_ratio=0.8,temperature=0.7_2026-01-01_00-00-00"
+    d.mkdir(parents=True)
+    (d / "params.json").write_text(json.dumps({"temperature": 0.7, "n_synthetic": 3, "real_ratio": 0.8}))
+    rows = [{"epoch": e, "val_auc": 0.5 + e / 100 + i / 1000, "trial_id": tid} for i, e in enumerate(epochs)]
+    (d / "result.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    if error:
+        (d / "error.txt").write_text("planted")
+    return d
+
+
+def fake_experiment_state(run_dir: Path, states: dict[str, str], name="2026-01-01_00-00-00") -> None:
+    """Tune's experiment state snapshot naming each trial's status."""
+    trial_data = [
+        [json.dumps({"trial_id": tid, "status": st}), json.dumps({"num_failures": 1, "error_filename": None})]
+        for tid, st in states.items()
+    ]
+    (run_dir / f"experiment_state-{name}.json").write_text(json.dumps({"trial_data": trial_data}))
+
+
+def fake_run(tmp_path, synthetic_by_trial):
+    """Trial directories whose checkpoints hold the given (label, text) synthetic examples."""
+    records = []
+    for i, pairs in enumerate(synthetic_by_trial):
+        trial = tmp_path / f"train_classifier_0000000{i}_{i + 1}_x"
+        ckpt = trial / "checkpoint_000000"
+        ckpt.mkdir(parents=True)
+        (ckpt / "trial.json").write_text(json.dumps({"epoch": 1}))
+        row = {"epoch": 1, "val_auc": 0.5, "checkpoint_dir_name": ckpt.name, "trial_id": f"0000000{i}"}
+        (trial / "params.json").write_text(
+            json.dumps({"temperature": 0.7, "n_synthetic": len(pairs), "real_ratio": 0.8})
+        )
+        (trial / "result.json").write_text(json.dumps(row) + "\n")
+        with open(ckpt / "synthetic.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["label", "text"])
+            w.writerows(pairs)
+        records.append(
+            TrialRecord(
+                f"0000000{i}", i + 1, trial, {}, [{"epoch": 1, "val_auc": 0.5, "checkpoint_dir_name": ckpt.name}]
+            )
+        )
+    return records

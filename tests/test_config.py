@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from sweep import UserError, load_config
 from sweep.config import SweepConfig, config_keys
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 SHIPPED = sorted((REPO / "conf").glob("*.yaml"))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,8 @@ from sweep._bundled import _assemble_once, _ChunkedGGUF, resolve_generator_model
 from sweep._runner import backend_kwargs, baseline_point, generator_cache_key, search_space
 from trainables import ClassifierSettings, TrialParams, TrialSettings
 
-REPO = Path(__file__).resolve().parents[1]
+from .conftest import REPO
+
 DEMO = REPO / "conf" / "demo.yaml"
 TWO = REPO / "conf" / "two_generators.yaml"
 

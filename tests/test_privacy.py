@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 import numpy as np
@@ -12,9 +11,9 @@ import pytest
 from generators import OverlapIndex, PrivacyLimits
 from generators._privacy import words
 from sweep._audit import privacy_report, synthetic_examples
-from sweep._trials import TrialRecord
 
 from .conftest import DEMO_TRAIN
+from .fakes import fake_run
 
 
 def _brute_longest(a: list[str], b: list[str]) -> int:
@@ -79,30 +78,6 @@ def test_short_texts_have_no_ngram_overlap_but_a_run():
     assert OverlapIndex([], n=8).measure("anything at all").longest_run == 0
 
 
-def _fake_run(tmp_path, synthetic_by_trial):
-    records = []
-    for i, pairs in enumerate(synthetic_by_trial):
-        trial = tmp_path / f"train_classifier_0000000{i}_{i + 1}_x"
-        ckpt = trial / "checkpoint_000000"
-        ckpt.mkdir(parents=True)
-        (ckpt / "trial.json").write_text(json.dumps({"epoch": 1}))
-        row = {"epoch": 1, "val_auc": 0.5, "checkpoint_dir_name": ckpt.name, "trial_id": f"0000000{i}"}
-        (trial / "params.json").write_text(
-            json.dumps({"temperature": 0.7, "n_synthetic": len(pairs), "real_ratio": 0.8})
-        )
-        (trial / "result.json").write_text(json.dumps(row) + "\n")
-        with open(ckpt / "synthetic.csv", "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["label", "text"])
-            w.writerows(pairs)
-        records.append(
-            TrialRecord(
-                f"0000000{i}", i + 1, trial, {}, [{"epoch": 1, "val_auc": 0.5, "checkpoint_dir_name": ckpt.name}]
-            )
-        )
-    return records
-
-
 class _Split:
     def __init__(self, texts):
         self.texts = texts
@@ -118,7 +93,7 @@ def test_report_measures_validation_and_test_but_only_counts_drops_from_training
     train, validation, test = real[:100], real[100:150], real[150:200]
     long_test = next(t for t in test if len(words(t)) >= 40)
     leaked_test = " ".join(words(long_test)[:30])  # a synthetic example that happens to copy a test record
-    records = _fake_run(
+    records = fake_run(
         tmp_path,
         [
             [("positive", "A brand new review that copies nobody at all, it just says the pills helped.")],

@@ -13,8 +13,7 @@ from generators import Reject
 from generators._prompts import normalise
 from sweep.cli import main
 
-from .conftest import DEMO_TRAIN, REPO
-from .test_sweep_integration import small_overrides
+from .conftest import DEMO_TRAIN, REPO, small_overrides
 
 pytestmark = [
     pytest.mark.integration,

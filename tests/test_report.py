@@ -14,7 +14,7 @@ from sweep._trials import read_trials
 from sweep.cli import main
 from sweep.config import SweepConfig
 
-from .test_resume import _trial_dir
+from .fakes import fake_trial_dir
 
 FIGURES = (
     "optimization_history.png",
@@ -60,7 +60,7 @@ def _cfg() -> SweepConfig:
 
 
 def test_importances_need_two_finished_trials(tmp_path):
-    _trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2])
+    fake_trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2])
     study, dists = rebuild_study(_cfg(), read_trials(tmp_path))
     note = plot_importances(study, dists, tmp_path / "imp.png")
     assert note == "needs at least 2 finished trials (this sweep has 1)"
@@ -68,8 +68,8 @@ def test_importances_need_two_finished_trials(tmp_path):
 
 
 def test_importances_need_trials_that_differ(tmp_path):
-    _trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2])
-    _trial_dir(tmp_path, "bbbbbbbb", 2, [1])
+    fake_trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2])
+    fake_trial_dir(tmp_path, "bbbbbbbb", 2, [1])
     study, dists = rebuild_study(_cfg(), read_trials(tmp_path))
     assert len(study.trials) == 2
     note = plot_importances(study, dists, tmp_path / "imp.png")

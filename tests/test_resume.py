@@ -18,7 +18,8 @@ from sweep.cli import main
 from trainables import TrialParams
 from trainables.trainable import FAIL_ONCE_ENV, planted_failure, run_trial
 
-from .test_trainable import FakePool, _data, _settings
+from .conftest import demo_trial_data, tiny_trial_settings
+from .fakes import FakePool, fake_experiment_state, fake_trial_dir
 
 
 class Crash(Exception):
@@ -39,8 +40,8 @@ def _collect(tmp_path: Path, name: str, stop_after: int | None = None):
 
 
 def test_head_trial_continues_from_its_checkpoint_exactly(tiny_bert, tmp_path):
-    params, data = TrialParams(0.7, 6, 0.6), _data()
-    settings = _settings(tiny_bert, tmp_path, "head", epochs=4)
+    params, data = TrialParams(0.7, 6, 0.6), demo_trial_data()
+    settings = tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=4)
     whole, report = _collect(tmp_path, "whole")
     run_trial(params, data, settings, FakePool(), report)
 
@@ -57,8 +58,8 @@ def test_head_trial_continues_from_its_checkpoint_exactly(tiny_bert, tmp_path):
 
 
 def test_finished_trial_is_not_trained_again(tiny_bert, tmp_path):
-    params, data = TrialParams(0.7, 6, 0.6), _data()
-    settings = _settings(tiny_bert, tmp_path, "head", epochs=2)
+    params, data = TrialParams(0.7, 6, 0.6), demo_trial_data()
+    settings = tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=2)
     done, report = _collect(tmp_path, "done")
     run_trial(params, data, settings, FakePool(), report)
     fetch = FakePool()
@@ -68,8 +69,8 @@ def test_finished_trial_is_not_trained_again(tiny_bert, tmp_path):
 
 
 def test_full_mode_restarts_and_another_trials_checkpoint_is_ignored(tiny_bert, tmp_path):
-    data = _data()
-    settings = _settings(tiny_bert, tmp_path, "full", epochs=2)
+    data = demo_trial_data()
+    settings = tiny_trial_settings(tiny_bert, tmp_path, "full", epochs=2)
     part, report = _collect(tmp_path, "part", stop_after=1)
     with pytest.raises(Crash):
         run_trial(TrialParams(0.7, 3, 0.6), data, settings, FakePool(), report)
@@ -78,7 +79,7 @@ def test_full_mode_restarts_and_another_trials_checkpoint_is_ignored(tiny_bert, 
     assert [m["epoch"] for m, _ in again] == [1, 2]  # no optimizer state in a merged model: start over
 
     other, report = _collect(tmp_path, "other")
-    head = _settings(tiny_bert, tmp_path, "head", epochs=2)
+    head = tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=2)
     run_trial(TrialParams(0.8, 3, 0.6), data, head, FakePool(), report, resume_from=part[-1][1])
     assert [m["epoch"] for m, _ in other] == [1, 2]
 
@@ -98,39 +99,20 @@ def test_planted_failure_is_inert_without_its_env_var_and_fails_once_with_it(tmp
 # ----------------------------------------------------------------------------- trial directories
 
 
-def _trial_dir(run_dir: Path, tid: str, number: int, epochs: list[int], error: bool = False) -> Path:
-    d = run_dir / f"train_classifier_{tid}_{number}_n_synthetic=3,real_ratio=0.8,temperature=0.7_2026-01-01_00-00-00"
-    d.mkdir(parents=True)
-    (d / "params.json").write_text(json.dumps({"temperature": 0.7, "n_synthetic": 3, "real_ratio": 0.8}))
-    rows = [{"epoch": e, "val_auc": 0.5 + e / 100 + i / 1000, "trial_id": tid} for i, e in enumerate(epochs)]
-    (d / "result.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    if error:
-        (d / "error.txt").write_text("planted")
-    return d
-
-
-def _experiment_state(run_dir: Path, states: dict[str, str], name="2026-01-01_00-00-00") -> None:
-    trial_data = [
-        [json.dumps({"trial_id": tid, "status": st}), json.dumps({"num_failures": 1, "error_filename": None})]
-        for tid, st in states.items()
-    ]
-    (run_dir / f"experiment_state-{name}.json").write_text(json.dumps({"trial_data": trial_data}))
-
-
 def test_rows_of_a_retried_trial_are_its_latest_attempt(tmp_path):
-    _trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2, 1, 2, 3])  # restarted from scratch
-    _trial_dir(tmp_path, "bbbbbbbb", 2, [1, 2, 2, 3])  # continued from the epoch-1 checkpoint
+    fake_trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2, 1, 2, 3])  # restarted from scratch
+    fake_trial_dir(tmp_path, "bbbbbbbb", 2, [1, 2, 2, 3])  # continued from the epoch-1 checkpoint
     a, b = read_trials(tmp_path)
     assert [r["epoch"] for r in a.rows] == [1, 2, 3] and a.rows[0]["val_auc"] == pytest.approx(0.512)
     assert [r["epoch"] for r in b.rows] == [1, 2, 3] and b.rows[1]["val_auc"] == pytest.approx(0.522)
 
 
 def test_an_errored_trial_replaced_by_a_restart_is_not_counted(tmp_path):
-    _trial_dir(tmp_path, "aaaaaaaa", 1, [1], error=True)
-    _trial_dir(tmp_path, "cccccccc", 3, [1, 2])
-    _trial_dir(tmp_path, "dddddddd", 4, [])  # started after the last snapshot
-    _experiment_state(tmp_path, {"aaaaaaaa": "ERROR"}, name="2026-01-01_00-00-00")
-    _experiment_state(tmp_path, {"cccccccc": "TERMINATED"}, name="2026-01-02_00-00-00")
+    fake_trial_dir(tmp_path, "aaaaaaaa", 1, [1], error=True)
+    fake_trial_dir(tmp_path, "cccccccc", 3, [1, 2])
+    fake_trial_dir(tmp_path, "dddddddd", 4, [])  # started after the last snapshot
+    fake_experiment_state(tmp_path, {"aaaaaaaa": "ERROR"}, name="2026-01-01_00-00-00")
+    fake_experiment_state(tmp_path, {"cccccccc": "TERMINATED"}, name="2026-01-02_00-00-00")
     records = read_trials(tmp_path)
     assert [(r.trial_id, r.state, r.failures) for r in records] == [
         ("cccccccc", "TERMINATED", 1),
@@ -183,7 +165,7 @@ def test_interruption_prints_the_resume_command_last(tmp_path, capsys, monkeypat
 
 
 def test_best_epoch_on_a_tie_is_the_one_whose_checkpoint_tune_kept(tmp_path):
-    d = _trial_dir(tmp_path, "aaaaaaaa", 1, [])
+    d = fake_trial_dir(tmp_path, "aaaaaaaa", 1, [])
     rows = [
         {"epoch": e, "val_auc": auc, "trial_id": "aaaaaaaa", "checkpoint_dir_name": f"checkpoint_{e - 1:06d}"}
         for e, auc in ((1, 0.6), (2, 0.6), (3, 0.5))

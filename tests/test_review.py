@@ -10,7 +10,7 @@ import pytest
 from sweep._review import stratified_counts, wilson_interval
 from sweep.cli import main
 
-from .test_privacy import _fake_run
+from .fakes import fake_run
 
 
 def _run(capsys, *args):
@@ -49,7 +49,7 @@ def run_dir(tmp_path):
         [("positive", f"positive synthetic example {i} from trial one") for i in range(10)]  # repeats: counted once
         + [("neutral", f"neutral synthetic example {i} from trial two") for i in range(20)],
     ]
-    _fake_run(tmp_path / "run", trials)
+    fake_run(tmp_path / "run", trials)
     return tmp_path / "run"
 
 

@@ -13,7 +13,7 @@ import pytest
 from sweep._runstate import RunState, write_state
 from sweep.cli import main
 
-from .test_resume import _experiment_state, _trial_dir
+from .fakes import fake_experiment_state, fake_trial_dir
 
 # Only the run's own files: a status must not need (or start) Ray.
 NO_RAY = (
@@ -27,10 +27,10 @@ def _run_dir(tmp_path, status="running", **kw):
     run_dir.mkdir()
     (run_dir / "config.yaml").write_text("search: {num_samples: 4}\nclassifier: {epochs: 3}\n")
     write_state(run_dir, RunState(status=status, started=0.0, **kw))
-    _trial_dir(run_dir, "aaaaaaaa", 1, [1, 2, 3])
-    _trial_dir(run_dir, "bbbbbbbb", 2, [1])
-    _trial_dir(run_dir, "cccccccc", 3, [1], error=True)
-    _experiment_state(run_dir, {"aaaaaaaa": "TERMINATED", "bbbbbbbb": "RUNNING", "cccccccc": "ERROR"})
+    fake_trial_dir(run_dir, "aaaaaaaa", 1, [1, 2, 3])
+    fake_trial_dir(run_dir, "bbbbbbbb", 2, [1])
+    fake_trial_dir(run_dir, "cccccccc", 3, [1], error=True)
+    fake_experiment_state(run_dir, {"aaaaaaaa": "TERMINATED", "bbbbbbbb": "RUNNING", "cccccccc": "ERROR"})
     return run_dir
 
 

@@ -4,42 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sweep import load_config, run_sweep
 
-from .conftest import REPO
+from .conftest import REPO, small_overrides
 
 pytestmark = pytest.mark.integration
 
 DEMO = REPO / "conf" / "demo.yaml"
-
-
-def small_overrides(storage: Path, test_file: Path, **extra) -> list[str]:
-    over = {
-        "storage": str(storage),
-        "data.test": str(test_file),
-        "data.max_train": 24,
-        "search.num_samples": 3,
-        "search.n_synthetic": "[0, 6]",
-        "search.n_synthetic_step": 3,
-        "search.temperature": "[0.7, 0.8]",
-        "generator.max_new_tokens": 48,
-        "classifier.epochs": 4,
-    }
-    over.update(extra)
-    return [f"{k}={v}" for k, v in over.items()]
-
-
-@pytest.fixture
-def demo_test_slice(tmp_path) -> Path:
-    df = pd.read_csv(REPO / "data" / "drugsComTest.tsv", sep="\t", index_col=0)
-    path = tmp_path / "test_slice.tsv"
-    df.groupby("rating").head(12).to_csv(path, sep="\t")
-    return path
 
 
 def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, demo_test_slice):

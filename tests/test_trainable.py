@@ -10,58 +10,11 @@ import numpy as np
 import pytest
 
 from generators import PoolResult
-from trainables import ClassifierSettings, TrialData, TrialParams, TrialSettings, score_checkpoint
-from trainables._classifier import mix_weights
+from trainables import TrialParams, mix_weights, score_checkpoint
 from trainables.trainable import run_trial
 
-from .conftest import DEMO_TRAIN
-
-
-def _data(n_per_class=6):
-    import pandas as pd
-
-    df = pd.read_csv(DEMO_TRAIN, sep="\t")
-    labels = ["negative", "neutral", "positive"]
-    tr = df.groupby("rating").head(n_per_class)
-    va = df.drop(tr.index).groupby("rating").head(4)
-    return TrialData(
-        labels=labels,
-        train_texts=tr.review.tolist(),
-        train_y=[labels.index(x) for x in tr.rating],
-        val_texts=va.review.tolist(),
-        val_y=[labels.index(x) for x in va.rating],
-    )
-
-
-def _settings(model_dir: Path, tmp_path: Path, mode: str, epochs=2, repeats=1, **extra) -> TrialSettings:
-    return TrialSettings(
-        classifier=ClassifierSettings(
-            path=str(model_dir),
-            hash="tiny",
-            mode=mode,
-            epochs=epochs,
-            learning_rate=1e-2 if mode == "head" else 1e-3,
-            batch_size=8,
-            max_length=32,
-            weight_decay=0.0,
-            lora_r=2,
-        ),
-        seed=0,
-        repeats=repeats,
-        feature_cache=str(tmp_path / "features.sqlite"),
-        **extra,
-    )
-
-
-class FakePool:
-    """Stands in for the Ray generator service."""
-
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, label, temperature, n):
-        self.calls.append((label, temperature, n))
-        return PoolResult([f"synthetic {label} text {i} about a drug" for i in range(n)], generated=n, from_cache=0)
+from .conftest import demo_trial_data, tiny_trial_settings
+from .fakes import FakePool
 
 
 def test_params_from_flat_and_flattened_config():
@@ -82,7 +35,7 @@ def test_mix_weights_give_real_data_its_share():
 
 @pytest.mark.parametrize("mode", ["head", "lora", "full"])
 def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, tmp_path, mode):
-    data, fetch = _data(), FakePool()
+    data, fetch = demo_trial_data(), FakePool()
     reports = []
 
     def report(metrics, ckpt):
@@ -92,7 +45,7 @@ def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, t
         shutil.copytree(ckpt, saved)
         reports.append((metrics, saved))
 
-    run_trial(TrialParams(0.7, 7, 0.6), data, _settings(tiny_bert, tmp_path, mode), fetch, report)
+    run_trial(TrialParams(0.7, 7, 0.6), data, tiny_trial_settings(tiny_bert, tmp_path, mode), fetch, report)
     assert [m["epoch"] for m, _ in reports] == [1, 2]
     assert sorted(n for _, _, n in fetch.calls) == [2, 2, 3]  # label-balanced 7
     m, ckpt = reports[-1]
@@ -125,8 +78,8 @@ def test_baseline_trial_asks_for_no_synthetic_data(tiny_bert, tmp_path):
     reports = []
     run_trial(
         TrialParams(0.5, 0, 1.0),
-        _data(),
-        _settings(tiny_bert, tmp_path, "head", epochs=1),
+        demo_trial_data(),
+        tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=1),
         fetch,
         lambda m, c: reports.append(m),
     )
@@ -141,8 +94,8 @@ def test_fresh_model_per_trial_same_init(tiny_bert, tmp_path):
         reports: list[float] = []
         run_trial(
             TrialParams(0.7, 3, 0.8),
-            _data(),
-            _settings(tiny_bert, tmp_path, "head", 3),
+            demo_trial_data(),
+            tiny_trial_settings(tiny_bert, tmp_path, "head", 3),
             FakePool(),
             lambda m, c, sink=reports: sink.append(m["val_auc"]),
         )
@@ -163,8 +116,8 @@ def test_trial_records_what_it_really_trained_on(tiny_bert, tmp_path):
     reports = []
     run_trial(
         TrialParams(0.7, 6, 0.6),
-        _data(),
-        _settings(tiny_bert, tmp_path, "head", epochs=1, repeats=3),
+        demo_trial_data(),
+        tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=1, repeats=3),
         ShortPool(),
         lambda m, c: reports.append((m, Path(shutil.copytree(c, tmp_path / "ck")))),
     )
@@ -182,8 +135,8 @@ def test_trial_records_what_it_really_trained_on(tiny_bert, tmp_path):
 def test_a_resumed_trial_retrains_on_the_recorded_set(tiny_bert, tmp_path):
     """A retry or resume reads the checkpoint's synthetic.csv: same examples, no generator call."""
     first: list = []
-    settings = _settings(tiny_bert, tmp_path, "head", epochs=3)
-    run_trial(TrialParams(0.7, 6, 0.6), _data(), settings, FakePool(), lambda m, c: first.append(m))
+    settings = tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=3)
+    run_trial(TrialParams(0.7, 6, 0.6), demo_trial_data(), settings, FakePool(), lambda m, c: first.append(m))
     kept: list = []
 
     def stop_after_one(m, c):
@@ -191,10 +144,17 @@ def test_a_resumed_trial_retrains_on_the_recorded_set(tiny_bert, tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_trial(TrialParams(0.7, 6, 0.6), _data(), settings, FakePool(), stop_after_one)
+        run_trial(TrialParams(0.7, 6, 0.6), demo_trial_data(), settings, FakePool(), stop_after_one)
     never = FakePool()
     resumed: list = []
-    run_trial(TrialParams(0.7, 6, 0.6), _data(), settings, never, lambda m, c: resumed.append(m), resume_from=kept[0])
+    run_trial(
+        TrialParams(0.7, 6, 0.6),
+        demo_trial_data(),
+        settings,
+        never,
+        lambda m, c: resumed.append(m),
+        resume_from=kept[0],
+    )
     assert never.calls == []
     assert [m["epoch"] for m in resumed] == [2, 3]
     assert [m["val_auc"] for m in resumed] == [m["val_auc"] for m in first[1:]]

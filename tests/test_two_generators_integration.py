@@ -10,15 +10,14 @@ import pytest
 
 from sweep import load_config, run_sweep
 
-from .conftest import REPO
-from .test_sweep_integration import demo_test_slice, small_overrides  # noqa: F401 (fixture)
+from .conftest import REPO, small_overrides
 
 pytestmark = pytest.mark.integration
 
 TWO = REPO / "conf" / "two_generators.yaml"
 
 
-def test_sweep_over_two_generators(ray_start_2_cpus, tmp_path, demo_test_slice):  # noqa: F811
+def test_sweep_over_two_generators(ray_start_2_cpus, tmp_path, demo_test_slice):
     overrides = small_overrides(
         tmp_path / "runs",
         demo_test_slice,
