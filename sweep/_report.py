@@ -10,7 +10,6 @@ the only place test data is used.
 from __future__ import annotations
 
 import base64
-import html
 import math
 import time
 import warnings
@@ -245,33 +244,15 @@ def _fmt(v: Any, digits: int = 3) -> str:
     return "–" if not _finite(v) else f"{v:.{digits}f}"
 
 
-def _delta(v: Any, ref: Any) -> str:
-    if not (_finite(v) and _finite(ref)):
-        return ""
-    d = v - ref
-    cls = "up" if d > 0 else "down" if d < 0 else ""
-    return f' <span class="{cls}">({d:+.3f})</span>'
+def _figure_html(out: Path, f: Figure):
+    """A figure embedded as a data URI and linked to its PNG (markup built here, escaped here)."""
+    from markupsafe import Markup, escape
 
-
-_CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1100px;margin:24px auto;padding:0 16px;
-color:#222;line-height:1.45}
-h1{margin-bottom:4px}h2{margin-top:36px;border-bottom:1px solid #ddd;padding-bottom:4px}
-.meta{color:#555}table{border-collapse:collapse;margin:12px 0;font-size:14px}
-th,td{border:1px solid #ddd;padding:5px 9px;text-align:right}th{background:#f4f4f4}
-td.l,th.l{text-align:left}tr.baseline td{background:#fff4f4}tr.best td{background:#f1fbf1;font-weight:600}
-.up{color:#2a7a2a}.down{color:#b22}figure{margin:18px 0}figure img{max-width:100%;border:1px solid #eee}
-figcaption{color:#555;font-size:13px}.grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
-.note{background:#fffbe6;border:1px solid #f0e0a0;padding:8px 12px}
-"""
-
-
-def _figure_html(out: Path, f: Figure) -> str:
     data = base64.b64encode((out / f.file).read_bytes()).decode("ascii")
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(f.title)}" title="{f.file}">'
-        f"<figcaption><b>{html.escape(f.title)}.</b> {html.escape(f.caption)} "
-        f'(<a href="{f.file}">{f.file}</a>)</figcaption></figure>'
+    return Markup(
+        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(f.title)}" title="{escape(f.file)}">'
+        f"<figcaption><b>{escape(f.title)}.</b> {escape(f.caption)} "
+        f'(<a href="{escape(f.file)}">{escape(f.file)}</a>)</figcaption></figure>'
     )
 
 
@@ -362,96 +343,90 @@ class ReportPage:
     data: Any
 
 
-def _verdict_html(verdict: dict[str, Any] | None) -> str:
+def _arm_rows(verdict: dict[str, Any] | None) -> list[dict[str, str]]:
     from ._verdict import ARM_WORDS
 
-    if not verdict:
-        return "<p class='note'>The verdict on the test split is computed when the search has finished.</p>"
     rows = []
-    for name, a in verdict["arms"].items():
+    for name, a in (verdict or {}).get("arms", {}).items():
         d = a["delta_auc"]
         lo, hi = d["ci95"]
-        delta = "" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-        concl = "" if name == "baseline" else a["conclusion"]
-        cls = {"better": "up", "worse": "down"}.get(a["conclusion"], "")
         rows.append(
-            f'<tr><td class="l">{name}</td><td class="l">{html.escape(ARM_WORDS[name])}</td>'
-            f"<td>{a['params'].get('n_synthetic', 0)}</td>"
-            f"<td>{_fmt(a['test_auc_mean'])} ± {_fmt(a['test_auc_sd'])}</td><td>{delta}</td>"
-            f'<td class="l"><span class="{cls}">{concl}</span></td><td>{_fmt(a.get("precision"))}</td>'
-            f"<td>{_fmt(a.get('recall'))}</td><td>{_fmt(a.get('f1'))}</td></tr>"
+            {
+                "name": name,
+                "what": ARM_WORDS[name],
+                "added": str(a["params"].get("n_synthetic", 0)),
+                "auc": f"{_fmt(a['test_auc_mean'])} ± {_fmt(a['test_auc_sd'])}",
+                "delta": "" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+                "conclusion": "" if name == "baseline" else a["conclusion"],
+                "css": {"better": "up", "worse": "down"}.get(a["conclusion"], ""),
+                "precision": _fmt(a.get("precision")),
+                "recall": _fmt(a.get("recall")),
+                "f1": _fmt(a.get("f1")),
+            }
         )
-    head = (
-        "<tr><th class='l'>arm</th><th class='l'>what</th><th>added</th><th>test AUC ± SD</th>"
-        "<th>Δ AUC [95% CI]</th><th class='l'>conclusion</th><th>precision</th><th>recall</th><th>F1</th></tr>"
-    )
-    return (
-        f"<p>{verdict['seeds']} fresh seeds per arm, {verdict['bootstrap']} paired bootstrap resamples, "
-        f"{verdict['n_test']} test texts. Precision, recall and F1 are macro averages.</p>"
-        f"<table>{head}{''.join(rows)}</table><p class='note'>{html.escape(verdict['sentence'])}</p>"
-    )
+    return rows
 
 
-def _html(tmp: Path, page: ReportPage, figures: list[Figure]) -> str:
+def _trial_rows(page: ReportPage) -> list[dict[str, str]]:
     from ._trials import trial_params
 
-    cfg, run_dir, state, records, data = page.cfg, page.run_dir, page.state, page.records, page.data
     best, baseline = page.best, page.baseline
-    finished = sum(1 for r in records if r.state in TrialStatus.FINAL)
-    status = (
-        state.status
-        if state.status == "finished"
-        else f"{state.status} ({finished} of {cfg.search.num_samples} trials finished)"
-    )
-    rows = []
     shown = list(page.ranked)
     if baseline is not None and baseline not in shown:
         shown.append(baseline)
     base_auc = baseline.best_val_auc if baseline is not None else None
+    rows = []
     for i, r in enumerate(shown, 1):
         prm = trial_params(r)
-        is_base = baseline is not None and r.trial_id == baseline.trial_id
-        cls = "baseline" if is_base else "best" if best is not None and r.trial_id == best.trial_id else ""
-        rank = str(i) if r in page.ranked else ""
-        name = f"{r.number} ({r.trial_id})" + (" baseline" if is_base else "")
         row = r.best_row or {}
-        cells = [
-            f'<td>{rank}</td><td class="l">{html.escape(name)}</td>',
-            f"<td>{_fmt(prm['temperature'], 1)}</td><td>{row.get('n_synthetic_used', prm['n_synthetic'])}</td>"
-            f"<td>{_fmt(row.get('real_share', prm['real_ratio']), 2)}</td>",
-            f"<td>{_fmt(r.best_val_auc)} ± {_fmt(_sd(r))}{'' if is_base else _delta(r.best_val_auc, base_auc)}</td>",
-        ]
-        for k in ("precision", "recall", "f1"):
-            cells.append(f"<td>{_fmt(row.get(f'val_{k}'))}</td>")
-        rows.append(f'<tr class="{cls}">{"".join(cells)}</tr>')
-    head = (
-        "<tr><th>rank</th><th class='l'>trial</th><th>temperature</th><th>n_synthetic</th><th>real share</th>"
-        "<th>val AUC ± SD</th><th>val precision</th><th>val recall</th><th>val F1</th></tr>"
+        is_base = baseline is not None and r.trial_id == baseline.trial_id
+        delta = r.best_val_auc - base_auc if not is_base and _finite(r.best_val_auc) and _finite(base_auc) else None
+        rows.append(
+            {
+                "css": "baseline" if is_base else "best" if best is not None and r.trial_id == best.trial_id else "",
+                "rank": str(i) if r in page.ranked else "",
+                "name": f"{r.number} ({r.trial_id})" + (" baseline" if is_base else ""),
+                "temperature": _fmt(prm["temperature"], 1),
+                "n_synthetic": str(row.get("n_synthetic_used", prm["n_synthetic"])),
+                "real_share": _fmt(row.get("real_share", prm["real_ratio"]), 2),
+                "auc": f"{_fmt(r.best_val_auc)} ± {_fmt(_sd(r))}",
+                "delta": "" if delta is None else f"{delta:+.3f}",
+                "delta_css": "" if not delta else "up" if delta > 0 else "down",
+                "precision": _fmt(row.get("val_precision")),
+                "recall": _fmt(row.get("val_recall")),
+                "f1": _fmt(row.get("val_f1")),
+            }
+        )
+    return rows
+
+
+def _html(tmp: Path, page: ReportPage, figures: list[Figure]) -> str:
+    """The report page from ``templates/report.html.j2`` (jinja2, autoescaped)."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sweep", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
     )
-    s = cfg.search
-    figs = {f.file: _figure_html(tmp, f) for f in figures}
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>synthsweep report: {html.escape(run_dir.name)}</title>
-<style>{_CSS}</style></head><body>
-<h1>synthsweep report: {html.escape(run_dir.name)}</h1>
-<p class="meta">{html.escape(str(run_dir.resolve()))} &middot; {html.escape(status)} &middot;
-{len(records)} trials &middot; written {time.strftime("%Y-%m-%d %H:%M", time.localtime())}</p>
-<p>Classifier <code>{html.escape(cfg.classifier.model)}</code> ({cfg.classifier.mode} mode, {cfg.classifier.epochs}
-epochs), generator <code>{html.escape(cfg.generator.model)}</code>; search over temperature {s.temperature},
-n_synthetic {s.n_synthetic} and real_ratio {s.real_ratio}. Data: {len(data.train)} training,
-{len(data.validation)} validation and {len(data.test)} test texts, labels {html.escape(", ".join(data.labels))}.</p>
-<h2>Verdict on the test split</h2>
-{_verdict_html(page.verdict)}
-{figs["verdict.png"]}
-<h2>Top trials (validation)</h2>
-<p>Ranked by mean validation AUC over the trial's repeats (± their SD), with the difference from the
-baseline in brackets; validation metrics are macro averages. No trial here was scored on the test split:
-test data is used only by the verdict.</p>
-<table>{head}{"".join(rows)}</table>
-<h2>Search</h2>
-{figs["optimization_history.png"]}
-{figs["param_importances.png"]}
-<h2>AUC against each parameter</h2>
-<div class="grid">{figs["auc_vs_temperature.png"]}{figs["auc_vs_n_synthetic.png"]}{figs["auc_vs_real_ratio.png"]}</div>
-</body></html>
-"""
+    cfg, state, records, data = page.cfg, page.state, page.records, page.data
+    finished = sum(1 for r in records if r.state in TrialStatus.FINAL)
+    status = (
+        state.status
+        if state.status == "finished"
+        else (f"{state.status} ({finished} of {cfg.search.num_samples} trials finished)")
+    )
+    return env.get_template("report.html.j2").render(
+        run_name=page.run_dir.name,
+        run_path=str(page.run_dir.resolve()),
+        status=status,
+        n_trials=len(records),
+        written=time.strftime("%Y-%m-%d %H:%M", time.localtime()),
+        cfg=cfg,
+        n_train=len(data.train),
+        n_validation=len(data.validation),
+        n_test=len(data.test),
+        labels=data.labels,
+        verdict=page.verdict,
+        arms=_arm_rows(page.verdict),
+        trials=_trial_rows(page),
+        figures={f.file: _figure_html(tmp, f) for f in figures},
+    )
