@@ -92,13 +92,13 @@ def build_arms(cfg, data, best: TrialRecord | None, best_params: dict[str, Any])
     cap = cfg.search.max_synthetic_weight
     counts = {i: int((synth.y == i).sum()) for i in range(len(data.labels))}
     best_mix = TrainingMix.build(real_texts, real_y, synth.texts, synth.y, real_ratio, cap)
-    shared = {"n_synthetic": best_mix.n_added, "real_ratio": real_ratio, "real_share": best_mix.real_share}
+    shared = {"n_synthetic": len(synth.texts), "real_ratio": real_ratio, "real_share": best_mix.real_share}
     seed = cfg.seed + VERDICT_SEED_OFFSET
     over_t, over_y = oversample(real_texts, real_y, counts, seed)
     eda_t, eda_y = eda_texts(real_texts, real_y, counts, seed, cfg.eval.eda_alpha)
     for name, (texts, ys) in (("oversample", (over_t, over_y)), ("eda", (eda_t, eda_y))):
         mix = TrainingMix.build(real_texts, real_y, texts, ys, real_ratio, cap)
-        arms.append(Arm(name, mix.texts, mix.y, mix.weights, mix.n_real, {**shared, "n_synthetic": mix.n_added}))
+        arms.append(Arm(name, mix.texts, mix.y, mix.weights, mix.n_real, {**shared, "n_synthetic": len(texts)}))
     arms.append(
         Arm(
             "best",

@@ -240,7 +240,6 @@ def run_trial(
     mix = TrainingMix.build(
         data.train_texts, data.train_y, synth.texts, synth.y, params.real_ratio, settings.max_synthetic_weight
     )
-    added_y = mix.y[mix.n_real :]
     val_y = np.asarray(data.val_y)
 
     t1 = time.perf_counter()
@@ -252,8 +251,10 @@ def run_trial(
     counts = {
         "repeats": settings.repeats,
         "n_real": mix.n_real,
-        "n_synthetic_used": mix.n_added,
-        "n_synthetic_used_by_label": {lab: int((added_y == i).sum()) for i, lab in enumerate(data.labels)},
+        # The trial's synthetic set (what its ids record); with real_ratio 1 they carry no weight and
+        # TrainingMix leaves them out of the batches, which real_share shows.
+        "n_synthetic_used": len(synth.texts),
+        "n_synthetic_used_by_label": {lab: int((synth.y == i).sum()) for i, lab in enumerate(data.labels)},
         "real_share": mix.real_share,
         "synthetic_generated": synth.generated,
         "synthetic_from_cache": synth.from_cache,
@@ -313,10 +314,10 @@ def run_trial(
                     "best_val_auc_sd": best_sd,
                     "real_share": mix.real_share,
                     "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
-                    "synthetic_ids": [example_id(t) for t in mix.texts[mix.n_real :]],
+                    "synthetic_ids": [example_id(t) for t in synth.texts],
                 },
             )
-            _write_synthetic(ckpt / "synthetic.csv", mix.texts[mix.n_real :], added_y, data.labels)
+            _write_synthetic(ckpt / "synthetic.csv", synth.texts, synth.y, data.labels)
             report(metrics, ckpt)
 
 
