@@ -198,6 +198,85 @@ def mean_metrics(per_repeat: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def trial_synthetic(
+    params: TrialParams, data: TrialData, settings: TrialSettings, fetch: PoolFetcher, recorded: Path | None
+) -> SyntheticSet:
+    """The trial's synthetic set: the one a checkpoint recorded (retry, resume), else fresh pools, filtered."""
+    if recorded is not None and (recorded / "synthetic.csv").is_file():
+        return read_synthetic(recorded / "synthetic.csv", data.labels)
+    synth = fetch_synthetic(params, data, fetch, settings.synthetic_labels)
+    min_prob = params.consistency_min_prob if params.consistency_min_prob is not None else settings.consistency_min_prob
+    return drop_inconsistent(synth, data, min_prob) if min_prob is not None else synth
+
+
+def trial_counts(settings: TrialSettings, mix: TrainingMix, synth: SyntheticSet, labels: list[str]) -> dict[str, Any]:
+    """What the trial trained on and where its synthetic examples came from (reported every epoch)."""
+    return {
+        "repeats": settings.repeats,
+        "n_real": mix.n_real,
+        # The trial's synthetic set (what its ids record); with real_ratio 1 they carry no weight and
+        # TrainingMix leaves them out of the batches, which real_share shows.
+        "n_synthetic_used": len(synth.texts),
+        "n_synthetic_used_by_label": {lab: int((synth.y == i).sum()) for i, lab in enumerate(labels)},
+        "real_share": mix.real_share,
+        "synthetic_generated": synth.generated,
+        "synthetic_from_cache": synth.from_cache,
+        "synthetic_attempts": synth.attempts,
+        "synthetic_rejected": sum(synth.rejected.values()),
+        **{f"rejected_{reason}": synth.rejected.get(reason, 0) for reason in Reject.ALL},
+        "synthetic_pools": synth.pools,
+        "generated_tokens": synth.new_tokens,
+    }
+
+
+def epoch_metrics(epoch: int, loss: float, m: dict[str, Any], best: float, best_sd: float) -> dict[str, Any]:
+    """One epoch's reported row: validation metrics averaged over the repeats, and the best so far."""
+    return {
+        "epoch": epoch,
+        "train_loss": loss,
+        "val_auc": m["auc"],
+        "val_auc_sd": m["auc_sd"],
+        "val_auc_repeats": m["auc_repeats"],
+        "best_val_auc": best,
+        "best_val_auc_sd": best_sd,
+        "val_precision": m["precision"],
+        "val_recall": m["recall"],
+        "val_f1": m["f1"],
+        "val_accuracy": m["accuracy"],
+        "val_per_class": m["per_class"],
+        **{f"val_{k}": m[k] for k in ("positive_precision", "positive_recall", "positive_f1") if k in m},
+    }
+
+
+def save_checkpoint(
+    ckpt: Path,
+    clf: Repeats,
+    params: TrialParams,
+    settings: TrialSettings,
+    data: TrialData,
+    meta: dict[str, Any],
+    synth: SyntheticSet,
+) -> None:
+    """Every repeat's state, ``trial.json`` (what export and resume read) and the exact synthetic set."""
+    c = settings.classifier
+    clf.save(ckpt)
+    write_trial_meta(
+        ckpt,
+        {
+            "params": params.to_dict(),
+            "labels": data.labels,
+            "mode": c.mode,
+            "classifier_path": c.path,
+            "classifier_hash": c.hash,
+            "max_length": c.max_length,
+            "seeds": settings.seeds,
+            **meta,
+            "synthetic_ids": [example_id(t) for t in synth.texts],
+        },
+    )
+    _write_synthetic(ckpt / "synthetic.csv", synth.texts, synth.y, data.labels)
+
+
 def run_trial(
     params: TrialParams,
     data: TrialData,
@@ -226,45 +305,19 @@ def run_trial(
     device = trial_device(settings)
 
     t0 = time.perf_counter()
-    if meta is not None and resume_from is not None and (Path(resume_from) / "synthetic.csv").is_file():
-        synth = read_synthetic(Path(resume_from) / "synthetic.csv", data.labels)
-    else:
-        synth = fetch_synthetic(params, data, fetch, settings.synthetic_labels)
-        min_prob = (
-            params.consistency_min_prob if params.consistency_min_prob is not None else settings.consistency_min_prob
-        )
-        if min_prob is not None:
-            synth = drop_inconsistent(synth, data, min_prob)
-    generation_s = time.perf_counter() - t0
-
+    synth = trial_synthetic(params, data, settings, fetch, Path(resume_from) if meta is not None else None)
     mix = TrainingMix.build(
         data.train_texts, data.train_y, synth.texts, synth.y, params.real_ratio, settings.max_synthetic_weight
     )
-    val_y = np.asarray(data.val_y)
+    counts = {**trial_counts(settings, mix, synth, data.labels), "generation_s": time.perf_counter() - t0}
 
     t1 = time.perf_counter()
     train_in, val_in, dim = model_inputs(
         settings, mix.texts, device, list(data.val_texts), progress_factory=progress_factory
     )
     clf = Repeats.build(c, data.labels, settings.seeds, dim, device)
+    val_y = np.asarray(data.val_y)
 
-    counts = {
-        "repeats": settings.repeats,
-        "n_real": mix.n_real,
-        # The trial's synthetic set (what its ids record); with real_ratio 1 they carry no weight and
-        # TrainingMix leaves them out of the batches, which real_share shows.
-        "n_synthetic_used": len(synth.texts),
-        "n_synthetic_used_by_label": {lab: int((synth.y == i).sum()) for i, lab in enumerate(data.labels)},
-        "real_share": mix.real_share,
-        "synthetic_generated": synth.generated,
-        "synthetic_from_cache": synth.from_cache,
-        "synthetic_attempts": synth.attempts,
-        "synthetic_rejected": sum(synth.rejected.values()),
-        **{f"rejected_{reason}": synth.rejected.get(reason, 0) for reason in Reject.ALL},
-        "synthetic_pools": synth.pools,
-        "generated_tokens": synth.new_tokens,
-        "generation_s": generation_s,
-    }
     best, best_sd, first = -np.inf, float("nan"), 1
     if meta is not None and clf.load(Path(resume_from)):
         first = meta["epoch"] + 1
@@ -273,52 +326,22 @@ def run_trial(
         best_sd = meta.get("best_val_auc_sd", float("nan"))
     for epoch in range(first, c.epochs + 1):
         loss = clf.fit_epoch(train_in, mix.y, mix.weights)
-        m = mean_metrics(
-            [classification_metrics(val_y, p, data.labels, data.positive) for p in clf.predict_proba(val_in)]
-        )
+        probs = clf.predict_proba(val_in)
+        m = mean_metrics([classification_metrics(val_y, p, data.labels, data.positive) for p in probs])
         if np.isfinite(m["auc"]) and m["auc"] > best:
             best, best_sd = m["auc"], m["auc_sd"]
-        metrics = {
-            "epoch": epoch,
-            "train_loss": loss,
-            "val_auc": m["auc"],
-            "val_auc_sd": m["auc_sd"],
-            "val_auc_repeats": m["auc_repeats"],
-            "best_val_auc": best,
-            "best_val_auc_sd": best_sd,
-            "val_precision": m["precision"],
-            "val_recall": m["recall"],
-            "val_f1": m["f1"],
-            "val_accuracy": m["accuracy"],
-            "val_per_class": m["per_class"],
-            **{f"val_{k}": m[k] for k in ("positive_precision", "positive_recall", "positive_f1") if k in m},
-            "train_s": time.perf_counter() - t1,
-            **counts,
-        }
+        row = {**epoch_metrics(epoch, loss, m, best, best_sd), "train_s": time.perf_counter() - t1, **counts}
         with tempfile.TemporaryDirectory() as tmp:
-            ckpt = Path(tmp)
-            clf.save(ckpt)
-            write_trial_meta(
-                ckpt,
-                {
-                    "params": params.to_dict(),
-                    "epoch": epoch,
-                    "labels": data.labels,
-                    "mode": c.mode,
-                    "classifier_path": c.path,
-                    "classifier_hash": c.hash,
-                    "max_length": c.max_length,
-                    "seeds": settings.seeds,
-                    "val_auc": m["auc"],
-                    "best_val_auc": best,
-                    "best_val_auc_sd": best_sd,
-                    "real_share": mix.real_share,
-                    "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
-                    "synthetic_ids": [example_id(t) for t in synth.texts],
-                },
-            )
-            _write_synthetic(ckpt / "synthetic.csv", synth.texts, synth.y, data.labels)
-            report(metrics, ckpt)
+            state = {
+                "epoch": epoch,
+                "val_auc": m["auc"],
+                "best_val_auc": best,
+                "best_val_auc_sd": best_sd,
+                "real_share": mix.real_share,
+                "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
+            }
+            save_checkpoint(Path(tmp), clf, params, settings, data, state, synth)
+            report(row, Path(tmp))
 
 
 def _write_synthetic(path: Path, texts: list[str], ys: np.ndarray, labels: list[str]) -> None:
