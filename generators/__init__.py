@@ -11,7 +11,7 @@ from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts, split_c
 from ._privacy import Overlap, OverlapIndex, PrivacyLimits
 from ._prompts import PromptSpec, stable_int, temperature_key
 from ._registry import DEFAULT_GENERATOR, GeneratorBackend, create_backend, register_backend
-from ._service import attempt_budget, pool_from_service, start_service
+from ._service import PoolService, attempt_budget, pool_from_service, start_service
 from ._similarity import ShingleIndex, jaccard, shingles
 from ._types import Completion, GenerationRequest, GeneratorModel
 
@@ -29,6 +29,7 @@ __all__ = [
     "PoolBuilder",
     "PoolFilter",
     "PoolResult",
+    "PoolService",
     "PoolSource",
     "PrivacyLimits",
     "PromptSpec",

@@ -1,0 +1,139 @@
+"""How a sweep's overhead grows with concurrency: Tune and the pool service, per trial.
+
+A fake generator (instant texts) behind synthsweep's real pool service, and a fake trainable
+whose work is a sleep, run as sweeps of 4, 16 and 64 concurrent trials on logical resources
+(Ray lets a node declare more CPUs than it has). Each trial asks the pool service for its
+synthetic set (one label x temperature pool), reports a few epochs and sleeps the rest, so the
+time a trial does not spend sleeping is overhead.
+
+Reported per size, and as a ratio to the smallest size (the goal: flat):
+* Tune overhead per trial: (wall time - rounds x sleep) / trials, where rounds = trials / concurrency;
+* pool-service latency: mean seconds a trial waits for its pool (cache hits after the first).
+
+    python bench/scale.py [--sizes 4 16 64] [--rounds 2] [--sleep 2.0]
+
+Nothing is asserted; numbers depend on the machine (say which when you quote them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+class InstantWorker:
+    """Stands in for a generator actor: a fake model that writes a text per request at once."""
+
+    def generate(self, requests):
+        from generators import Completion
+
+        return [
+            Completion(f"a {r.label} review number {r.seed} about a drug that worked", n_tokens=12) for r in requests
+        ]
+
+
+def fake_trial(config: dict, service: str, sleep_s: float, epochs: int) -> None:
+    """A trial: fetch its pool from the real pool service, then 'train' by sleeping through epochs."""
+    from ray import tune
+
+    from generators import pool_from_service
+
+    t0 = time.perf_counter()
+    pool = pool_from_service(service, config["label"], config["temperature"], config["n"])
+    pool_s = time.perf_counter() - t0
+    for epoch in range(1, epochs + 1):
+        time.sleep(sleep_s / epochs)
+        tune.report({"epoch": epoch, "pool_s": pool_s, "n": len(pool.texts), "score": epoch / epochs})
+
+
+def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict[str, float]:
+    import ray
+    from ray import tune
+
+    from generators import FilterSettings, PoolService, PoolSource, PrivacyLimits, PromptSpec
+
+    trials = concurrency * rounds
+    ray.init(
+        num_cpus=concurrency, include_dashboard=False, logging_level="ERROR", log_to_driver=False, namespace="scale"
+    )
+    try:
+        storage = Path(tempfile.mkdtemp(prefix="synthsweep-scale-"))
+        shots = {lab: [f"a real {lab} review {i} of a drug" for i in range(6)] for lab in ("negative", "positive")}
+        spec = PromptSpec(
+            system_prompt="Write a {label} review.",
+            user_prompt="One more.",
+            task="review",
+            few_shot=2,
+            samples_per_prompt=4,
+            shot_max_chars=200,
+            max_new_tokens=32,
+            seed=0,
+        )
+        # No quality filters: every fake text is accepted, so pool size is what the trial asked for.
+        filters = FilterSettings(
+            near_duplicate=None,
+            near_real=None,
+            language_ratio=None,
+            privacy=PrivacyLimits(max_shared_words=None, max_ngram_overlap=None),
+        )
+        source = PoolSource(model_hash="fake", spec=spec, shots_by_label=shots, min_chars=5, filters=filters)
+        workers = [ray.remote(InstantWorker).options(num_cpus=0).remote() for _ in range(2)]
+        name = f"scale-pool-{concurrency}"
+        # Held until the sweep ends: a named actor dies with its last handle.
+        service = ray.remote(PoolService).options(name=name, num_cpus=0, max_concurrency=256).remote(
+            source, str(storage / "synthetic.sqlite"), workers
+        )
+        trainable = tune.with_resources(
+            tune.with_parameters(fake_trial, service=name, sleep_s=sleep_s, epochs=epochs), {"cpu": 1}
+        )
+        space = {
+            "label": tune.choice(["negative", "positive"]),
+            "temperature": tune.choice([0.7, 0.8, 0.9]),
+            "n": tune.choice([6, 12]),
+        }
+        t0 = time.perf_counter()
+        results = tune.Tuner(
+            trainable,
+            param_space=space,
+            tune_config=tune.TuneConfig(num_samples=trials, max_concurrent_trials=concurrency),
+            run_config=tune.RunConfig(storage_path=str(storage), verbose=0),
+        ).fit()
+        wall = time.perf_counter() - t0
+        del service
+    finally:
+        ray.shutdown()
+    pool_s = [r.metrics.get("pool_s", float("nan")) for r in results]
+    return {
+        "trials": trials,
+        "wall_s": wall,
+        "tune_overhead_per_trial_s": max(0.0, wall - rounds * sleep_s) * concurrency / trials,
+        "pool_latency_s": statistics.fmean(pool_s),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[4, 16, 64], help="concurrent trials per sweep")
+    ap.add_argument("--rounds", type=int, default=2, help="trials per concurrency slot")
+    ap.add_argument("--sleep", type=float, default=2.0, help="seconds of fake training per trial")
+    ap.add_argument("--epochs", type=int, default=4)
+    args = ap.parse_args()
+
+    rows = {size: run_size(size, args.rounds, args.sleep, args.epochs) for size in args.sizes}
+    base = rows[args.sizes[0]]
+    print(f"\n{'concurrent':>10}{'trials':>8}{'wall s':>9}{'Tune s/trial':>14}{'ratio':>7}{'pool s':>9}{'ratio':>7}")
+    for size, r in rows.items():
+        tune_ratio = r["tune_overhead_per_trial_s"] / base["tune_overhead_per_trial_s"]
+        pool_ratio = r["pool_latency_s"] / base["pool_latency_s"]
+        print(
+            f"{size:>10}{r['trials']:>8}{r['wall_s']:>9.1f}{r['tune_overhead_per_trial_s']:>14.2f}"
+            f"{tune_ratio:>7.2f}{r['pool_latency_s']:>9.3f}{pool_ratio:>7.2f}"
+        )
+    print("ratio: per-trial overhead at that size over the smallest size (flat = 1.0)")
+
+
+if __name__ == "__main__":
+    main()
