@@ -40,10 +40,9 @@ def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, t
 
     def report(metrics, ckpt):
         saved = tmp_path / f"ckpt{metrics['epoch']}"
-        import shutil
-
-        shutil.copytree(ckpt, saved)
-        reports.append((metrics, saved))
+        if ckpt is not None:
+            shutil.copytree(ckpt, saved)
+        reports.append((metrics, saved if ckpt is not None else None))
 
     run_trial(TrialParams(0.7, 7, 0.6), data, tiny_trial_settings(tiny_bert, tmp_path, mode), fetch, report)
     assert [m["epoch"] for m, _ in reports] == [1, 2]
@@ -167,3 +166,19 @@ def test_proportional_synthetic_labels_follow_the_real_split():
     counts = synthetic_counts(TrialParams(0.7, 10, 0.8), ["a", "b"], [0, 0, 0, 1], "proportional")
     assert counts == {"a": 8, "b": 2}
     assert synthetic_counts(TrialParams(0.7, 10, 0.8), ["a", "b"], [0, 0, 0, 1], "balanced") == {"a": 5, "b": 5}
+
+
+def test_checkpoints_only_when_the_score_improves_and_at_the_end(tiny_bert, tmp_path):
+    seen = []
+    run_trial(
+        TrialParams(0.7, 6, 0.6),
+        demo_trial_data(),
+        tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=8),
+        FakePool(),
+        lambda m, c: seen.append((m["epoch"], m["val_auc"], c is not None)),
+    )
+    assert [e for e, _, _ in seen] == list(range(1, 9)), "every epoch is reported"
+    best = -1.0
+    for epoch, auc, checkpointed in seen:
+        assert checkpointed == (auc > best or epoch == 8), (epoch, auc, best)
+        best = max(best, auc)

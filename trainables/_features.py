@@ -57,19 +57,17 @@ class FeatureCache:
         self._db.close()
 
 
+_LOADED: dict[tuple[str, str], tuple] = {}
+"""(model path, device) -> (frozen encoder, tokenizer) in this process."""
+
+
 class FrozenEncoder:
     """The frozen encoder of head mode: pooled sentence features, computed once per text and cached."""
 
     def __init__(self, path: str, classifier_hash: str, max_length: int, cache_path: str | Path | None, device="cpu"):
-        import transformers
-        from transformers import AutoModel, AutoTokenizer
-
         from ._pooling import read_pooling
 
-        transformers.logging.set_verbosity_error()
-        transformers.logging.disable_progress_bar()
-        self.model = AutoModel.from_pretrained(path, local_files_only=True).to(device).eval()
-        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.path = path
         self.pooling = read_pooling(path)
         self.max_length, self.device = max_length, device
         self.cache = (
@@ -78,7 +76,27 @@ class FrozenEncoder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.config.hidden_size)
+        import json
+
+        with open(Path(self.path) / "config.json", encoding="utf-8") as f:
+            return int(json.load(f)["hidden_size"])
+
+    def _loaded(self):
+        """The encoder and tokenizer, loaded once per process (a re-used trial actor keeps them).
+
+        Loaded only when a text is missing from the cache: a warm sweep never loads the encoder.
+        It is frozen and only read, so sharing it between trials changes no result.
+        """
+        key = (self.path, self.device)
+        if key not in _LOADED:
+            import transformers
+            from transformers import AutoModel, AutoTokenizer
+
+            transformers.logging.set_verbosity_error()
+            transformers.logging.disable_progress_bar()
+            model = AutoModel.from_pretrained(self.path, local_files_only=True).to(self.device).eval()
+            _LOADED[key] = (model, AutoTokenizer.from_pretrained(self.path, local_files_only=True))
+        return _LOADED[key]
 
     def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Callable[[int], None] | None = None):
         """Pooled features of ``texts`` (no cache)."""
@@ -86,19 +104,20 @@ class FrozenEncoder:
 
         from ._pooling import pool
 
+        model, tokenizer = self._loaded()
         order = np.argsort([len(t) for t in texts])  # similar lengths batch with less padding
         feats: list[np.ndarray | None] = [None] * len(texts)
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 idx = order[start : start + batch_size]
-                enc = self.tokenizer(
+                enc = tokenizer(
                     [texts[i] for i in idx],
                     truncation=True,
                     max_length=self.max_length,
                     padding=True,
                     return_tensors="pt",
                 ).to(self.device)
-                hidden = self.model(**enc).last_hidden_state
+                hidden = model(**enc).last_hidden_state
                 batch = pool(hidden, enc["attention_mask"], *self.pooling).float().cpu().numpy()
                 for j, i in enumerate(idx):
                     feats[i] = batch[j]

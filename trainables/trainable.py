@@ -282,11 +282,12 @@ def run_trial(
     data: TrialData,
     settings: TrialSettings,
     fetch: PoolFetcher,
-    report: Callable[[dict, Path], None],
+    report: Callable[[dict, Path | None], None],
     progress_factory: Callable[[int], Any] | None = None,
     resume_from: Path | None = None,
 ) -> None:
-    """Train ``settings.repeats`` classifiers on the trial's mix; ``report(metrics, checkpoint_dir)`` every epoch.
+    """Train ``settings.repeats`` classifiers on the trial's mix; ``report(metrics, checkpoint_dir)`` every epoch
+    (``checkpoint_dir`` None when the epoch did not improve on the best and is not the last).
 
     The reported ``val_auc`` is the mean over the repeats (what Optuna optimises), ``val_auc_sd``
     their spread. ``resume_from`` is the trial's latest checkpoint when Tune restarts it (a retry
@@ -328,9 +329,15 @@ def run_trial(
         loss = clf.fit_epoch(train_in, mix.y, mix.weights)
         probs = clf.predict_proba(val_in)
         m = mean_metrics([classification_metrics(val_y, p, data.labels, data.positive) for p in probs])
-        if np.isfinite(m["auc"]) and m["auc"] > best:
+        improved = bool(np.isfinite(m["auc"]) and m["auc"] > best)
+        if improved:
             best, best_sd = m["auc"], m["auc_sd"]
         row = {**epoch_metrics(epoch, loss, m, best, best_sd), "train_s": time.perf_counter() - t1, **counts}
+        if not improved and epoch < c.epochs:
+            # A checkpoint only when the mean validation AUC improves, and at the end: export wants the
+            # best epoch, resume the latest checkpoint (later epochs are recomputed exactly).
+            report(row, None)
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             state = {
                 "epoch": epoch,
@@ -365,8 +372,8 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     # One "Checkpoint successfully created" line per epoch and trial would bury the progress output.
     logging.getLogger("ray.train").setLevel(logging.WARNING)
 
-    def report(metrics: dict, ckpt: Path) -> None:
-        tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)))
+    def report(metrics: dict, ckpt: Path | None) -> None:
+        tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)) if ckpt is not None else None)
         planted_failure(config, metrics["epoch"])
 
     latest = tune.get_checkpoint()  # set when Tune retries or resumes this trial
