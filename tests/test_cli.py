@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,8 @@ def _run(capsys, *args):
     "overrides, message",
     [
         (["search.num_sampels=3"], "search.num_sampels: unknown key"),
-        (["data.train=missing.csv"], "data.train: file not found: missing.csv"),
+        # --set paths are relative to the working directory; the message names the absolute path tried.
+        (["data.train=missing.csv"], "data.train: file not found: {cwd}/missing.csv"),
         (["data.text_column=body"], "data.text_column: column 'body' not in"),
         (["generator.model=no-such-model"], "generator.model: 'no-such-model' is neither a bundled model"),
         (
@@ -45,6 +47,7 @@ def _run(capsys, *args):
 def test_run_rejects_bad_input(capsys, tmp_path, small_csv, overrides, message):
     storage = tmp_path / "runs"
     overrides = [o.format(small_csv=small_csv) for o in overrides]
+    message = message.format(cwd=Path.cwd())
     code, err = _run(capsys, "run", DEMO, "--set", f"storage={storage}", *sum((["--set", o] for o in overrides), []))
     assert code == 2
     assert err.startswith("error: ") and message in err, err
