@@ -71,18 +71,23 @@ def project_commit() -> dict[str, Any] | None:
     return {"commit": head, "dirty": bool(dirty)} if head else None
 
 
-def find_trial(records: list[TrialRecord], trial_id: str | None) -> TrialRecord:
-    """The best trial by validation AUC over all its epochs, or the one ``--trial`` names."""
-    if trial_id is None:
+def find_trial(records: list[TrialRecord], trial: str | None) -> TrialRecord:
+    """The best trial by validation AUC over all its epochs, or the one ``--trial`` names.
+
+    ``--trial`` is the trial's number as ``run`` and ``status`` show it, its id, or a prefix of
+    its id that only it has.
+    """
+    if trial is None:
         best = pick_best(records)
         if best is None:
             raise UserError("no trial has reported a validation AUC yet; nothing to export")
         return best
-    matches = [r for r in records if r.trial_id == trial_id or r.trial_id.startswith(trial_id)]
+    by_number = [r for r in records if trial.isdigit() and r.number == int(trial)]
+    matches = by_number or [r for r in records if r.trial_id == trial or r.trial_id.startswith(trial)]
     if len(matches) != 1:
-        known = ", ".join(r.trial_id for r in records) or "none"
+        known = ", ".join(f"{r.number} ({r.trial_id})" for r in records) or "none"
         what = "matches several trials" if matches else "is not a trial of this run"
-        raise UserError(f"--trial {trial_id!r} {what} (trials: {known})")
+        raise UserError(f"--trial {trial!r} {what} (trials: {known})")
     return matches[0]
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from ._atomic import write_json_atomic, write_text_atomic
 from ._errors import UserError
 from ._runstate import RunState, read_state, write_state
+from ._tables import Column, FittedTable
 from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
 
 PARAMS = ("temperature", "n_synthetic", "real_ratio", "generator")
@@ -264,73 +264,54 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         console = Console()
         if not console.is_terminal:  # logs and pipes: wide enough that no column is cut
             console = Console(width=120)
-    table = Table(title=f"trials of {summary['name']}", show_lines=False)
-    for col in (
-        "#",
-        "state",
-        "generator",
-        "temperature",
-        "n_synthetic",
-        "real_ratio",
-        "val AUC",
-        "epoch",
-        "val F1",
-        "generated",
-        "cached",
-        "time s",
-    ):
-        table.add_column(col, justify="right")
+    params = [Column("generator", may_drop=True), "temperature", "n_synthetic", "real_ratio"]
+    state = Column("state", may_drop=True)
+    columns = ["#", state, *params, "val AUC", "epoch", "val F1", "generated", "cached", "time s"]
     best_id = (summary.get("best") or {}).get("trial_id")
+    rows, styles = [], []
     for r in records:
         row = trial_row(r)
-        style = "bold green" if r.trial_id == best_id else None
-        table.add_row(
-            str(r.number),
-            r.state,
-            str(row.get("generator") or "-"),
-            _f(row["temperature"], 1),
-            str(row["n_synthetic"]),
-            _f(row["real_ratio"], 2),
-            _f(row["val_auc"]),
-            str(row["best_epoch"] or "-"),
-            _f(row["val_f1"]),
-            str(row.get("synthetic_generated") or 0),
-            str(row.get("synthetic_from_cache") or 0),
-            _f(row["time_s"], 1),
-            style=style,
+        styles.append("bold green" if r.trial_id == best_id else None)
+        rows.append(
+            [
+                str(r.number),
+                r.state,
+                str(row.get("generator") or "-"),
+                _f(row["temperature"], 1),
+                str(row["n_synthetic"]),
+                _f(row["real_ratio"], 2),
+                _f(row["val_auc"]),
+                str(row["best_epoch"] or "-"),
+                _f(row["val_f1"]),
+                str(row.get("synthetic_generated") or 0),
+                str(row.get("synthetic_from_cache") or 0),
+                _f(row["time_s"], 1),
+            ]
         )
-    console.print(table)
-    head = Table(title="best trial against the baseline (test split scored once, at the end)")
-    for col in (
-        "",
-        "generator",
-        "temperature",
-        "n_synthetic",
-        "real_ratio",
-        "val AUC",
-        "test AUC",
-        "precision",
-        "recall",
-        "F1",
-    ):
-        head.add_column(col, justify="right")
+    title = f"trials of {summary['name']}"
+    console.print(FittedTable(columns, rows, title=title, row_styles=styles), crop=False)
+    head = []
     for name in ("baseline", "best"):
         e = summary.get(name)
         if e:
             prm = e["params"]
-            head.add_row(
-                name,
-                str(prm.get("generator") or "-"),
-                _f(prm["temperature"], 1),
-                str(prm["n_synthetic"]),
-                _f(prm["real_ratio"], 2),
-                _f(e["val_auc"]),
-                _f(e["test_auc"]),
-                _f(e["precision"]),
-                _f(e["recall"]),
-                _f(e["f1"]),
+            head.append(
+                [
+                    name,
+                    str(prm.get("generator") or "-"),
+                    _f(prm["temperature"], 1),
+                    str(prm["n_synthetic"]),
+                    _f(prm["real_ratio"], 2),
+                    _f(e["val_auc"]),
+                    _f(e["test_auc"]),
+                    _f(e["precision"]),
+                    _f(e["recall"]),
+                    _f(e["f1"]),
+                ]
             )
-    console.print(head)
+    columns = ["", *params, "val AUC", "test AUC", "precision", "recall", "F1"]
+    title = "best trial against the baseline (test split scored once, at the end)"
+    console.print(FittedTable(columns, head, title=title), crop=False)
     syn = summary["synthetic"]
     console.print(
         f"synthetic examples: {syn['generated']} generated this run, {syn['from_cache']} taken from the cache"

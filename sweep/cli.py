@@ -67,7 +67,9 @@ def status(
 def export(
     run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
     out: Path = typer.Option(..., "--out", help="New (or empty) directory for the model."),
-    trial: str | None = typer.Option(None, "--trial", help="Trial id to export instead of the best."),
+    trial: str | None = typer.Option(
+        None, "--trial", help="Trial to export instead of the best: its number (as `run` and `status` show it) or id."
+    ),
 ) -> None:
     """Write the best trial (or --trial) as a Hugging Face model directory with a model card."""
     from ._export import export_trial
