@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._atomic import follow_umask
 from ._errors import UserError
 from ._hashing import sha256_file, sha256_path
 from ._runstate import load_run
@@ -191,15 +192,6 @@ decisions without that validation.
 """
 
 
-def _share(directory: Path) -> None:
-    """mkdtemp (and the safetensors writer) create owner-only files; a model is for sharing."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(directory, 0o777 & ~umask)
-    for f in directory.iterdir():
-        os.chmod(f, 0o666 & ~umask)
-
-
 def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = None) -> Path:
     """Write ``trial_id`` (default: the best trial) of ``run_dir`` as a model directory at ``out``."""
     from ._bundled import resolve_classifier_model, resolve_generator_model
@@ -289,7 +281,7 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
         info["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
         (tmp / "synthsweep.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
         (tmp / "README.md").write_text(model_card(info))
-        _share(tmp)
+        follow_umask(tmp)  # mkdtemp and the safetensors writer create owner-only files; a model is for sharing
         if out.exists():
             out.rmdir()  # empty, checked above
         os.replace(tmp, out)

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import follow_umask
 from ._errors import UserError
 from ._runstate import load_run
 from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
@@ -367,9 +368,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 
 def _swap_in(tmp: Path, out: Path) -> None:
     """Replace ``out`` with ``tmp`` so a reader never sees half a report."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
+    follow_umask(tmp)  # mkdtemp made it owner-only
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
