@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from ._bars import bar_owner_env
 from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
 from ._errors import SweepInterrupted, UserError
@@ -268,7 +270,27 @@ def driver_env() -> dict[str, str]:
     return env
 
 
-def init_ray(address: str | None, env: dict[str, str]) -> float:
+def quiet_ray(address: str | None, verbose: bool) -> None:
+    """Unless ``verbose``: no Ray or Tune start-up messages, configuration box or TensorBoard hint.
+
+    Only documented switches: ``RAY_AUTH_MODE=token`` is what a new local Ray chooses anyway,
+    set explicitly it is not announced; ``RAY_AIR_NEW_OUTPUT=0`` selects Tune's classic output,
+    which at ``verbose=0`` prints nothing (the trial lines are synthsweep's own). A value the
+    user set in the environment is kept. Ray reads ``RAY_AUTH_MODE`` when it is imported, so it
+    is only set before that (call this first); later, Ray's own default and its warning stay.
+    On Ctrl-C, Tune's own loggers say it stopped and suggest ``Tuner.restore``; synthsweep's last
+    line gives the ``synthsweep resume`` command instead, so those two loggers show errors only.
+    """
+    if verbose:
+        return
+    if not address and "ray" not in sys.modules:
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    for name in ("ray.tune.tune", "ray.tune.analysis.experiment_analysis"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) -> float:
     import ray
 
     t0 = time.perf_counter()
@@ -276,7 +298,7 @@ def init_ray(address: str | None, env: dict[str, str]) -> float:
         ray.init(
             address=address,
             include_dashboard=False,
-            logging_level=logging.WARNING,
+            logging_level=logging.INFO if verbose else logging.WARNING,
             log_to_driver=True,
             namespace=NAMESPACE,
             runtime_env={"env_vars": env},
@@ -349,6 +371,7 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
     for gen_name, g in p.generators.items():
         name = f"synthsweep-pool-{run}-{gen_name}"
         service, workers = start_service(
+            label=gen_name if len(p.generators) > 1 else "",
             source=pool_source(p.cfg, p.data, paths[gen_name], g),
             cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
             backend=g.backend,
@@ -441,7 +464,9 @@ def _sigterm_stops_gracefully():
         signal.signal(signal.SIGTERM, previous)
 
 
-def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) -> dict[str, float]:
+def execute(
+    p: Prepared, make_tuner: Callable[[Any], Any], address: str | None, verbose: bool = False
+) -> dict[str, float]:
     """Start Ray and a fresh generator service, fit the tuner ``make_tuner(trainable)`` returns.
 
     Shared by ``run`` and ``resume``. Raises ``SweepInterrupted`` (after shutting Ray down, so
@@ -451,7 +476,8 @@ def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) 
     env = driver_env()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env)
+    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env, verbose)
+    env = {**env, **bar_owner_env()}  # progress bars drawn as the driver's, without a pid (sweep._bars)
     interrupted = False
     try:
         # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
@@ -485,10 +511,14 @@ def start_run_dir(p: Prepared) -> None:
     claim(p.run_dir, RunState(status="running", started=time.time(), inputs=run_inputs(p)))
 
 
-def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
-    """Run the sweep described by ``cfg``; return the run directory (holding summary.json)."""
+def run_sweep(cfg: SweepConfig, address: str | None = None, verbose: bool = False) -> Path:
+    """Run the sweep described by ``cfg``; return the run directory (holding summary.json).
+
+    ``verbose`` shows Ray's and Tune's own start-up and progress messages.
+    """
     from ._summary import finish_run
 
+    quiet_ray(address or cfg.ray.address, verbose)
     p = prepare(cfg)
     check_fits(cfg, address or cfg.ray.address)
     if p.run_dir != cfg.run_dir:
@@ -496,5 +526,5 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
         )
     start_run_dir(p)
-    timings = execute(p, lambda trainable: build_tuner(p, trainable), address)
+    timings = execute(p, lambda trainable: build_tuner(p, trainable), address, verbose)
     return finish_run(p, timings)

@@ -18,6 +18,8 @@ app = typer.Typer(
 SET_HELP = "Override a config key, e.g. --set search.num_samples=4 (repeatable)."
 SHOW_TEXT_HELP = "Also print real training records (the few-shot examples); off by default: they may be patient data."
 
+VERBOSE_HELP = "Also show Ray's and Tune's own start-up and progress messages."
+
 review_app = typer.Typer(
     no_args_is_help=True, help="Clinician review: export a sample of a run's synthetic examples, score the labels."
 )
@@ -29,13 +31,14 @@ def run(
     config: Path = typer.Argument(..., help="Sweep config (YAML)."),
     set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     address: str | None = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Run a sweep: generate synthetic pools, train one classifier per trial, report the best mix."""
     from ._runner import run_sweep
     from .config import load_config
 
     cfg = load_config(config, set_)
-    run_sweep(cfg, address=address)
+    run_sweep(cfg, address=address, verbose=verbose)
 
 
 @app.command()
@@ -46,11 +49,14 @@ def resume(
         False, "--resume-errored", help="Retry errored trials from their latest checkpoint."
     ),
     restart_errored: bool = typer.Option(False, "--restart-errored", help="Retry errored trials from scratch."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Continue a sweep stopped by Ctrl-C, a killed driver or a lost Ray cluster."""
     from ._resume import resume_sweep
 
-    resume_sweep(run_dir, address=address, resume_errored=resume_errored, restart_errored=restart_errored)
+    resume_sweep(
+        run_dir, address=address, resume_errored=resume_errored, restart_errored=restart_errored, verbose=verbose
+    )
 
 
 @app.command()
