@@ -23,6 +23,7 @@ from ._errors import SweepInterrupted, UserError
 from ._hashing import sha256_json, sha256_path
 from ._offline import force_offline
 from ._runstate import RunState, claim, read_state, write_state
+from ._signals import note_signal, received_signal
 from .config import GeneratorConfig, SweepConfig
 
 NAMESPACE = "synthsweep"
@@ -451,6 +452,7 @@ def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
 def _sigterm_stops_gracefully():
     """SIGTERM (a pre-empted job, ``kill``) stops the sweep like Ctrl-C: Tune saves its state first."""
     def forward(signum, frame):
+        note_signal(signum)  # the exit code says SIGTERM (143)
         os.kill(os.getpid(), signal.SIGINT)
 
     try:
@@ -490,18 +492,22 @@ def execute(
         del actors
     except KeyboardInterrupt:  # a second Ctrl-C, or one before Tune started
         interrupted = True
-    total = p.cfg.search.num_samples
-    done, complete = sweep_progress(p.run_dir, total)
-    if interrupted or not complete:
-        import ray
-
-        ray.shutdown()
-        state = read_state(p.run_dir) or RunState(status="running", started=time.time())
-        state.status = "interrupted"
-        write_state(p.run_dir, state)
-        raise SweepInterrupted(p.run_dir, done, total)
+    if interrupted or not sweep_progress(p.run_dir, p.cfg.search.num_samples)[1]:
+        raise sweep_interrupted(p)
     timings["wall_s"] = time.perf_counter() - t0
     return timings
+
+
+def sweep_interrupted(p: Prepared) -> SweepInterrupted:
+    """Shut Ray down, mark the run interrupted; the exception tells the user how to continue."""
+    import ray
+
+    ray.shutdown()
+    done, _ = sweep_progress(p.run_dir, p.cfg.search.num_samples)
+    state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+    state.status = "interrupted"
+    write_state(p.run_dir, state)
+    return SweepInterrupted(p.run_dir, done, p.cfg.search.num_samples, signum=received_signal())
 
 
 def start_run_dir(p: Prepared) -> None:
@@ -526,5 +532,8 @@ def run_sweep(cfg: SweepConfig, address: str | None = None, verbose: bool = Fals
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
         )
     start_run_dir(p)
-    timings = execute(p, lambda trainable: build_tuner(p, trainable), address, verbose)
-    return finish_run(p, timings)
+    try:
+        timings = execute(p, lambda trainable: build_tuner(p, trainable), address, verbose)
+        return finish_run(p, timings)
+    except KeyboardInterrupt:  # while Ray started or the summary was written: resumable all the same
+        raise sweep_interrupted(p) from None

@@ -41,6 +41,7 @@ __all__ = [
     "apply_overrides",
     "config_keys",
     "load_config",
+    "required_keys",
 ]
 
 
@@ -515,4 +516,16 @@ def config_keys(model: type[BaseModel] = SweepConfig, prefix: str = "") -> list[
         else:
             default = None if field.is_required() else field.get_default(call_default_factory=True)
             out.append((f"{prefix}{name}", (field.description or "").strip(), default))
+    return out
+
+
+def required_keys(model: type[BaseModel] = SweepConfig, prefix: str = "") -> set[str]:
+    """The dotted keys a config must set (no default)."""
+    out: set[str] = set()
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and field.is_required():
+            out |= required_keys(ann, f"{prefix}{name}.")
+        elif field.is_required():
+            out.add(f"{prefix}{name}")
     return out
