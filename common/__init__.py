@@ -2,16 +2,23 @@
 user-facing error type and the offline switches. It imports none of the other packages.
 """
 
-from ._atomic import atomic_dir, write_bytes_atomic, write_json_atomic, write_text_atomic
+from ._atomic import atomic_dir, current_umask, follow_umask, write_bytes_atomic, write_json_atomic, write_text_atomic
+from ._bars import OWNER_ENV as BAR_OWNER_ENV
+from ._bars import bar_owner_env, progress_bar
 from ._errors import SweepInterrupted, UserError
 from ._hashing import sha256_file, sha256_json, sha256_path, sha256_text
 from ._offline import OFFLINE_ENV, force_offline
 
 __all__ = [
+    "BAR_OWNER_ENV",
+    "bar_owner_env",
+    "progress_bar",
     "OFFLINE_ENV",
     "SweepInterrupted",
     "UserError",
     "atomic_dir",
+    "current_umask",
+    "follow_umask",
     "force_offline",
     "sha256_file",
     "sha256_json",

@@ -1,4 +1,9 @@
-"""Write result files so a crash never leaves one half-written."""
+"""Write result files so a crash never leaves one half-written.
+
+Permissions: every file and directory synthsweep writes follows the umask, like any tool's
+output (0644 and 0755 under the usual umask 022). Temporary files and directories are created
+owner-only (``mkstemp``, ``mkdtemp``) and given those modes before they are renamed into place.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it (``os.umask`` can only set it; Ray runs threads)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def follow_umask(path: str | os.PathLike[str]) -> None:
+    """Give ``path`` (a file, or a directory and what is directly in it) the modes the umask gives new ones."""
+    mask = current_umask()
+    p = Path(path)
+    if p.is_dir():
+        os.chmod(p, 0o777 & ~mask)
+        for child in p.iterdir():
+            os.chmod(child, (0o777 if child.is_dir() else 0o666) & ~mask)
+    else:
+        os.chmod(p, 0o666 & ~mask)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
@@ -31,17 +62,12 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        follow_umask(tmp)  # mkstemp made it owner-only
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 @contextmanager
@@ -60,7 +86,7 @@ def atomic_dir(target: str | os.PathLike[str], exists: str = "replace") -> Itera
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         yield tmp
-        os.chmod(tmp, 0o777 & ~_umask())
+        follow_umask(tmp)  # mkdtemp (and writers like safetensors) made it owner-only
         if not out.exists():
             try:
                 os.rename(tmp, out)

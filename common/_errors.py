@@ -22,8 +22,9 @@ class SweepInterrupted(UserError):
 
     exit_code = 130
 
-    def __init__(self, run_dir, done: int, total: int):
+    def __init__(self, run_dir, done: int, total: int, signum: int = 2):
         self.run_dir, self.done, self.total = run_dir, done, total
+        self.exit_code = 128 + signum  # 130 for SIGINT (Ctrl-C), 143 for SIGTERM
         super().__init__(
             f"sweep interrupted with {done} of {total} trials finished; continue it with: synthsweep resume {run_dir}"
         )

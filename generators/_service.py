@@ -44,7 +44,18 @@ def attempt_budget(n: int) -> int:
 
 
 class PoolService:
-    def __init__(self, source: PoolSource, cache_path: str, workers: list[Any]):
+    def __init__(
+        self,
+        source: PoolSource,
+        cache_path: str,
+        workers: list[Any],
+        env: dict[str, str] | None = None,
+        label: str = "",
+    ):
+        os.environ.update(env or {})  # the driver's progress-bar owner (common._bars)
+        self.label = label
+        """Names the generator on progress bars when a sweep has several."""
+        self._open_bars = 0
         self.source = source
         self.cache = SyntheticCache(cache_path)
         self._locks: defaultdict[tuple[str, int], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -63,14 +74,17 @@ class PoolService:
             self._idle.put_nowait(worker)
 
     async def get_pool(self, label: str, temperature: float, n: int) -> dict[str, Any]:
-        from ray.experimental.tqdm_ray import tqdm
+        from common import progress_bar
 
         t = round(float(temperature), 1)
         async with self._locks[(label, int(round(t * 10)))]:
             builder = PoolBuilder(self.source, self.cache, label, t)
             budget = builder.next_index + attempt_budget(builder.missing(n))
             if builder.missing(n):
-                bar = tqdm(total=n, desc=f"generating {label} @ T={t}")
+                prefix = f"{self.label}: " if self.label else ""
+                # Pools generated at once (other labels, other trials) each get their own line.
+                bar = progress_bar(f"{prefix}generating {label} @ T={t}", total=n, position=self._open_bars)
+                self._open_bars += 1
                 bar.update(min(n, len(builder.accepted)))
                 while builder.missing(n) and builder.next_index < budget:
                     groups = builder.plan(n, max_groups=len(self._workers))
@@ -79,6 +93,7 @@ class PoolService:
                     builder.add(groups, done)
                     bar.update(min(n, len(builder.accepted)) - min(n, before))
                 bar.close()
+                self._open_bars -= 1
             return asdict(builder.result(n))
 
     def ping(self) -> bool:
@@ -95,8 +110,12 @@ def start_service(
     cpus: float,
     gpus: float,
     name: str,
+    label: str = "",
 ) -> Any:
-    """Start ``actors`` workers and the pool service; block until the models are loaded."""
+    """Start ``actors`` workers and the pool service; block until the models are loaded.
+
+    ``label`` names the generator on its progress bars (a sweep with several generators).
+    """
     import ray
 
     worker_cls = ray.remote(GeneratorWorker)
@@ -110,7 +129,7 @@ def start_service(
     service = (
         ray.remote(PoolService)
         .options(name=name, num_cpus=0, max_concurrency=64)
-        .remote(source, str(cache_path), workers)
+        .remote(source, str(cache_path), workers, offline_env, label)
     )
     ray.get(service.ping.remote())  # type: ignore[union-attr]
     return service, workers

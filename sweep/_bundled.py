@@ -103,7 +103,7 @@ def _package_file(package: str, resource: str, hint: str, name: str) -> Path:
 def check_gguf(path: Path, key: str) -> Path:
     """Raise a UserError naming ``key`` unless ``path`` is a readable GGUF file."""
     if not path.is_file():
-        raise UserError(f"{key}: model file not found: {path}")
+        raise UserError(f"{key}: model file not found: {path.absolute()}")
     try:
         with open(path, "rb") as f:
             magic = f.read(4)
@@ -117,7 +117,7 @@ def check_gguf(path: Path, key: str) -> Path:
 def check_hf_dir(path: Path, key: str) -> Path:
     """Raise a UserError naming ``key`` unless ``path`` looks like a Hugging Face model directory."""
     if not path.exists():
-        raise UserError(f"{key}: model directory not found: {path}")
+        raise UserError(f"{key}: model directory not found: {path.absolute()}")
     if not path.is_dir() or not (path / "config.json").is_file():
         raise UserError(f"{key}: {path} is not a Hugging Face model directory (no config.json)")
     if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):

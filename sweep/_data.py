@@ -86,7 +86,7 @@ def shown(value: object, quote: bool = True) -> str:
 
 def read_table(path: Path, key: str) -> pd.DataFrame:
     if not path.is_file():
-        raise UserError(f"{key}: file not found: {path}")
+        raise UserError(f"{key}: file not found: {path.absolute()}")
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise UserError(f"{key}: {path} has an unknown format; use .csv, .tsv, .jsonl or .parquet")

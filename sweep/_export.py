@@ -11,7 +11,6 @@ failure never leaves a half-written model.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
 import subprocess
@@ -71,20 +70,25 @@ def project_commit() -> dict[str, Any] | None:
     return {"commit": head, "dirty": bool(dirty)} if head else None
 
 
-def find_trial(records: list[TrialRecord], trial_id: str | None) -> TrialRecord:
-    """The best trial with synthetic data (by mean validation AUC), or the one ``--trial`` names."""
-    if trial_id is None:
+def find_trial(records: list[TrialRecord], trial: str | None) -> TrialRecord:
+    """The best trial with synthetic data (by mean validation AUC), or the one ``--trial`` names.
+
+    ``--trial`` is the trial's number as ``run`` and ``status`` show it, its id, or a prefix of
+    its id that only it has.
+    """
+    if trial is None:
         from ._trials import pick_best_synthetic
 
         best = pick_best_synthetic(records) or pick_best(records)
         if best is None:
             raise UserError("no trial has reported a validation AUC yet; nothing to export")
         return best
-    matches = [r for r in records if r.trial_id == trial_id or r.trial_id.startswith(trial_id)]
+    by_number = [r for r in records if trial.isdigit() and r.number == int(trial)]
+    matches = by_number or [r for r in records if r.trial_id == trial or r.trial_id.startswith(trial)]
     if len(matches) != 1:
-        known = ", ".join(r.trial_id for r in records) or "none"
+        known = ", ".join(f"{r.number} ({r.trial_id})" for r in records) or "none"
         what = "matches several trials" if matches else "is not a trial of this run"
-        raise UserError(f"--trial {trial_id!r} {what} (trials: {known})")
+        raise UserError(f"--trial {trial!r} {what} (trials: {known})")
     return matches[0]
 
 
@@ -272,15 +276,6 @@ decisions without that validation.
 """
 
 
-def _share(directory: Path) -> None:
-    """mkdtemp (and the safetensors writer) create owner-only files; a model is for sharing."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(directory, 0o777 & ~umask)
-    for f in directory.iterdir():
-        os.chmod(f, 0o666 & ~umask)
-
-
 def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = None) -> Path:
     """Write ``trial_id`` (default: the best trial) of ``run_dir`` as a model directory at ``out``."""
     from common import force_offline
@@ -387,5 +382,5 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
         info["files"] = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.is_file()}
         (tmp / "synthsweep.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
         (tmp / "README.md").write_text(model_card(info))
-        _share(tmp)
+        # atomic_dir gives the directory and its files the umask's modes: a model is for sharing.
     return out

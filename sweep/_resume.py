@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common import UserError
 
-from ._runner import Prepared, build_tuner, execute, finish_run, prepare, run_inputs, start_run_dir
+from ._runner import Prepared, build_tuner, execute, finish_run, prepare, quiet_ray, run_inputs, start_run_dir
 from ._runstate import claim, load_run, read_state, write_state
 
 _log = logging.getLogger("synthsweep")
@@ -50,12 +50,13 @@ def resume_sweep(
     address: str | None = None,
     resume_errored: bool = False,
     restart_errored: bool = False,
+    verbose: bool = False,
 ) -> Path:
     """Continue the sweep in ``run_dir`` until it has ``search.num_samples`` finished trials.
 
     ``resume_errored`` retries errored trials from their latest checkpoint, ``restart_errored``
     from scratch; by default errored trials stay errored (they already used their
-    ``search.max_failures`` retries).
+    ``search.max_failures`` retries). ``verbose`` shows Ray's and Tune's own messages.
     """
     from ._trials import TrialStatus, read_trials
 
@@ -73,6 +74,7 @@ def resume_sweep(
         raise UserError(f"{run_dir} is being run by process {state.pid}; stop it first or wait for it")
 
     cfg = run_config(run_dir)
+    quiet_ray(address or cfg.ray.address, verbose)
     p = prepare(cfg, run_dir=run_dir)
     _check_inputs(p, state.inputs)
 
@@ -103,7 +105,7 @@ def resume_sweep(
 
         start_run_dir(p)
     try:
-        timings = execute(p, make_tuner, address)
+        timings = execute(p, make_tuner, address, verbose)
     except BaseException:
         latest = read_state(run_dir)
         if latest is not None and latest.status == "running":

@@ -16,12 +16,13 @@ from typing import Any
 
 import yaml
 
-from common import SweepInterrupted, UserError, force_offline, sha256_json, sha256_path
+from common import SweepInterrupted, UserError, bar_owner_env, force_offline, sha256_json, sha256_path
 from generators import GeneratorBackend
 
 from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
 from ._runstate import RunState, claim, read_state, write_state
+from ._signals import note_signal, received_signal
 from .config import GeneratorConfig, SweepConfig
 
 NAMESPACE = "synthsweep"
@@ -307,7 +308,27 @@ def driver_env() -> dict[str, str]:
     return env
 
 
-def init_ray(address: str | None, env: dict[str, str]) -> float:
+def quiet_ray(address: str | None, verbose: bool) -> None:
+    """Unless ``verbose``: no Ray or Tune start-up messages, configuration box or TensorBoard hint.
+
+    Only documented switches: ``RAY_AUTH_MODE=token`` is what a new local Ray chooses anyway,
+    set explicitly it is not announced; ``RAY_AIR_NEW_OUTPUT=0`` selects Tune's classic output,
+    which at ``verbose=0`` prints nothing (the trial lines are synthsweep's own). A value the
+    user set in the environment is kept. Ray reads ``RAY_AUTH_MODE`` when it is imported, so it
+    is only set before that (call this first); later, Ray's own default and its warning stay.
+    On Ctrl-C, Tune's own loggers say it stopped and suggest ``Tuner.restore``; synthsweep's last
+    line gives the ``synthsweep resume`` command instead, so those two loggers show errors only.
+    """
+    if verbose:
+        return
+    if not address and "ray" not in sys.modules:
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+    for name in ("ray.tune.tune", "ray.tune.analysis.experiment_analysis"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) -> float:
     import ray
 
     t0 = time.perf_counter()
@@ -315,7 +336,7 @@ def init_ray(address: str | None, env: dict[str, str]) -> float:
         ray.init(
             address=address,
             include_dashboard=False,
-            logging_level=logging.WARNING,
+            logging_level=logging.INFO if verbose else logging.WARNING,
             log_to_driver=True,
             namespace=NAMESPACE,
             runtime_env={"env_vars": env},
@@ -401,6 +422,7 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
     for gen_name, g in p.generators.items():
         name = f"synthsweep-pool-{run}-{gen_name}"
         service, workers = start_service(
+            label=gen_name if len(p.generators) > 1 else "",
             source=pool_source(p.cfg, p.data, paths[gen_name], g),
             cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
             backend=g.backend,
@@ -480,6 +502,7 @@ def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
 def _sigterm_stops_gracefully():
     """SIGTERM (a pre-empted job, ``kill``) stops the sweep like Ctrl-C: Tune saves its state first."""
     def forward(signum, frame):
+        note_signal(signum)  # the exit code says SIGTERM (143)
         os.kill(os.getpid(), signal.SIGINT)
 
     try:
@@ -493,7 +516,9 @@ def _sigterm_stops_gracefully():
         signal.signal(signal.SIGTERM, previous)
 
 
-def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) -> dict[str, float]:
+def execute(
+    p: Prepared, make_tuner: Callable[[Any], Any], address: str | None, verbose: bool = False
+) -> dict[str, float]:
     """Start Ray and a fresh generator service, fit the tuner ``make_tuner(trainable)`` returns.
 
     Shared by ``run`` and ``resume``. Raises ``SweepInterrupted`` (after shutting Ray down, so
@@ -503,7 +528,8 @@ def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) 
     env = driver_env()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env)
+    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env, verbose)
+    env = {**env, **bar_owner_env()}  # progress bars drawn as the driver's, without a pid (common._bars)
     interrupted = False
     try:
         # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
@@ -516,18 +542,22 @@ def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) 
         del actors
     except KeyboardInterrupt:  # a second Ctrl-C, or one before Tune started
         interrupted = True
-    total = p.cfg.search.num_samples
-    done, complete = sweep_progress(p.run_dir, total)
-    if interrupted or not complete:
-        import ray
-
-        ray.shutdown()
-        state = read_state(p.run_dir) or RunState(status="running", started=time.time())
-        state.status = "interrupted"
-        write_state(p.run_dir, state)
-        raise SweepInterrupted(p.run_dir, done, total)
+    if interrupted or not sweep_progress(p.run_dir, p.cfg.search.num_samples)[1]:
+        raise sweep_interrupted(p)
     timings["wall_s"] = time.perf_counter() - t0
     return timings
+
+
+def sweep_interrupted(p: Prepared) -> SweepInterrupted:
+    """Shut Ray down, mark the run interrupted; the exception tells the user how to continue."""
+    import ray
+
+    ray.shutdown()
+    done, _ = sweep_progress(p.run_dir, p.cfg.search.num_samples)
+    state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+    state.status = "interrupted"
+    write_state(p.run_dir, state)
+    return SweepInterrupted(p.run_dir, done, p.cfg.search.num_samples, signum=received_signal())
 
 
 def start_run_dir(p: Prepared) -> None:
@@ -590,8 +620,12 @@ def finish_run(p, timings: dict[str, float]) -> Path:
     return p.run_dir
 
 
-def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
-    """Run the sweep described by ``cfg``; return the run directory (holding summary.json)."""
+def run_sweep(cfg: SweepConfig, address: str | None = None, verbose: bool = False) -> Path:
+    """Run the sweep described by ``cfg``; return the run directory (holding summary.json).
+
+    ``verbose`` shows Ray's and Tune's own start-up and progress messages.
+    """
+    quiet_ray(address or cfg.ray.address, verbose)
     p = prepare(cfg)
     check_fits(cfg, address or cfg.ray.address)
     if p.run_dir != cfg.run_dir:
@@ -600,5 +634,8 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
         )
     start_run_dir(p)
     print(search_plan(cfg), file=sys.stderr, flush=True)
-    timings = execute(p, lambda trainable: build_tuner(p, trainable), address)
-    return finish_run(p, timings)
+    try:
+        timings = execute(p, lambda trainable: build_tuner(p, trainable), address, verbose)
+        return finish_run(p, timings)
+    except KeyboardInterrupt:  # while Ray started or the summary was written: resumable all the same
+        raise sweep_interrupted(p) from None

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from ._runstate import RunState, load_run
+from ._tables import Column, FittedTable
 from ._trials import TrialRecord, TrialStatus, pick_best, read_trials, trial_params
 
 _STYLE = {"TERMINATED": "green", "RUNNING": "yellow", "PENDING": "dim", "ERROR": "red", "PAUSED": "yellow"}
@@ -99,27 +99,41 @@ def print_status(run_dir: str | Path, console: Console | None = None) -> RunStat
         f"started {_ago(st.state.started)}{resumed}",
         soft_wrap=True,  # the resume command must stay one line to copy
     )
-    table = Table(show_lines=False)
-    for col in ("#", "trial", "state", "temperature", "n_synthetic", "real_ratio", "val AUC", "best epoch", "epochs"):
-        table.add_column(col, justify="right")
+    columns: list[Column | str] = [
+        "#",
+        Column("trial", key=True),  # export --trial takes it: never shortened
+        "state",
+        Column("generator", may_drop=True),
+        "temperature",
+        "n_synthetic",
+        "real share",
+        "val AUC ± SD",
+        "best epoch",
+        "epochs",
+    ]
     best_id = st.best.trial_id if st.best else None
+    rows, styles = [], []
     for r in st.records:
         prm = trial_params(r)
         best_row = r.best_row or {}
         state = r.state + (f" ({r.failures} failed)" if r.failures and r.state != TrialStatus.ERROR else "")
-        table.add_row(
-            str(r.number),
-            r.trial_id,
-            f"[{_STYLE.get(r.state, '')}]{state}[/]" if _STYLE.get(r.state) else state,
-            _f(prm.get("temperature"), 1),
-            str(prm.get("n_synthetic")),
-            _f(prm.get("real_ratio"), 2),
-            _f(r.best_val_auc),
-            str(best_row.get("epoch") or "-"),
-            f"{r.epochs}/{st.epochs}" if st.epochs else str(r.epochs),
-            style="bold" if r.trial_id == best_id else None,
+        styles.append("bold" if r.trial_id == best_id else None)
+        rows.append(
+            [
+                str(r.number),
+                r.trial_id,
+                f"[{_STYLE.get(r.state, '')}]{state}[/]" if _STYLE.get(r.state) else state,
+                str(prm.get("generator") or "-"),
+                _f(prm.get("temperature"), 1),
+                str(best_row.get("n_synthetic_used", prm.get("n_synthetic"))),
+                _f(best_row.get("real_share", prm.get("real_ratio")), 2),
+                _f(r.best_val_auc)
+                + (f" ± {_f(best_row['val_auc_sd'])}" if best_row.get("val_auc_sd") is not None else ""),
+                str(best_row.get("epoch") or "-"),
+                f"{r.epochs}/{st.epochs}" if st.epochs else str(r.epochs),
+            ]
         )
-    console.print(table)
+    console.print(FittedTable(columns, rows, row_styles=styles), crop=False)
     if st.best is not None:
         prm = trial_params(st.best)
         console.print(

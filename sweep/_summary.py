@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 
 from common import UserError, write_json_atomic, write_text_atomic
 
+from ._tables import Column, FittedTable
 from ._trials import TrialRecord, TrialStatus, pick_baseline, read_trials, trial_params
 
 _COUNTS = (
@@ -243,9 +243,10 @@ def print_search_best(summary: dict, console: Console) -> None:
         False: "more than twice the standard error of the repeats",
         None: "one seed per trial, so the noise is unknown",
     }[noise]
+    best_auc, base_auc = _pm(w["val_auc"], w.get("val_auc_sd")), _pm(b["val_auc"], b.get("val_auc_sd"))
     console.print(
-        f"search: best synthetic trial {w['number']} reached validation AUC {_pm(w['val_auc'], w['val_auc_sd'])}, "
-        f"baseline {_pm(b['val_auc'], b['val_auc_sd'])}: {diff:+.3f}, {tail}. Test data was not used."
+        f"search: best synthetic trial {w.get('number')} reached validation AUC {best_auc}, baseline {base_auc}: "
+        f"{diff:+.3f}, {tail}. Test data was not used."
     )
 
 
@@ -259,32 +260,40 @@ def print_verdict(verdict: dict, console: Console) -> None:
         f"verdict on the test split ({verdict['n_test']} texts): {verdict['seeds']} fresh seeds per arm, "
         f"95% paired bootstrap ({verdict['bootstrap']} resamples)"
     )
-    table = Table(title=title)
-    cols = ["arm", "what", "added", "test AUC ± SD", "Δ AUC [95% CI]", "conclusion", "precision", "recall", "F1"]
-    if binary:
-        cols += [f"{verdict['positive_label']} P", f"{verdict['positive_label']} R"]
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("arm", "what", "conclusion") else "right")
+    # Narrow enough for 100 columns: what each arm is goes on a line below; all metrics are in summary.json.
+    pos = verdict.get("positive_label") if binary else None
+    headers: list[Column | str] = ["test AUC ± SD", "Δ AUC [95% CI]", Column("conclusion", justify="left")]
+    headers += [f"{pos} P", f"{pos} R"] if pos else ["precision", "recall"]
+    columns: list[Column | str] = [Column("arm", justify="left", key=True), *headers]
+    rows, styles = [], []
     for name, a in arms.items():
         d = a["delta_auc"]
         lo, hi = d["ci95"]
-        delta = "-" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-        cells = [
-            name,
-            ARM_WORDS[name],
-            str(a["params"].get("n_synthetic", 0)),
-            _pm(a["test_auc_mean"], a["test_auc_sd"]),
-            delta,
-            "" if name == "baseline" else a["conclusion"],
-            _f(a.get("precision")),
-            _f(a.get("recall")),
-            _f(a.get("f1")),
-        ]
-        if binary:
-            cells += [_f(a.get("positive_precision")), _f(a.get("positive_recall"))]
-        style = {"better": "green", "worse": "red"}.get(a["conclusion"])
-        table.add_row(*cells, style=style)
-    console.print(table)
+        metrics = ("positive_precision", "positive_recall") if pos else ("precision", "recall")
+        rows.append(
+            [
+                name,
+                _pm(a["test_auc_mean"], a["test_auc_sd"]),
+                "-" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+                "" if name == "baseline" else a["conclusion"],
+                *(_f(a.get(k)) for k in metrics),
+            ]
+        )
+        styles.append({"better": "green", "worse": "red"}.get(a["conclusion"]))
+    console.print(FittedTable(columns, rows, title=title, row_styles=styles), crop=False)
+    console.print(
+        "arms: "
+        + "; ".join(
+            f"{name} = {ARM_WORDS[name]}"
+            + (
+                f" ({a['params'].get('n_synthetic')} added)"
+                if name != "baseline" and a["params"].get("n_synthetic")
+                else ""
+            )
+            for name, a in arms.items()
+        ),
+        soft_wrap=False,
+    )
     console.print(verdict["sentence"])
 
 
@@ -293,42 +302,42 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
         console = Console()
         if not console.is_terminal:  # logs and pipes: wide enough that no column is cut
             console = Console(width=120)
-    table = Table(title=f"trials of {summary['name']}", show_lines=False)
-    for col in (
+    params: list[Column | str] = [Column("generator", may_drop=True), "temperature", "n_synthetic", "real share"]
+    state = Column("state", may_drop=True)
+    columns: list[Column | str] = [
         "#",
-        "state",
-        "generator",
-        "temperature",
-        "n_synthetic",
-        "real share",
+        state,
+        *params,
         "val AUC ± SD",
         "epoch",
         "val F1",
         "generated",
         "cached",
         "time s",
-    ):
-        table.add_column(col, justify="right")
+    ]
     best_id = (summary.get("best") or {}).get("trial_id")
+    rows, styles = [], []
     for r in records:
         row = trial_row(r)
-        style = "bold green" if r.trial_id == best_id else None
-        table.add_row(
-            str(r.number),
-            r.state,
-            str(row.get("generator") or "-"),
-            _f(row["temperature"], 1),
-            str(row["n_synthetic_used"] if row.get("n_synthetic_used") is not None else row["n_synthetic"]),
-            _f(row["real_share"] if row.get("real_share") is not None else row["real_ratio"], 2),
-            _pm(row["val_auc"], row.get("val_auc_sd")),
-            str(row["best_epoch"] or "-"),
-            _f(row["val_f1"]),
-            str(row.get("synthetic_generated") or 0),
-            str(row.get("synthetic_from_cache") or 0),
-            _f(row["time_s"], 1),
-            style=style,
+        styles.append("bold green" if r.trial_id == best_id else None)
+        rows.append(
+            [
+                str(r.number),
+                r.state,
+                str(row.get("generator") or "-"),
+                _f(row["temperature"], 1),
+                str(row["n_synthetic_used"] if row.get("n_synthetic_used") is not None else row["n_synthetic"]),
+                _f(row["real_share"] if row.get("real_share") is not None else row["real_ratio"], 2),
+                _pm(row["val_auc"], row.get("val_auc_sd")),
+                str(row["best_epoch"] or "-"),
+                _f(row["val_f1"]),
+                str(row.get("synthetic_generated") or 0),
+                str(row.get("synthetic_from_cache") or 0),
+                _f(row["time_s"], 1),
+            ]
         )
-    console.print(table)
+    title = f"trials of {summary['name']}"
+    console.print(FittedTable(columns, rows, title=title, row_styles=styles), crop=False)
     print_search_best(summary, console)
     if summary.get("verdict"):
         print_verdict(summary["verdict"], console)

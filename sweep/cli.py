@@ -1,7 +1,12 @@
-"""The ``synthsweep`` command line: subcommands map to typed functions; bad input -> one line, exit 2."""
+"""The ``synthsweep`` command line: subcommands map to typed functions.
+
+Bad input -> one ``error:`` line, exit 2; a usage mistake -> click's usage line and ``Error:``,
+exit 2; Ctrl-C or SIGTERM -> one line saying what stopped and what was kept, exit 130 or 143.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -9,19 +14,28 @@ import typer
 
 from common import SweepInterrupted, UserError
 
+from . import _signals
+
 app = typer.Typer(
     add_completion=False,
-    no_args_is_help=True,
     help="Find the synthetic-data mix from a local LLM that best lifts a small text classifier.",
 )
 
 SET_HELP = "Override a config key, e.g. --set search.num_samples=4 (repeatable)."
 SHOW_TEXT_HELP = "Also print real training records (the few-shot examples); off by default: they may be patient data."
 
-review_app = typer.Typer(
-    no_args_is_help=True, help="Clinician review: export a sample of a run's synthetic examples, score the labels."
-)
+VERBOSE_HELP = "Also show Ray's and Tune's own start-up and progress messages."
+
+review_app = typer.Typer(help="Clinician review: export a sample of a run's synthetic examples, score the labels.")
 app.add_typer(review_app, name="review")
+
+
+_interrupted = {"what": "synthsweep", "kept": "nothing was written"}
+
+
+def when_interrupted(what: str, kept: str) -> None:
+    """What the line printed on Ctrl-C or SIGTERM says stopped, and what it says was kept."""
+    _interrupted.update(what=what, kept=kept)
 
 
 @app.command()
@@ -29,13 +43,16 @@ def run(
     config: Path = typer.Argument(..., help="Sweep config (YAML)."),
     set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     address: str | None = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Run a sweep: generate synthetic pools, train one classifier per trial, report the best mix."""
     from ._runner import run_sweep
     from .config import load_config
 
+    # Once the run directory exists, an interruption is a SweepInterrupted naming the resume command.
+    when_interrupted("run", "no sweep had started, nothing to resume")
     cfg = load_config(config, set_)
-    run_sweep(cfg, address=address)
+    run_sweep(cfg, address=address, verbose=verbose)
 
 
 @app.command()
@@ -46,11 +63,15 @@ def resume(
         False, "--resume-errored", help="Retry errored trials from their latest checkpoint."
     ),
     restart_errored: bool = typer.Option(False, "--restart-errored", help="Retry errored trials from scratch."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Continue a sweep stopped by Ctrl-C, a killed driver or a lost Ray cluster."""
     from ._resume import resume_sweep
 
-    resume_sweep(run_dir, address=address, resume_errored=resume_errored, restart_errored=restart_errored)
+    when_interrupted("resume", f"finished trials are kept; continue it with: synthsweep resume {run_dir}")
+    resume_sweep(
+        run_dir, address=address, resume_errored=resume_errored, restart_errored=restart_errored, verbose=verbose
+    )
 
 
 @app.command()
@@ -60,6 +81,7 @@ def status(
     """Show the trials of a sweep, running or stopped, and the best so far (starts no Ray)."""
     from ._status import print_status
 
+    when_interrupted("status", "it writes nothing")
     print_status(run_dir)
 
 
@@ -67,11 +89,14 @@ def status(
 def export(
     run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
     out: Path = typer.Option(..., "--out", help="New (or empty) directory for the model."),
-    trial: str | None = typer.Option(None, "--trial", help="Trial id to export instead of the best."),
+    trial: str | None = typer.Option(
+        None, "--trial", help="Trial to export instead of the best: its number (as `run` and `status` show it) or id."
+    ),
 ) -> None:
     """Write the best trial (or --trial) as a Hugging Face model directory with a model card."""
     from ._export import export_trial
 
+    when_interrupted("export", f"nothing was written to {out}")
     target = export_trial(run_dir, out, trial)
     typer.echo(f"exported to {target}")
 
@@ -84,6 +109,7 @@ def report(
     """Write report.html (images embedded) and its PNGs: search history, importances, ROC, top trials."""
     from ._report import write_report
 
+    when_interrupted("report", "an earlier report, if any, is unchanged")
     html = write_report(run_dir, out)
     typer.echo(f"report: {html}")
 
@@ -109,9 +135,32 @@ def generate(
 
     cfg = load_config(config, set_)
     err = Console(stderr=True)
-    with Progress(console=err, transient=True) as progress:
+    lo, hi = cfg.search.temperature
+    if temperature is not None and not lo <= round(temperature, 1) <= hi:
+        err.print(
+            f"warning: --temperature {temperature:g} is outside search.temperature [{lo:g}, {hi:g}]; "
+            "a sweep never generates at it",
+            soft_wrap=True,
+        )
+    done = [0]
+
+    def note(k: int) -> None:
+        done[0] += k
+        when_interrupted(
+            f"generate (after {done[0]} of {n} examples)",
+            f"the examples generated so far are kept in the synthetic cache {cfg.cache_dir / 'synthetic.sqlite'}",
+        )
+
+    note(0)
+    # Off where stderr is no terminal: rich would still end it with an empty line there.
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task(f"generating {label}", total=n)
-        t, result = generate_examples(cfg, label, n, temperature, lambda k: progress.advance(task, k), generator)
+
+        def advance(k: int) -> None:
+            note(k)
+            progress.advance(task, k)
+
+        t, result = generate_examples(cfg, label, n, temperature, advance, generator)
     for i, text in enumerate(result.texts, 1):
         typer.echo(f"{i}. {text}")
     err.print(
@@ -141,6 +190,7 @@ def review_export(
 
     from ._review import export_review
 
+    when_interrupted("review export", f"nothing was written to {out}")
     rows = export_review(run_dir, n, out, seed=seed, force=force)
     per = ", ".join(f"{k} {v}" for k, v in sorted(Counter(r["intended_label"] for r in rows).items()))
     typer.echo(
@@ -157,6 +207,7 @@ def review_score(
     """Label accuracy overall and per intended label, with 95% Wilson intervals."""
     from ._review import score_review
 
+    when_interrupted("review score", "it writes nothing")
     s = score_review(path)
     typer.echo(f"{'label':<16} {'reviewed':>8} {'correct':>8} {'accuracy':>9}  95% CI (Wilson)")
     for row in [*s.per_label, s.overall]:
@@ -167,37 +218,66 @@ def review_score(
         typer.echo(f"note: {s.other_labels} reviewer labels are none of the intended labels (counted as wrong)")
 
 
+def _yaml(value) -> str:
+    """``value`` as it would be written in a config file, on one line."""
+    import yaml
+
+    if isinstance(value, Path):
+        value = str(value)
+    text = yaml.safe_dump(value, default_flow_style=True, width=float("inf"), allow_unicode=True).strip()
+    return text.removesuffix("\n...").strip()  # a plain scalar ends its document with "..."
+
+
 @app.command()
 def keys() -> None:
-    """List every config key with its default and meaning."""
-    from .config import config_keys
+    """List every config key with its default (as YAML) and meaning; required keys are marked."""
+    from .config import config_keys, required_keys
 
+    when_interrupted("keys", "it writes nothing")
+    required = required_keys()
     for key, doc, default in config_keys():
-        typer.echo(f"{key} = {default!r}\n    {doc}")
+        typer.echo(f"{key}  (required)" if key in required else f"{key}: {_yaml(default)}")
+        typer.echo(f"    {doc}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        app(args=argv, standalone_mode=False)
-    except SweepInterrupted as e:
-        # Ray has been shut down already, so this stays the last line on the screen.
-        typer.echo(str(e), err=True)
-        return e.exit_code
-    except UserError as e:
-        typer.echo(f"error: {e}", err=True)
-        return e.exit_code
-    except (typer.Abort, KeyboardInterrupt):
-        typer.echo("interrupted", err=True)
-        return 130
-    except typer.Exit as e:
-        return e.exit_code
-    except Exception as e:  # click usage errors carry their own exit code and message
-        import click
+    """Run one command; return its exit code (``sys.exit(main())``).
 
-        if isinstance(e, click.ClickException):
-            e.show()
+    The command runs without Typer's own entry point, which turns Ctrl-C into a bare exit code and
+    formats usage errors its own way (with ``standalone_mode=False`` they became tracebacks):
+    every outcome is decided here.
+    """
+    command = typer.main.get_command(app)
+    when_interrupted("synthsweep", "nothing was written")
+    with _signals.interrupts_raise():
+        try:
+            with command.make_context("synthsweep", list(sys.argv[1:] if argv is None else argv)) as ctx:
+                command.invoke(ctx)
+        except SweepInterrupted as e:
+            # Ray has been shut down already, so this stays the last line on the screen.
+            typer.echo(str(e), err=True)
             return e.exit_code
-        raise
+        except UserError as e:
+            typer.echo(f"error: {e}", err=True)
+            return e.exit_code
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (interrupts_raise)
+            after_ctrl_c = "\n" if sys.stderr.isatty() else ""  # the terminal echoed ^C without a newline
+            typer.echo(f"{after_ctrl_c}{_interrupted['what']} interrupted; {_interrupted['kept']}", err=True)
+            return _signals.exit_code()
+        except typer.Exit as e:  # --help
+            return e.exit_code
+        except typer.Abort:
+            typer.echo("aborted", err=True)
+            return 1
+        except BrokenPipeError:  # `synthsweep keys | head`: the reader has gone; say nothing more
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
+        except typer.TyperException as e:  # usage: click's usage line, a hint and "Error: ..."
+            show = getattr(e, "show", None)
+            if show is None:
+                raise
+            show()
+            return e.exit_code
     return 0
 
 

@@ -7,6 +7,9 @@ Unknown keys are rejected, so a typo never silently falls back to a default.
 
 from __future__ import annotations
 
+import difflib
+import enum
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +45,7 @@ __all__ = [
     "apply_overrides",
     "config_keys",
     "load_config",
+    "required_keys",
 ]
 
 
@@ -433,17 +437,52 @@ class SweepConfig(_Group):
 # ----------------------------------------------------------------------------- loading
 
 
-def _format_error(err: ValidationError, source: str) -> str:
-    parts = []
+def _known_keys() -> list[str]:
+    """Every dotted leaf key and every group name: what a misspelt key is compared with."""
+    leaves = [key for key, _, _ in config_keys()]
+    groups = {key.rsplit(".", i)[0] for key in leaves for i in range(1, key.count(".") + 1)}
+    return leaves + sorted(groups)
+
+
+def _suggest(key: str) -> str:
+    """`` (did you mean <closest known key>?)``, or nothing when no key is close."""
+    candidates = _known_keys()
+    parts = key.split(".")
+    if len(parts) == 3 and parts[0] == "generators":  # generators.<name>.<generator key>
+        prefix = f"generators.{parts[1]}."
+        candidates = [prefix + k.removeprefix("generator.") for k in candidates if k.startswith("generator.")]
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _from_set(key: str, set_keys: list[str]) -> str | None:
+    """The ``--set`` key that ``key``'s error comes from, if any."""
+    for s in set_keys:
+        if key == s or key.startswith(s + ".") or s.startswith(key + "."):
+            return s
+    return None
+
+
+def _format_error(err: ValidationError, source: str, set_keys: list[str] | None = None) -> str:
+    """One line; errors of ``--set`` values say so, the others name the file."""
+    from_file: list[str] = []
+    from_set: list[str] = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"] if not isinstance(p, int))
         msg = e["msg"].removeprefix("Value error, ")
+        # A model-level check names its key at the start of its message instead of in ``loc``.
+        given = _from_set(key or msg.split(":", 1)[0], set_keys or [])
         if e["type"] == "extra_forbidden":
-            msg = "unknown key"
+            # Pydantic names the first unknown level; the full --set key finds a closer suggestion.
+            msg = "unknown key" + _suggest(given if given and given.startswith(key + ".") else key)
         elif e["type"] == "missing":
             msg = "missing required key"
-        parts.append(f"{key}: {msg}" if key and not msg.startswith(key) else msg)
-    return f"invalid config {source}: " + "; ".join(parts)
+        part = f"{key}: {msg}" if key and not msg.startswith(key) else msg
+        (from_set if given else from_file).append(part)
+    parts = [f"--set {p}" for p in from_set]
+    if from_file:
+        parts.append(f"invalid config {source}: " + "; ".join(from_file))
+    return "; ".join(parts)
 
 
 def _set_path(tree: dict[str, Any], dotted: str, value: Any) -> None:
@@ -473,11 +512,53 @@ def apply_overrides(tree: dict[str, Any], overrides: list[str] | None) -> dict[s
     return tree
 
 
+_PATH_KEYS = (("storage",), ("data", "train"), ("data", "test"))
+_MODEL_KEYS = (("generator", "model"), ("classifier", "model"))
+
+
+def _from_config_dir(value: Any, base: Path, model: bool = False) -> Any:
+    """A relative path in a config file, joined to the file's directory (as docker compose does).
+
+    A model value is a path only when it looks like one (a separator, ``.gguf``, or an existing
+    file beside the config); otherwise it is a bundled model name and left alone.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return value
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return str(path)
+    if model and os.sep not in value and "/" not in value and not value.endswith(".gguf"):
+        if not (base / value).exists():
+            return value
+    joined = base / path
+    tidy = Path(os.path.normpath(joined))  # conf/../data/x.tsv -> data/x.tsv, unless a symlink says otherwise
+    return str(tidy if tidy.resolve() == joined.resolve() else joined)
+
+
+def resolve_config_paths(tree: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Make the relative file paths of a config file's ``tree`` relative to ``base`` (its directory)."""
+    for keys, model in [*((k, False) for k in _PATH_KEYS), *((k, True) for k in _MODEL_KEYS)]:
+        node = tree
+        for k in keys[:-1]:
+            node = node.get(k) if isinstance(node, dict) else None
+        if isinstance(node, dict) and keys[-1] in node:
+            node[keys[-1]] = _from_config_dir(node[keys[-1]], base, model)
+    if isinstance(tree.get("generators"), dict):
+        for entry in tree["generators"].values():
+            if isinstance(entry, dict) and "model" in entry:
+                entry["model"] = _from_config_dir(entry["model"], base, model=True)
+    return tree
+
+
 def load_config(path: str | Path, overrides: list[str] | None = None) -> SweepConfig:
-    """Load a YAML config, apply ``--set`` overrides, validate; raise UserError naming the key."""
+    """Load a YAML config, apply ``--set`` overrides, validate; raise UserError naming the key.
+
+    Relative paths in the file are relative to the file's directory; those given with ``--set``
+    to the working directory, as the user typed them.
+    """
     p = Path(path)
     if not p.is_file():
-        raise UserError(f"config file not found: {p}")
+        raise UserError(f"config file not found: {p.absolute()}")
     try:
         tree = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
@@ -486,13 +567,13 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> SweepCo
         raise UserError(f"config {p} is not valid YAML{where}") from None
     if not isinstance(tree, dict):
         raise UserError(f"config {p} must be a mapping of keys")
+    resolve_config_paths(tree, p.parent)
     apply_overrides(tree, overrides)
+    set_keys = [item.partition("=")[0] for item in overrides or []]
     try:
-        cfg = SweepConfig.model_validate(tree)
+        return SweepConfig.model_validate(tree)
     except ValidationError as e:
-        raise UserError(_format_error(e, str(p))) from None
-    # Relative data paths are relative to the working directory, as users type them.
-    return cfg
+        raise UserError(_format_error(e, str(p), set_keys)) from None
 
 
 def config_keys(model: type[BaseModel] = SweepConfig, prefix: str = "") -> list[tuple[str, str, Any]]:
@@ -504,5 +585,19 @@ def config_keys(model: type[BaseModel] = SweepConfig, prefix: str = "") -> list[
             out.extend(config_keys(ann, f"{prefix}{name}."))
         else:
             default = None if field.is_required() else field.get_default(call_default_factory=True)
+            if isinstance(default, enum.Enum):  # a str enum (the backend) shows as its value
+                default = default.value
             out.append((f"{prefix}{name}", (field.description or "").strip(), default))
+    return out
+
+
+def required_keys(model: type[BaseModel] = SweepConfig, prefix: str = "") -> set[str]:
+    """The dotted keys a config must set (no default)."""
+    out: set[str] = set()
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel) and field.is_required():
+            out |= required_keys(ann, f"{prefix}{name}.")
+        elif field.is_required():
+            out.add(f"{prefix}{name}")
     return out

@@ -137,3 +137,10 @@ def test_another_trial_by_id_and_one_line_refusals(small_run, tmp_path, capsys, 
     with pytest.raises(OSError):
         sweep._export.export_trial(small_run, tmp_path / "half")
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("baseline", "other")]
+
+
+def test_export_takes_the_trial_number_run_printed(small_run, tmp_path, capsys):
+    third = next(r for r in read_trials(small_run) if r.number == 3)
+    assert main(["export", str(small_run), "--out", str(tmp_path / "trial3"), "--trial", "3"]) == 0
+    info = json.loads((tmp_path / "trial3" / "synthsweep.json").read_text())
+    assert info["trial"]["number"] == 3 and info["trial"]["trial_id"] == third.trial_id

@@ -31,8 +31,9 @@ def _collect(tmp_path: Path, name: str, stop_after: int | None = None):
 
     def report(metrics, ckpt):
         saved = tmp_path / f"{name}-{metrics['epoch']}"
-        shutil.copytree(ckpt, saved)
-        reports.append((metrics, saved))
+        if ckpt is not None:  # epochs that did not improve report without a checkpoint
+            shutil.copytree(ckpt, saved)
+        reports.append((metrics, saved if ckpt is not None else None))
         if stop_after is not None and metrics["epoch"] == stop_after:
             raise Crash  # the worker dies right after Tune got the epoch's checkpoint
 
@@ -49,10 +50,12 @@ def test_head_trial_continues_from_its_checkpoint_exactly(tiny_bert, tmp_path):
     with pytest.raises(Crash):
         run_trial(params, data, settings, FakePool(), report)
     rest, report = _collect(tmp_path, "rest")
-    run_trial(params, data, settings, FakePool(), report, resume_from=part[-1][1])
+    # Tune hands a restarted trial its latest checkpoint: epoch 1 always has one, epoch 2 if it improved.
+    latest_epoch, latest = [(m["epoch"], c) for m, c in part if c is not None][-1]
+    run_trial(params, data, settings, FakePool(), report, resume_from=latest)
 
-    assert [m["epoch"] for m, _ in rest] == [3, 4]
-    for (a, _), (b, _) in zip(whole[2:], rest):
+    assert [m["epoch"] for m, _ in rest] == list(range(latest_epoch + 1, 5))
+    for (a, _), (b, _) in zip(whole[latest_epoch:], rest):
         assert a["train_loss"] == b["train_loss"] and a["val_auc"] == b["val_auc"]
         assert a["best_val_auc"] == b["best_val_auc"]
 

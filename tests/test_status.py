@@ -69,3 +69,20 @@ def test_status_of_a_finished_real_sweep(small_run, capsys):
     assert out.count("TERMINATED") == 4 and out.count("4/4") == 4
     best = summary["best"]
     assert f"({best['trial_id']}) val AUC {best['val_auc']:.3f} at epoch {best['best_epoch']}" in out
+
+
+@pytest.mark.parametrize("width", [80, 60])
+def test_status_never_shortens_trial_ids(tmp_path, width):
+    import io
+
+    from rich.console import Console
+
+    from sweep._status import print_status
+
+    run_dir = _run_dir(tmp_path)
+    buf = io.StringIO()
+    print_status(run_dir, console=Console(file=buf, width=width, color_system=None))
+    out = buf.getvalue()
+    for tid in ("aaaaaaaa", "bbbbbbbb", "cccccccc"):
+        assert tid in out
+    assert "…" not in out

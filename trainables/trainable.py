@@ -359,13 +359,27 @@ def _write_synthetic(path: Path, texts: list[str], ys: np.ndarray, labels: list[
             writer.writerow([example_id(t), labels[int(y)], t])
 
 
+def trial_label() -> str:
+    """``trial 3: `` for the progress bars: the trial's number, as ``status`` and the summary show it."""
+    import re
+
+    from ray import tune
+
+    try:
+        name = Path(tune.get_context().get_trial_dir()).name
+    except Exception:  # not in a Tune trial (a direct call in a test)
+        return ""
+    m = re.search(r"_[0-9a-f]{8}_(\d+)_", name)
+    return f"trial {m.group(1)}: " if m else ""
+
+
 def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> None:
     """Ray Tune function trainable (wrap with ``tune.with_parameters(train_classifier, data=..., settings=...)``)."""
     params = TrialParams.from_config(config)
 
     from ray import tune
-    from ray.experimental.tqdm_ray import tqdm
 
+    from common import progress_bar
     from generators import pool_from_service
 
     os.environ.update(settings.env)
@@ -384,6 +398,6 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
             settings,
             fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
             report=report,
-            progress_factory=lambda total: tqdm(total=total, desc="embedding texts"),
+            progress_factory=lambda total: progress_bar(f"{trial_label()}embedding texts", total=total),
             resume_from=Path(resume_from) if resume_from else None,
         )
