@@ -22,7 +22,7 @@ from generators import GeneratorBackend
 from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
 from ._runstate import RunState, claim, read_state, write_state
-from ._signals import note_signal, received_signal
+from ._signals import note_signal, on_sigterm, received_signal
 from .config import GeneratorConfig, SweepConfig
 
 NAMESPACE = "synthsweep"
@@ -505,15 +505,8 @@ def _sigterm_stops_gracefully():
         note_signal(signum)  # the exit code says SIGTERM (143)
         os.kill(os.getpid(), signal.SIGINT)
 
-    try:
-        previous = signal.signal(signal.SIGTERM, forward)
-    except ValueError:  # not the main thread: leave signals alone
+    with on_sigterm(forward):
         yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def execute(

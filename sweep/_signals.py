@@ -35,12 +35,10 @@ def _terminate(signum, frame) -> None:
 
 
 @contextmanager
-def interrupts_raise() -> Iterator[None]:
-    """While inside, SIGTERM raises ``KeyboardInterrupt`` like Ctrl-C (main thread only)."""
-    global _received
-    _received = None
+def on_sigterm(handler) -> Iterator[None]:
+    """While inside, SIGTERM calls ``handler(signum, frame)`` (main thread only; elsewhere a no-op)."""
     try:
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, handler)
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
@@ -48,3 +46,12 @@ def interrupts_raise() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def interrupts_raise() -> Iterator[None]:
+    """While inside, SIGTERM raises ``KeyboardInterrupt`` like Ctrl-C (main thread only)."""
+    global _received
+    _received = None
+    with on_sigterm(_terminate):
+        yield

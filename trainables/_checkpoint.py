@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._classifier import HEAD_FILE, MODEL_DIR, repeat_dir
+from ._classifier import HEAD_FILE, MODEL_DIR, label_maps, repeat_dir
 
 
 def read_meta(ckpt: str | Path) -> dict:
@@ -29,13 +29,7 @@ def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | P
     from ._pooling import PooledSequenceClassifier, read_pooling
 
     transformers.logging.set_verbosity_error()
-    config = AutoConfig.from_pretrained(
-        classifier_path,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={lab: i for i, lab in enumerate(labels)},
-        local_files_only=True,
-    )
+    config = AutoConfig.from_pretrained(classifier_path, **label_maps(labels), local_files_only=True)
     config.synthsweep_pooling, config.synthsweep_normalize = read_pooling(classifier_path)
     model = PooledSequenceClassifier(config)
     model.encoder.load_state_dict(AutoModel.from_pretrained(classifier_path, local_files_only=True).state_dict())

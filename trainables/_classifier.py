@@ -100,6 +100,15 @@ class TrainingMix:
         return TrainingMix(self.texts, self.y, np.asarray(weights, dtype=np.float32), self.n_real)
 
 
+def label_maps(labels: Sequence[str]) -> dict[str, Any]:
+    """The config keys that name a classifier's outputs (``num_labels``, ``id2label``, ``label2id``)."""
+    return {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {lab: i for i, lab in enumerate(labels)},
+    }
+
+
 def load_fresh(path: str, labels: Sequence[str], seed: int):
     """A freshly initialised sequence classifier and its tokenizer (lora and full mode; head seeded)."""
     import torch
@@ -111,9 +120,7 @@ def load_fresh(path: str, labels: Sequence[str], seed: int):
     torch.manual_seed(seed)
     model = AutoModelForSequenceClassification.from_pretrained(
         path,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={lab: i for i, lab in enumerate(labels)},
+        **label_maps(labels),
         local_files_only=True,
         # A base model saved with another head size (or none) still gives a fresh head here.
         ignore_mismatched_sizes=True,
