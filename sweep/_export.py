@@ -21,6 +21,7 @@ from typing import Any
 from common import UserError, atomic_dir, sha256_file, sha256_path
 from generators import GeneratorBackend
 
+from ._format import fmt
 from ._runstate import load_run
 from ._trials import TrialRecord, pick_baseline, pick_best, read_trials
 
@@ -166,8 +167,6 @@ def ship_pooling_code(directory: Path, config) -> None:
     cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
 
 
-def _r(v: Any) -> str:
-    return "-" if v is None else f"{v:.3f}"
 
 
 _MODES = {
@@ -211,8 +210,8 @@ def model_card(info: dict[str, Any]) -> str:
     if b:
         rows.append(("baseline (no synthetic data)", b["validation"], b["test"] or {}))
     table = "\n".join(
-        f"| {name} | {_r(v.get('auc'))} | {_r(s.get('auc'))} | {_r(s.get('precision'))} | {_r(s.get('recall'))} "
-        f"| {_r(s.get('f1'))} |"
+        f"| {name} | {fmt(v.get('auc'))} | {fmt(s.get('auc'))} | {fmt(s.get('precision'))} | {fmt(s.get('recall'))} "
+        f"| {fmt(s.get('f1'))} |"
         for name, v, s in rows
     )
     tr = info["training"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from common import UserError, atomic_dir
 
+from ._format import fmt
 from ._runstate import load_run
 from ._trials import TrialRecord, TrialStatus, pick_baseline, read_trials
 
@@ -259,8 +260,6 @@ def plot_verdict(verdict: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def _fmt(v: Any, digits: int = 3) -> str:
-    return "–" if not _finite(v) else f"{v:.{digits}f}"
 
 
 def _figure_html(out: Path, f: Figure):
@@ -375,13 +374,13 @@ def _arm_rows(verdict: dict[str, Any] | None) -> list[dict[str, str]]:
                 "name": name,
                 "what": ARM_WORDS[name],
                 "added": str(a["params"].get("n_synthetic", 0)),
-                "auc": f"{_fmt(a['test_auc_mean'])} ± {_fmt(a['test_auc_sd'])}",
+                "auc": f"{fmt(a['test_auc_mean'])} ± {fmt(a['test_auc_sd'])}",
                 "delta": "" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]",
                 "conclusion": "" if name == "baseline" else a["conclusion"],
                 "css": {"better": "up", "worse": "down"}.get(a["conclusion"], ""),
-                "precision": _fmt(a.get("precision")),
-                "recall": _fmt(a.get("recall")),
-                "f1": _fmt(a.get("f1")),
+                "precision": fmt(a.get("precision")),
+                "recall": fmt(a.get("recall")),
+                "f1": fmt(a.get("f1")),
             }
         )
     return rows
@@ -406,15 +405,15 @@ def _trial_rows(page: ReportPage) -> list[dict[str, str]]:
                 "css": "baseline" if is_base else "best" if best is not None and r.trial_id == best.trial_id else "",
                 "rank": str(i) if r in page.ranked else "",
                 "name": f"{r.number} ({r.trial_id})" + (" baseline" if is_base else ""),
-                "temperature": _fmt(prm["temperature"], 1),
+                "temperature": fmt(prm["temperature"], 1),
                 "n_synthetic": str(row.get("n_synthetic_used", prm["n_synthetic"])),
-                "real_share": _fmt(row.get("real_share", prm["real_ratio"]), 2),
-                "auc": f"{_fmt(r.best_val_auc)} ± {_fmt(_sd(r))}",
+                "real_share": fmt(row.get("real_share", prm["real_ratio"]), 2),
+                "auc": f"{fmt(r.best_val_auc)} ± {fmt(_sd(r))}",
                 "delta": "" if delta is None else f"{delta:+.3f}",
                 "delta_css": "" if not delta else "up" if delta > 0 else "down",
-                "precision": _fmt(row.get("val_precision")),
-                "recall": _fmt(row.get("val_recall")),
-                "f1": _fmt(row.get("val_f1")),
+                "precision": fmt(row.get("val_precision")),
+                "recall": fmt(row.get("val_recall")),
+                "f1": fmt(row.get("val_f1")),
             }
         )
     return rows

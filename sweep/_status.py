@@ -6,13 +6,13 @@ a sweep runs, after it stopped or was killed, and starts no Ray.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
 
+from ._format import fmt
 from ._runstate import RunState, load_run
 from ._tables import Column, FittedTable
 from ._trials import TrialRecord, TrialStatus, pick_best, read_trials, trial_params
@@ -76,8 +76,6 @@ def _best(records: list[TrialRecord]) -> TrialRecord | None:
     return pick_best_synthetic(records) or pick_best(records)
 
 
-def _f(v, digits: int = 3) -> str:
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
 
 def _ago(t: float | None) -> str:
@@ -124,11 +122,11 @@ def print_status(run_dir: str | Path, console: Console | None = None) -> RunStat
                 r.trial_id,
                 f"[{_STYLE.get(r.state, '')}]{state}[/]" if _STYLE.get(r.state) else state,
                 str(prm.get("generator") or "-"),
-                _f(prm.get("temperature"), 1),
+                fmt(prm.get("temperature"), 1),
                 str(best_row.get("n_synthetic_used", prm.get("n_synthetic"))),
-                _f(best_row.get("real_share", prm.get("real_ratio")), 2),
-                _f(r.best_val_auc)
-                + (f" ± {_f(best_row['val_auc_sd'])}" if best_row.get("val_auc_sd") is not None else ""),
+                fmt(best_row.get("real_share", prm.get("real_ratio")), 2),
+                fmt(r.best_val_auc)
+                + (f" ± {fmt(best_row['val_auc_sd'])}" if best_row.get("val_auc_sd") is not None else ""),
                 str(best_row.get("epoch") or "-"),
                 f"{r.epochs}/{st.epochs}" if st.epochs else str(r.epochs),
             ]
@@ -137,9 +135,9 @@ def print_status(run_dir: str | Path, console: Console | None = None) -> RunStat
     if st.best is not None:
         prm = trial_params(st.best)
         console.print(
-            f"best so far: trial {st.best.number} ({st.best.trial_id}) val AUC {_f(st.best.best_val_auc)} at epoch "
-            f"{(st.best.best_row or {}).get('epoch')}: temperature={_f(prm['temperature'], 1)} "
-            f"n_synthetic={prm['n_synthetic']} real_ratio={_f(prm['real_ratio'], 2)}",
+            f"best so far: trial {st.best.number} ({st.best.trial_id}) val AUC {fmt(st.best.best_val_auc)} at epoch "
+            f"{(st.best.best_row or {}).get('epoch')}: temperature={fmt(prm['temperature'], 1)} "
+            f"n_synthetic={prm['n_synthetic']} real_ratio={fmt(prm['real_ratio'], 2)}",
             soft_wrap=True,
         )
     else:

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from common import UserError, write_json_atomic, write_text_atomic
 
+from ._format import fmt, plus_minus
 from ._tables import Column, FittedTable
 from ._trials import TrialRecord, TrialStatus, pick_baseline, read_trials, trial_params
 
@@ -216,8 +217,6 @@ def privacy_line(p: dict) -> str:
     )
 
 
-def _f(v: Any, digits: int = 3) -> str:
-    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
 
 
 _REMOVED = {
@@ -227,8 +226,6 @@ _REMOVED = {
 }
 
 
-def _pm(v: Any, sd: Any) -> str:
-    return _f(v) if sd is None or (isinstance(sd, float) and math.isnan(sd)) else f"{_f(v)} ± {_f(sd)}"
 
 
 def print_search_best(summary: dict, console: Console) -> None:
@@ -243,7 +240,7 @@ def print_search_best(summary: dict, console: Console) -> None:
         False: "more than twice the standard error of the repeats",
         None: "one seed per trial, so the noise is unknown",
     }[noise]
-    best_auc, base_auc = _pm(w["val_auc"], w.get("val_auc_sd")), _pm(b["val_auc"], b.get("val_auc_sd"))
+    best_auc, base_auc = plus_minus(w["val_auc"], w.get("val_auc_sd")), plus_minus(b["val_auc"], b.get("val_auc_sd"))
     console.print(
         f"search: best synthetic trial {w.get('number')} reached validation AUC {best_auc}, baseline {base_auc}: "
         f"{diff:+.3f}, {tail}. Test data was not used."
@@ -273,10 +270,10 @@ def print_verdict(verdict: dict, console: Console) -> None:
         rows.append(
             [
                 name,
-                _pm(a["test_auc_mean"], a["test_auc_sd"]),
+                plus_minus(a["test_auc_mean"], a["test_auc_sd"]),
                 "-" if name == "baseline" else f"{d['mean']:+.3f} [{lo:+.3f}, {hi:+.3f}]",
                 "" if name == "baseline" else a["conclusion"],
-                *(_f(a.get(k)) for k in metrics),
+                *(fmt(a.get(k)) for k in metrics),
             ]
         )
         styles.append({"better": "green", "worse": "red"}.get(a["conclusion"]))
@@ -325,15 +322,15 @@ def print_summary(summary: dict, records: list[TrialRecord], console: Console | 
                 str(r.number),
                 r.state,
                 str(row.get("generator") or "-"),
-                _f(row["temperature"], 1),
+                fmt(row["temperature"], 1),
                 str(row["n_synthetic_used"] if row.get("n_synthetic_used") is not None else row["n_synthetic"]),
-                _f(row["real_share"] if row.get("real_share") is not None else row["real_ratio"], 2),
-                _pm(row["val_auc"], row.get("val_auc_sd")),
+                fmt(row["real_share"] if row.get("real_share") is not None else row["real_ratio"], 2),
+                plus_minus(row["val_auc"], row.get("val_auc_sd")),
                 str(row["best_epoch"] or "-"),
-                _f(row["val_f1"]),
+                fmt(row["val_f1"]),
                 str(row.get("synthetic_generated") or 0),
                 str(row.get("synthetic_from_cache") or 0),
-                _f(row["time_s"], 1),
+                fmt(row["time_s"], 1),
             ]
         )
     title = f"trials of {summary['name']}"

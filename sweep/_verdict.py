@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ._bootstrap import bootstrap_deltas, conclusion
+from ._format import signed
 from ._trials import TrialRecord, pick_best_synthetic
 
 ARMS = ("baseline", "reweighted", "oversample", "eda", "best")
@@ -210,13 +211,11 @@ def run_verdict(cfg, data, settings, records: list[TrialRecord], progress=None) 
     return verdict
 
 
-def _signed(v: float) -> str:
-    return f"{v:+.3f}".replace("-", "\u2212")
 
 
 def _ci(d: dict[str, Any]) -> str:
     lo, hi = d["ci95"]
-    return f"{_signed(d['mean'])} [{_signed(lo)}, {_signed(hi)}]"
+    return f"{signed(d['mean'])} [{signed(lo)}, {signed(hi)}]"
 
 
 _MEANING = {
@@ -257,7 +256,7 @@ def verdict_sentence(verdict: dict[str, Any], cfg) -> str:
     key = "positive_" if "positive_recall" in b else ""
     which = f" of {verdict['positive_label']}" if key else " (macro)"
     shift = (
-        f"Recall{which} {_signed(b[key + 'recall'] - base[key + 'recall'])}, "
-        f"precision {_signed(b[key + 'precision'] - base[key + 'precision'])}."
+        f"Recall{which} {signed(b[key + 'recall'] - base[key + 'recall'])}, "
+        f"precision {signed(b[key + 'precision'] - base[key + 'precision'])}."
     )
     return f"{words} {others}. {shift}"
