@@ -281,7 +281,7 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
 
     from ._bundled import resolve_classifier_model
     from ._data import load_dataset
-    from ._resume import run_config
+    from ._resume import recorded_config
 
     force_offline()
     run_dir, state = load_run(run_dir)
@@ -294,7 +294,7 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
         raise UserError(f"trial {record.trial_id} kept no checkpoint of its best epoch; nothing to export")
     best_row = record.best_row or {}
 
-    cfg = run_config(run_dir)
+    cfg = recorded_config(run_dir)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
     feature_cache = cfg.cache_dir / "features.sqlite"
     from ._trials import trial_params

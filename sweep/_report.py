@@ -285,7 +285,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     from common import force_offline
 
     from ._data import load_dataset
-    from ._resume import run_config
+    from ._resume import recorded_config
     from ._trials import pick_best_synthetic
 
     force_offline()
@@ -296,7 +296,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     records = read_trials(run_dir)
     if not any(r.rows for r in records):
         raise UserError(f"{run_dir} has no trial results yet; nothing to report")
-    cfg = run_config(run_dir)
+    cfg = recorded_config(run_dir)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
     best, baseline = pick_best_synthetic(records), pick_baseline(records)
     ranked = sorted((r for r in records if _finite(r.best_val_auc)), key=lambda r: -r.best_val_auc)[:TOP]

@@ -20,7 +20,7 @@ from ._runstate import claim, load_run, read_state, write_state
 _log = logging.getLogger("synthsweep")
 
 
-def run_config(run_dir: Path):
+def recorded_config(run_dir: Path):
     """The resolved config the sweep ran with, pointed at where the run directory is now."""
     from .config import load_config
 
@@ -73,7 +73,7 @@ def resume_sweep(
     if state.driver_alive():
         raise UserError(f"{run_dir} is being run by process {state.pid}; stop it first or wait for it")
 
-    cfg = run_config(run_dir)
+    cfg = recorded_config(run_dir)
     quiet_ray(address or cfg.ray.address, verbose)
     p = prepare(cfg, run_dir=run_dir)
     _check_inputs(p, state.inputs)

@@ -438,7 +438,8 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
     return services, handles, time.perf_counter() - t0
 
 
-def run_config(cfg: SweepConfig, run_dir: Path):
+def tune_run_config(cfg: SweepConfig, run_dir: Path):
+    """Tune's RunConfig: storage, the per-trial line callback, the kept checkpoint, retries."""
     from ray import tune
 
     from ._progress import make_callback
@@ -485,7 +486,7 @@ def build_tuner(p: Prepared, trainable):
             # the per-trial process start-up was most of Tune's overhead on short head-mode trials.
             reuse_actors=True,
         ),
-        run_config=run_config(cfg, p.run_dir),
+        run_config=tune_run_config(cfg, p.run_dir),
     )
 
 

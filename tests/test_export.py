@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sweep._data import load_dataset
-from sweep._resume import run_config
+from sweep._resume import recorded_config
 from sweep._trials import read_trials
 from sweep.cli import main
 from trainables import auc
@@ -96,7 +96,7 @@ def test_best_trial_loads_in_a_plain_pipeline_and_reproduces_its_test_auc(small_
 
 
 def _data_args(run_dir):
-    cfg = run_config(run_dir)
+    cfg = recorded_config(run_dir)
     return cfg.data, cfg.seed, cfg.generator.few_shot
 
 
