@@ -20,6 +20,7 @@ from typing import Any
 
 from common import UserError, atomic_dir, sha256_file, sha256_path
 from generators import GeneratorBackend
+from trainables import EpochRow
 
 from ._format import fmt
 from ._runstate import load_run
@@ -109,9 +110,16 @@ def _metrics(r: TrialRecord, data, feature_cache: Path) -> dict[str, Any]:
     return classification_metrics(data.test.y, score_checkpoint(ckpt, data.test.texts, feature_cache), data.labels)
 
 
-def _val_metrics(row: dict[str, Any]) -> dict[str, Any]:
-    keys = ("auc", "auc_sd", "precision", "recall", "f1", "accuracy", "per_class")
-    return {k: row.get(f"val_{k}") for k in keys}
+def _val_metrics(row: EpochRow) -> dict[str, Any]:
+    return {
+        "auc": row.get("val_auc"),
+        "auc_sd": row.get("val_auc_sd"),
+        "precision": row.get("val_precision"),
+        "recall": row.get("val_recall"),
+        "f1": row.get("val_f1"),
+        "accuracy": row.get("val_accuracy"),
+        "per_class": row.get("val_per_class"),
+    }
 
 
 def trial_generator(cfg, params: dict[str, Any]):

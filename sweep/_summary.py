@@ -82,7 +82,7 @@ def rejected_by_reason(records: list[TrialRecord], pools: dict[str, dict[str, An
             counts[reason] = counts.get(reason, 0) + int(c)
     # The label-consistency filter runs per trial, on the trial's own mix.
     counts[Reject.LABEL_INCONSISTENT] = sum(
-        int((r.rows[-1] if r.rows else {}).get(f"rejected_{Reject.LABEL_INCONSISTENT}") or 0) for r in records
+        int(r.rows[-1].get("rejected_label_inconsistent") or 0) for r in records if r.rows
     )
     return counts
 
@@ -217,15 +217,11 @@ def privacy_line(p: dict) -> str:
     )
 
 
-
-
 _REMOVED = {
     "overlap_train": "training texts that also occur in another split",
     "overlap_validation": "validation texts that also occur in the test split",
     "other_labels": "rows with labels data.labels leaves out",
 }
-
-
 
 
 def print_search_best(summary: dict, console: Console) -> None:

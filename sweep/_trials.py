@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trainables import EpochRow
+
 
 class TrialStatus:
     """Tune's trial states as synthsweep reads them from a run directory (Optuna's ``TrialStatus`` idea)."""
@@ -38,7 +40,7 @@ class TrialRecord:
     number: int
     path: Path
     params: dict[str, Any]
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[EpochRow] = field(default_factory=list)
     state: str = TrialStatus.UNKNOWN
     error: str | None = None
     failures: int = 0
@@ -49,7 +51,7 @@ class TrialRecord:
         return len(self.rows)
 
     @property
-    def best_row(self) -> dict[str, Any] | None:
+    def best_row(self) -> EpochRow | None:
         """The epoch with the highest validation AUC.
 
         On ties, the tied epoch whose checkpoint Tune kept (it keeps the latest of equal
@@ -71,7 +73,7 @@ class TrialRecord:
     def is_baseline(self) -> bool:
         return int(self.params.get("n_synthetic", -1)) == 0
 
-    def checkpoint_for(self, row: dict[str, Any] | None) -> Path | None:
+    def checkpoint_for(self, row: EpochRow | None) -> Path | None:
         """The kept checkpoint directory of ``row``'s epoch, if Tune kept it."""
         if row is None:
             return None
@@ -89,14 +91,14 @@ class TrialRecord:
         return self.checkpoint_for(self.best_row)
 
 
-def _read_rows(path: Path) -> list[dict[str, Any]]:
+def _read_rows(path: Path) -> list[EpochRow]:
     """One row per epoch of the trial's latest attempt.
 
     A retried or resumed trial appends to the same file: a head-mode trial continues after its
     latest checkpoint (epochs go on), one that restarts begins again at epoch 1. A row whose
     epoch is not after the previous one's starts a new attempt and replaces the rows it repeats.
     """
-    rows: list[dict[str, Any]] = []
+    rows: list[EpochRow] = []
     if not path.is_file():
         return rows
     for line in path.read_text(encoding="utf-8").splitlines():

@@ -182,3 +182,20 @@ def test_checkpoints_only_when_the_score_improves_and_at_the_end(tiny_bert, tmp_
     for epoch, auc, checkpointed in seen:
         assert checkpointed == (auc > best or epoch == 8), (epoch, auc, best)
         best = max(best, auc)
+
+
+def test_every_reported_key_is_in_the_typed_row(tiny_bert, tmp_path):
+    """EpochRow is the one description of a result row: what the trainable reports must be in it."""
+    from generators import Reject
+    from trainables import EpochRow
+
+    rows = []
+    run_trial(
+        TrialParams(0.7, 4, 0.6),
+        demo_trial_data(),
+        tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=1),
+        FakePool(),
+        lambda m, c: rows.append(m),
+    )
+    assert set(rows[0]) <= set(EpochRow.__annotations__), set(rows[0]) - set(EpochRow.__annotations__)
+    assert {f"rejected_{r}" for r in Reject.ALL} <= set(EpochRow.__annotations__)

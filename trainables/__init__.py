@@ -6,10 +6,11 @@ needs them is first used.
 
 from typing import Any
 
-from ._params import ClassifierSettings, TrialData, TrialParams, TrialSettings
+from ._params import ClassifierSettings, EpochRow, TrialData, TrialParams, TrialSettings
 
 __all__ = [
     "ClassifierSettings",
+    "EpochRow",
     "FrozenEncoder",
     "Repeats",
     "TrainingMix",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from generators import DEFAULT_GENERATOR
 
@@ -113,3 +113,66 @@ class TrialSettings:
             return self.services[generator]
         except KeyError:
             raise KeyError(f"no generator {generator!r} in this sweep (started: {', '.join(self.services)})") from None
+
+
+class PerClass(TypedDict):
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class EpochRow(TypedDict, total=False):
+    """One reported epoch of a trial: what the trainable sends to ``tune.report`` and what
+    ``result.json`` holds (summary, status, progress, export and report read it).
+
+    A TypedDict rather than a class because Tune stores plain dicts; the type checker still
+    catches a misspelled key on either side.
+    """
+
+    epoch: int
+    train_loss: float
+    val_auc: float
+    """Mean validation AUC over the trial's repeats (what Optuna optimises)."""
+    val_auc_sd: float
+    val_auc_repeats: list[float]
+    best_val_auc: float
+    best_val_auc_sd: float
+    val_precision: float
+    val_recall: float
+    val_f1: float
+    val_accuracy: float
+    val_per_class: dict[str, PerClass]
+    val_positive_precision: float
+    val_positive_recall: float
+    val_positive_f1: float
+    train_s: float
+    generation_s: float
+    repeats: int
+    n_real: int
+    n_synthetic_used: int
+    n_synthetic_used_by_label: dict[str, int]
+    real_share: float
+    synthetic_generated: int
+    synthetic_from_cache: int
+    synthetic_attempts: int
+    synthetic_rejected: int
+    synthetic_pools: dict[str, dict[str, Any]]
+    generated_tokens: int
+    # Rejected synthetic attempts per reason (generators.Reject), summed over the trial's pools.
+    rejected_empty: int
+    rejected_too_short: int
+    rejected_too_long: int
+    rejected_duplicate: int
+    rejected_near_duplicate: int
+    rejected_language: int
+    rejected_copies_real: int
+    rejected_privacy: int
+    rejected_near_real: int
+    rejected_label_inconsistent: int
+    # Added by Tune to every row.
+    trial_id: str
+    done: bool
+    time_total_s: float
+    training_iteration: int
+    checkpoint_dir_name: str | None
