@@ -287,10 +287,6 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
     """Write ``trial_id`` (default: the best trial) of ``run_dir`` as a model directory at ``out``."""
     from common import force_offline
 
-    from ._bundled import resolve_classifier_model
-    from ._data import load_dataset
-    from ._resume import recorded_config
-
     force_offline()
     run_dir, state = load_run(run_dir)
     out = Path(out)
@@ -300,8 +296,19 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
     ckpt = record.best_checkpoint
     if ckpt is None:
         raise UserError(f"trial {record.trial_id} kept no checkpoint of its best epoch; nothing to export")
-    best_row = record.best_row or {}
+    info = export_info(run_dir, records, record, picked="best" if trial_id is None else "trial")
+    write_model(ckpt, info, out)
+    return out
 
+
+def export_info(run_dir: Path, records: list[TrialRecord], record: TrialRecord, picked: str) -> dict[str, Any]:
+    """``synthsweep.json``: parameters, validation metrics, test metrics of the verdict's trials only,
+    the verdict, data and model hashes, package versions and the synthsweep commit."""
+    from ._bundled import resolve_classifier_model
+    from ._data import load_dataset
+    from ._resume import recorded_config
+
+    best_row = record.best_row or {}
     cfg = recorded_config(run_dir)
     data = load_dataset(cfg.data, cfg.seed, min_per_label=cfg.generator.few_shot)
     feature_cache = cfg.cache_dir / "features.sqlite"
@@ -323,7 +330,7 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
         "run": run_dir.name,
         "run_dir": str(run_dir.resolve()),
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "picked": "best" if trial_id is None else "trial",
+        "picked": picked,
         "trials_in_sweep": len(records),
         "labels": data.labels,
         "trial": {
@@ -374,6 +381,11 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
             "test": _metrics(baseline, data, feature_cache) if baseline.trial_id in scored else None,
         }
 
+    return info
+
+
+def write_model(ckpt: Path, info: dict[str, Any], out: Path) -> None:
+    """The model directory: weights, config, tokenizer, pooling code (head mode), card, provenance."""
     from trainables import load_classifier
 
     model, tokenizer, meta = load_classifier(ckpt)
@@ -390,4 +402,3 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
         (tmp / "synthsweep.json").write_text(json.dumps(info, indent=2, default=str) + "\n")
         (tmp / "README.md").write_text(model_card(info))
         # atomic_dir gives the directory and its files the umask's modes: a model is for sharing.
-    return out
