@@ -5,11 +5,12 @@ Importing this package loads neither Ray, torch nor llama.cpp; they load when a 
 
 from pathlib import Path
 
-from ._errors import SweepInterrupted, UserError
+from ._errors import SweepFailed, SweepInterrupted, UserError
 from .config import SweepConfig, load_config
 
 __all__ = [
     "SweepConfig",
+    "SweepFailed",
     "SweepInterrupted",
     "UserError",
     "export_trial",

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from ._errors import UserError
-from ._runner import Prepared, build_tuner, execute, prepare, run_inputs, start_run_dir
+from ._runner import Prepared, build_tuner, execute, prepare, report_errors, run_inputs, start_run_dir
 from ._runstate import claim, load_run, read_state, write_state
 
 _log = logging.getLogger("synthsweep")
@@ -111,4 +111,6 @@ def resume_sweep(
             latest.status = "interrupted"
             write_state(run_dir, latest)
         raise
-    return finish_run(p, timings)
+    finish_run(p, timings)
+    report_errors(run_dir, cfg.search.num_samples)
+    return run_dir

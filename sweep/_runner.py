@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from ._data import Dataset, load_dataset
 from ._errors import SweepInterrupted, UserError
 from ._hashing import sha256_json, sha256_path
 from ._offline import force_offline
+from ._outcome import check_outcome, sweep_outcome
 from ._runstate import RunState, claim, read_state, write_state
 from .config import GeneratorConfig, SweepConfig
 
@@ -109,6 +111,11 @@ def choose_run_dir(cfg: SweepConfig) -> Path:
         state = read_state(candidate)
         if state is None:
             raise UserError(f"{candidate} exists and is not a synthsweep run; choose another name with --set name=...")
+        if state.status == "failed":
+            raise UserError(
+                f"{candidate} holds a sweep in which no trial finished; retry it with: "
+                f"synthsweep resume {candidate} --restart-errored (or start afresh with --set name=...)"
+            )
         if state.status != "finished":
             raise UserError(
                 f"{candidate} holds an unfinished sweep; continue it with: synthsweep resume {candidate} "
@@ -525,8 +532,24 @@ def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) 
         state.status = "interrupted"
         write_state(p.run_dir, state)
         raise SweepInterrupted(p.run_dir, done, total)
+    outcome = sweep_outcome(p.run_dir, total)
+    if not outcome.finished:  # nothing to compare: stop before the verdict, with the first error
+        import ray
+
+        ray.shutdown()
+        state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+        state.status = "failed"
+        write_state(p.run_dir, state)
+        check_outcome(outcome, p.run_dir)
     timings["wall_s"] = time.perf_counter() - t0
     return timings
+
+
+def report_errors(run_dir: Path, total: int) -> None:
+    """After the summary: one line on stderr when some trials errored (how many, and the first error)."""
+    line = sweep_outcome(run_dir, total).errors_line()
+    if line:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def start_run_dir(p: Prepared) -> None:
@@ -548,4 +571,6 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
         )
     start_run_dir(p)
     timings = execute(p, lambda trainable: build_tuner(p, trainable), address)
-    return finish_run(p, timings)
+    finish_run(p, timings)
+    report_errors(p.run_dir, cfg.search.num_samples)
+    return p.run_dir
