@@ -13,7 +13,17 @@ import logging
 from pathlib import Path
 
 from ._errors import UserError
-from ._runner import Prepared, build_tuner, execute, prepare, report_errors, run_inputs, start_run_dir
+from ._runner import (
+    Prepared,
+    build_tuner,
+    connect,
+    driver_env,
+    execute,
+    prepare,
+    report_errors,
+    run_inputs,
+    start_run_dir,
+)
 from ._runstate import claim, load_run, read_state, write_state
 
 _log = logging.getLogger("synthsweep")
@@ -75,6 +85,8 @@ def resume_sweep(
     cfg = run_config(run_dir)
     p = prepare(cfg, run_dir=run_dir)
     _check_inputs(p, state.inputs)
+    address = address or cfg.ray.address
+    ray_start_s = connect(cfg, address, driver_env())
 
     from ray import tune
 
@@ -103,7 +115,7 @@ def resume_sweep(
 
         start_run_dir(p)
     try:
-        timings = execute(p, make_tuner, address)
+        timings = execute(p, make_tuner, address, ray_start_s)
     except BaseException:
         latest = read_state(run_dir)
         if latest is not None and latest.status == "running":

@@ -188,27 +188,79 @@ def resolved_config(cfg: SweepConfig, run_dir: Path) -> dict[str, Any]:
 
 
 def check_fits(cfg: SweepConfig, address: str | None) -> None:
-    """Refuse, before anything is written, a local sweep whose actors leave no CPU for a trial.
+    """Refuse, with one line, a sweep that can never be placed: its actors and a trial do not fit.
 
-    Generator actors hold their CPUs for the whole sweep, so a trial that cannot get one would
-    wait forever. Only checked where the CPUs are known: a Ray already started in this process,
-    or the local machine Ray will start on (a cluster may grow, so a remote one is not checked).
+    Generator actors hold their CPUs, GPUs and custom resources for the whole sweep, so a trial
+    that finds no node with room left would wait forever. Checked against the nodes of a Ray
+    this process is connected to, or before a local Ray starts, against this machine (its CPUs and
+    GPUs as Ray counts them). A cluster address not yet connected is checked after connecting.
     """
     import ray
 
+    from ._placement import local_nodes, plan_placement, ray_nodes
+
     if ray.is_initialized():
-        cpus = float(ray.cluster_resources().get("CPU", 0))
+        plan = plan_placement(cfg, ray_nodes(), "the connected Ray")
     elif not address:
-        cpus = float(os.cpu_count() or 1)
+        plan = plan_placement(cfg, local_nodes(), "this machine (Ray not started yet)")
     else:
         return
-    configs = cfg.generator_configs()
-    held = sum(configs[n].actors * configs[n].cpus for n in cfg.searched_generators())
-    if held + cfg.resources.trial.cpus > cpus + 1e-9:
-        raise UserError(
-            f"generator actors hold {held:g} CPUs and a trial needs resources.trial.cpus={cfg.resources.trial.cpus:g}, "
-            f"but Ray has {cpus:g}: lower generator.cpus (it may be fractional; generator.threads sets the threads)"
-        )
+    if not plan.fits:
+        raise UserError(plan.problem)
+
+
+def plan_sweep(cfg: SweepConfig, address: str | None = None, out: Callable[[str], None] = print) -> bool:
+    """``run --dry-run``: print the placement plan with ``out``; raise the one-line refusal when it does not fit.
+
+    Plans against the Ray this process is connected to, the cluster at ``address`` (joined and
+    left again; nothing is started on it), or this machine. Data and models are not read.
+    """
+    import ray
+
+    from ._placement import local_nodes, plan_placement, ray_nodes
+
+    address = address or cfg.ray.address
+    if ray.is_initialized():
+        plan = plan_placement(cfg, ray_nodes(), "the connected Ray")
+    elif address:
+        init_ray(address, {})
+        try:
+            plan = plan_placement(cfg, ray_nodes(), f"the Ray cluster at {address}")
+        finally:
+            ray.shutdown()
+    else:
+        plan = plan_placement(cfg, local_nodes(), "this machine (a local Ray would start here)")
+    out(f"plan for {cfg.name} (dry run: nothing is started or written)")
+    for line in plan.lines():
+        out(line)
+    out(search_plan(cfg))
+    out(f"storage: {cfg.storage.resolve()} (every node must see it; checked from each node at start)")
+    if not plan.fits:
+        raise UserError(plan.problem)
+    return True
+
+
+def connect(cfg: SweepConfig, address: str | None, env: dict[str, str]) -> float:
+    """Start or join Ray, then check that the sweep fits and that every node can do its part.
+
+    Returns the seconds Ray took to start. Runs before the run directory is written, so a refused
+    sweep leaves nothing behind; a Ray started here is shut down again when a check fails.
+    """
+    import ray
+
+    from ._nodes import check_nodes
+    from ._placement import ray_nodes
+
+    started_here = not ray.is_initialized()
+    seconds = init_ray(address, env)
+    try:
+        check_fits(cfg, address)
+        check_nodes(cfg, ray_nodes())
+    except BaseException:
+        if started_here:
+            ray.shutdown()
+        raise
+    return seconds
 
 
 _BACKEND_PACKAGES = {"llama_cpp": "llama_cpp_python", "transformers": "transformers"}
@@ -224,19 +276,21 @@ def backend_version(backend: str) -> str | None:
         return None
 
 
-def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
+def generator_cache_key(g: GeneratorConfig, generator_path: Path, device: str | None = None) -> str:
     """The synthetic cache's model key: everything besides the prompt that changes a generated text.
 
     The model's content, the backend and its library version, the device (the same weights give
     other texts for the same seed on a GPU), the prompt style, the output constraint and the
     sampler settings. The prompt itself (templates, shots, lengths, seed) is the cache's prompt key.
+    ``device`` is where the generator workers actually run (``gpu`` or ``cpu``, as they report it);
+    without it, where the config asks them to (the start-up checks refuse a GPU that is not usable).
     """
     return sha256_json(
         {
             "model": sha256_path(generator_path),
             "backend": g.backend,
             "backend_version": backend_version(g.backend),
-            "device": "gpu" if g.gpus > 0 else "cpu",
+            "device": device or ("gpu" if g.gpus > 0 else "cpu"),
             "prompt_style": g.prompt_style,
             "constrain": g.constrain,
             "sampler": {"top_p": g.top_p, "top_k": g.top_k, "min_p": g.min_p, "repeat_penalty": g.repeat_penalty},
@@ -244,7 +298,13 @@ def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
     )
 
 
-def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path, generator: GeneratorConfig | None = None):
+def pool_source(
+    cfg: SweepConfig,
+    data: Dataset,
+    generator_path: Path,
+    generator: GeneratorConfig | None = None,
+    device: str | None = None,
+):
     from generators import PoolSource, PromptSpec
 
     g = generator or cfg.generator
@@ -263,7 +323,7 @@ def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path, generator
 
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
     return PoolSource(
-        model_hash=generator_cache_key(g, generator_path),
+        model_hash=generator_cache_key(g, generator_path, device),
         spec=spec,
         shots_by_label=shots,
         min_chars=g.min_chars,
@@ -389,37 +449,63 @@ def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str]):
         train_classifier, data=trial_data(p.data), settings=_trial_settings(p, services, env)
     )
     res = p.cfg.resources.trial
-    return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
+    return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus, **res.custom})
 
 
 def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], list[Any], float]:
     """Start each searched generator's actor pool and pool service; the caller keeps the handles alive.
 
-    Returns the service actor name per generator, the handles and the seconds it took.
+    Returns the service actor name per generator, the handles and the seconds it took. The pool
+    services (the synthetic cache's only writers) run on the driver's node. Workers are restarted
+    by Ray when their node is lost (``GENERATOR_RESTARTS`` times), requests in flight retried.
     """
-    from generators._service import start_service
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from generators._service import start_pool, start_workers
 
     t0 = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     paths = p.generator_paths or {p.cfg.searched_generators()[0]: p.generator_path}
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
     services: dict[str, str] = {}
     handles: list[Any] = []
     for gen_name, g in p.generators.items():
         name = f"synthsweep-pool-{run}-{gen_name}"
-        service, workers = start_service(
-            source=pool_source(p.cfg, p.data, paths[gen_name], g),
-            cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
-            backend=g.backend,
-            backend_kwargs=backend_kwargs(p.cfg, paths[gen_name], g),
-            offline_env=env,
-            actors=g.actors,
-            cpus=g.cpus,
-            gpus=g.gpus,
-            name=name,
+        try:
+            workers, device = start_workers(
+                g.backend,
+                backend_kwargs(p.cfg, paths[gen_name], g),
+                env,
+                actors=g.actors,
+                cpus=g.cpus,
+                gpus=g.gpus,
+                name=name,
+                resources=g.resources,
+                max_restarts=GENERATOR_RESTARTS,
+            )
+        except ray.exceptions.RayError as e:
+            raise UserError(f"{generator_key(p.cfg, gen_name)}: its actors failed to start: {_last_line(e)}") from None
+        service = start_pool(
+            pool_source(p.cfg, p.data, paths[gen_name], g, device=device),
+            (p.cfg.cache_dir / "synthetic.sqlite").resolve(),
+            workers,
+            name,
+            scheduling=here,
         )
         services[gen_name] = name
         handles += [service, *workers]
     return services, handles, time.perf_counter() - t0
+
+
+GENERATOR_RESTARTS = 3
+"""Times Ray restarts a generator worker whose process or node died (a load error is not retried)."""
+
+
+def _last_line(e: BaseException) -> str:
+    """The exception line at the end of a Ray error's text (its cause, without the traceback)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(e).__name__
 
 
 def run_config(cfg: SweepConfig, run_dir: Path):
@@ -499,7 +585,9 @@ def _sigterm_stops_gracefully():
         signal.signal(signal.SIGTERM, previous)
 
 
-def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) -> dict[str, float]:
+def execute(
+    p: Prepared, make_tuner: Callable[[Any], Any], address: str | None, ray_start_s: float = 0.0
+) -> dict[str, float]:
     """Start Ray and a fresh generator service, fit the tuner ``make_tuner(trainable)`` returns.
 
     Shared by ``run`` and ``resume``. Raises ``SweepInterrupted`` (after shutting Ray down, so
@@ -509,7 +597,7 @@ def execute(p: Prepared, make_tuner: Callable[[Any], Any], address: str | None) 
     env = driver_env()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env)
+    timings["ray_start_s"] = ray_start_s + init_ray(address or p.cfg.ray.address, env)
     interrupted = False
     try:
         # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
@@ -564,13 +652,15 @@ def run_sweep(cfg: SweepConfig, address: str | None = None) -> Path:
     from ._summary import finish_run
 
     p = prepare(cfg)
-    check_fits(cfg, address or cfg.ray.address)
+    address = address or cfg.ray.address
+    check_fits(cfg, address)  # before a local Ray starts: refused in a fraction of a second
     if p.run_dir != cfg.run_dir:
         logging.getLogger("synthsweep").warning(
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
         )
+    ray_start_s = connect(cfg, address, driver_env())
     start_run_dir(p)
-    timings = execute(p, lambda trainable: build_tuner(p, trainable), address)
+    timings = execute(p, lambda trainable: build_tuner(p, trainable), address, ray_start_s)
     finish_run(p, timings)
     report_errors(p.run_dir, cfg.search.num_samples)
     return p.run_dir

@@ -346,13 +346,32 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
         planted_failure(config, metrics["epoch"])
 
     latest = tune.get_checkpoint()  # set when Tune retries or resumes this trial
-    with latest.as_directory() if latest is not None else nullcontext() as resume_from:
-        run_trial(
-            params,
-            data,
-            settings,
-            fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
-            report=report,
-            progress_factory=lambda total: tqdm(total=total, desc="embedding texts"),
-            resume_from=Path(resume_from) if resume_from else None,
-        )
+    try:
+        with latest.as_directory() if latest is not None else nullcontext() as resume_from:
+            run_trial(
+                params,
+                data,
+                settings,
+                fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
+                report=report,
+                progress_factory=lambda total: tqdm(total=total, desc="embedding texts"),
+                resume_from=Path(resume_from) if resume_from else None,
+            )
+    finally:
+        release_gpu_memory()
+
+
+def release_gpu_memory() -> None:
+    """Hand the GPU memory a finished (or failed) trial held back to the device.
+
+    Tune may reuse the trial's worker process for the next trial, and trials sharing a GPU
+    (``resources.trial.gpus`` below 1) need what the others released: torch's caching allocator
+    keeps freed blocks until ``empty_cache``.
+    """
+    import gc
+
+    gc.collect()
+    import torch
+
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()
