@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,18 @@ from ._types import Completion, GenerationRequest
 
 
 class GeneratorWorker:
-    def __init__(self, backend: str, backend_kwargs: dict[str, Any], offline_env: dict[str, str]):
+    def __init__(
+        self,
+        backend: str,
+        backend_kwargs: dict[str, Any],
+        offline_env: dict[str, str],
+        node_kwargs: Callable[[], dict[str, Any]] | None = None,
+    ):
+        """``node_kwargs`` runs on the worker's node and overrides ``backend_kwargs`` with what only that
+        node knows (its own path to a bundled model, its cache directory)."""
         os.environ.update(offline_env)
+        if node_kwargs is not None:
+            backend_kwargs = {**backend_kwargs, **node_kwargs()}
         self.model = create_backend(backend, **backend_kwargs)
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
@@ -105,6 +115,7 @@ def start_workers(
     name: str,
     resources: dict[str, float] | None = None,
     max_restarts: int = 0,
+    node_kwargs: Callable[[], dict[str, Any]] | None = None,
 ) -> tuple[list[Any], str]:
     """Start ``actors`` generator workers; block until their models are loaded.
 
@@ -123,7 +134,7 @@ def start_workers(
             name=f"{name}-worker-{i}",
             max_restarts=max_restarts,
             max_task_retries=-1 if max_restarts else 0,
-        ).remote(backend, backend_kwargs, offline_env)
+        ).remote(backend, backend_kwargs, offline_env, node_kwargs)
         for i in range(actors)
     ]
     devices = set(ray.get([w.device.remote() for w in workers]))

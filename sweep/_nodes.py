@@ -9,7 +9,8 @@ One zero-CPU task per node (pinned with a node-affinity strategy) reports what t
   wrote must be visible), on every node other than the driver's;
 * whether each user-given model path exists there, on the nodes that may load it.
 
-Bundled models are not checked: each node resolves them by name into its own cache.
+* whether each bundled model's package is installed there (each node resolves a bundled name
+  into its own cache when it loads it; nothing is unpacked by the check).
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ class NodeChecks:
     storage_marker: str | None = None
     paths: dict[str, str] = field(default_factory=dict)
     """config key -> path that must exist on the node."""
+    bundled: dict[str, str] = field(default_factory=dict)
+    """config key -> bundled model name whose package must be installed on the node."""
 
     def any(self) -> bool:
-        return self.torch_cuda or self.llama_offload or bool(self.storage_marker) or bool(self.paths)
+        return self.torch_cuda or self.llama_offload or bool(self.storage_marker) or bool(self.paths or self.bundled)
 
 
 def probe_node(checks: NodeChecks) -> dict[str, Any]:
@@ -61,6 +64,11 @@ def probe_node(checks: NodeChecks) -> dict[str, Any]:
     if checks.storage_marker:
         facts["storage"] = os.path.isfile(checks.storage_marker)
     facts["missing"] = {key: path for key, path in checks.paths.items() if not os.path.exists(path)}
+    if checks.bundled:
+        from ._bundled import bundled_problem
+
+        problems = {key: bundled_problem(name) for key, name in checks.bundled.items()}
+        facts["bundled"] = {key: why for key, why in problems.items() if why}
     return facts
 
 
@@ -92,15 +100,21 @@ def node_checks(cfg, node: Node, driver_node: str | None, marker: str | None) ->
             else:
                 checks.torch_cuda = True
         path = _user_path(g.model, bundled)
-        if path and node.node_id != driver_node:
-            key = f"generators.{name}.model" if cfg.generators else "generator.model"
-            checks.paths[key] = path
+        key = f"generators.{name}.model" if cfg.generators else "generator.model"
+        if node.node_id != driver_node:
+            if path:
+                checks.paths[key] = path
+            else:
+                checks.bundled[key] = g.model
     if may_trial:
         if cfg.resources.trial.gpus > 0 and gpu_node:
             checks.torch_cuda = True
         path = _user_path(cfg.classifier.model, bundled)
-        if path and node.node_id != driver_node:
-            checks.paths["classifier.model"] = path
+        if node.node_id != driver_node:
+            if path:
+                checks.paths["classifier.model"] = path
+            else:
+                checks.bundled["classifier.model"] = cfg.classifier.model
     may_actor = any(_fits(a.resources, node.resources) for a in actors)
     if marker and node.node_id != driver_node and (may_trial or may_actor):
         checks.storage_marker = marker
@@ -125,6 +139,8 @@ def _problems(cfg, node: Node, facts: dict[str, Any]) -> list[str]:
             f"{where} cannot see storage {cfg.storage.resolve()} (a file the driver wrote there is missing); "
             "put storage on a filesystem every node mounts at the same path"
         )
+    for key, why in (facts.get("bundled") or {}).items():
+        out.append(f"{key}: on node {node.name}: {why}")
     for key, path in (facts.get("missing") or {}).items():
         out.append(f"{key}: {path} does not exist on node {node.name}; copy it there or use a path every node sees")
     return out

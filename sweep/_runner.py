@@ -11,12 +11,13 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
+from ._bundled import model_cache_root, node_generator_kwargs, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
 from ._errors import SweepInterrupted, UserError
 from ._hashing import sha256_json, sha256_path
@@ -403,6 +404,7 @@ def classifier_settings(p: Prepared):
         max_length=c.max_length,
         weight_decay=c.weight_decay,
         lora_r=c.lora_r,
+        model=c.model,
     )
 
 
@@ -483,6 +485,13 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
                 name=name,
                 resources=g.resources,
                 max_restarts=GENERATOR_RESTARTS,
+                node_kwargs=partial(
+                    node_generator_kwargs,
+                    g.model,
+                    f"{generator_key(p.cfg, gen_name)}.model",
+                    g.backend == "transformers",
+                    g.backend,
+                ),
             )
         except ray.exceptions.RayError as e:
             raise UserError(f"{generator_key(p.cfg, gen_name)}: its actors failed to start: {_last_line(e)}") from None

@@ -78,6 +78,7 @@ def test_node_checks_user_paths_and_storage_on_other_nodes(tmp_path):
     cfg = load_config(DEMO, [f"generator.model={model}"])
     other = Node("w", {"CPU": 4.0, "GPU": 0.0}, node_id="w")
     checks = node_checks(cfg, other, driver_node="head", marker="/s/m")
-    assert checks.paths == {"generator.model": str(model)}, "bundled minilm-l6 is resolved there, not checked"
+    assert checks.paths == {"generator.model": str(model)}
+    assert checks.bundled == {"classifier.model": "minilm-l6"}, "resolved there; only its package is looked for"
     assert checks.storage_marker == "/s/m" and not checks.torch_cuda
     assert not node_checks(cfg, Node("h", {"CPU": 4.0}, node_id="head"), driver_node="head", marker="/s/m").any()

@@ -304,7 +304,7 @@ def run_trial(
                     "epoch": epoch,
                     "labels": data.labels,
                     "mode": c.mode,
-                    "classifier_path": c.path,
+                    "classifier_path": c.recorded_path or c.path,
                     "classifier_hash": c.hash,
                     "max_length": c.max_length,
                     "seeds": settings.seeds,
@@ -338,6 +338,8 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     from generators._service import pool_from_service
 
     os.environ.update(settings.env)
+    # A bundled classifier travels as its name and is found (or unpacked) in this node's own cache.
+    settings = replace(settings, classifier=settings.classifier.on_this_node())
     # One "Checkpoint successfully created" line per epoch and trial would bury the progress output.
     logging.getLogger("ray.train").setLevel(logging.WARNING)
 
