@@ -379,15 +379,40 @@ def init_ray(address: str | None, env: dict[str, str]) -> float:
 
     t0 = time.perf_counter()
     if not ray.is_initialized():
-        ray.init(
-            address=address,
-            include_dashboard=False,
-            logging_level=logging.WARNING,
-            log_to_driver=True,
-            namespace=NAMESPACE,
-            runtime_env={"env_vars": env},
-        )
+        try:
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                logging_level=logging.WARNING,
+                log_to_driver=True,
+                namespace=NAMESPACE,
+                runtime_env={"env_vars": env},
+            )
+        except ConnectionError as e:
+            raise UserError(join_failure(address, e)) from None
     return time.perf_counter() - t0
+
+
+def has_ray_token() -> bool:
+    """Whether this driver has a Ray token to show a cluster (``RAY_AUTH_TOKEN``, its path, ``~/.ray/auth_token``)."""
+    if os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
+        return True
+    return (Path.home() / ".ray" / "auth_token").is_file()
+
+
+def join_failure(address: str | None, e: BaseException) -> str:
+    """One line on why joining the cluster failed; a missing token is the usual cause with Ray's defaults."""
+    where = f"cannot join the Ray cluster at {address} ({e})"
+    if not has_ray_token():
+        return (
+            f"{where}: this driver has no Ray token, and a cluster started with `ray start --head` requires one; "
+            "set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (the head's `ray get-auth-token`) or copy the token to "
+            "~/.ray/auth_token (README: Clusters and GPUs)"
+        )
+    return (
+        f"{where}: check that the head is up at that address and that this driver's Ray token "
+        "(RAY_AUTH_TOKEN or ~/.ray/auth_token) is the cluster's"
+    )
 
 
 def classifier_settings(p: Prepared):
