@@ -114,6 +114,7 @@ def test_lost_node_is_survived(cluster, tmp_path):
     assert code == 0, out[-4000:]
     recs = read_trials(run_dir)
     assert len(recs) == 4 and all(r.state == "TERMINATED" for r in recs), [(r.number, r.state) for r in recs]
+    assert any(r.failures for r in recs), "the trial running on the lost node was retried"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["trials"]["with_results"] == 4
     # One temperature and at most 3 synthetic examples: the three pools hold at most 3 accepted
