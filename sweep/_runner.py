@@ -433,7 +433,7 @@ def classifier_settings(p: Prepared):
     )
 
 
-def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
+def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str], feature_store: str | None = None):
     from trainables import TrialSettings
 
     cfg = p.cfg
@@ -445,6 +445,7 @@ def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
         gpus=cfg.resources.trial.gpus,
         services=dict(services),
         feature_cache=str((cfg.cache_dir / "features.sqlite").resolve()),
+        feature_store=feature_store,
         env=env,
         consistency_min_prob=cfg.quality.consistency_min_prob,
         max_synthetic_weight=cfg.search.max_synthetic_weight,
@@ -466,14 +467,15 @@ def trial_data(data: Dataset):
     )
 
 
-def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str]):
-    """The Tune trainable; ``services`` maps each generator name to its pool service's actor name."""
+def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str], feature_store: str | None = None):
+    """The Tune trainable; ``services`` maps each generator name to its pool service's actor name,
+    ``feature_store`` names the actor that owns the feature cache (None: trials open the file)."""
     from ray import tune
 
     from trainables.trainable import train_classifier
 
     trainable = tune.with_parameters(
-        train_classifier, data=trial_data(p.data), settings=_trial_settings(p, services, env)
+        train_classifier, data=trial_data(p.data), settings=_trial_settings(p, services, env, feature_store)
     )
     res = p.cfg.resources.trial
     return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus, **res.custom})
@@ -530,6 +532,20 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
         services[gen_name] = name
         handles += [service, *workers]
     return services, handles, time.perf_counter() - t0
+
+
+def start_feature_store(p: Prepared) -> tuple[str | None, Any]:
+    """Head mode: the actor on the driver's node that alone writes ``features.sqlite`` (name, handle)."""
+    if p.cfg.classifier.mode != "head":
+        return None, None
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from trainables._feature_store import start_feature_store as start
+
+    name = f"synthsweep-features-{uuid.uuid4().hex[:8]}"
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+    return name, start((p.cfg.cache_dir / "features.sqlite").resolve(), name, scheduling=here)
 
 
 GENERATOR_RESTARTS = 3
@@ -636,7 +652,9 @@ def execute(
     try:
         # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
         services, actors, timings["generator_start_s"] = start_generators(p, env)
-        tuner = make_tuner(build_trainable(p, services, env))
+        store_name, store = start_feature_store(p)
+        actors.append(store)
+        tuner = make_tuner(build_trainable(p, services, env, store_name))
         t1 = time.perf_counter()
         with _sigterm_stops_gracefully():
             tuner.fit()  # returns normally after a first Ctrl-C, once Tune has saved its state

@@ -107,6 +107,8 @@ class TrialSettings:
     """Pool service actor name per generator name."""
     feature_cache: str | None = None
     """SQLite file of the head-mode feature cache; None: no cache."""
+    feature_store: str | None = None
+    """Name of the actor that owns ``feature_cache`` in a sweep; trials then never open the file."""
     env: dict[str, str] = field(default_factory=dict)
     """Environment variables set in the trial's worker (offline switches, test hooks)."""
     consistency_min_prob: float | None = None

@@ -168,7 +168,14 @@ def model_inputs(settings: TrialSettings, texts: list[str], device: str, *more: 
         return (texts, *more, 0)
     from ._features import FrozenEncoder
 
-    encoder = FrozenEncoder(c.path, c.hash, c.max_length, settings.feature_cache, device)
+    if settings.feature_store:  # a sweep: the store actor on the driver's node owns the SQLite file
+        from ._feature_store import RemoteFeatureCache
+        from ._features import feature_key
+
+        encoder = FrozenEncoder(c.path, c.hash, c.max_length, None, device)
+        encoder.cache = RemoteFeatureCache(settings.feature_store, feature_key(c.hash, c.max_length, encoder.pooling))
+    else:
+        encoder = FrozenEncoder(c.path, c.hash, c.max_length, settings.feature_cache, device)
     try:
         feats = [encoder.features(t, progress_factory) for t in (texts, *more)]
         return (*feats, encoder.dim)
