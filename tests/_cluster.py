@@ -36,7 +36,8 @@ def free_port() -> int:
 
 
 def _ports() -> list[str]:
-    base = random.randrange(30000, 59000, 200)
+    # Worker ports below Linux's ephemeral range (32768-60999), where free_port's picks come from.
+    base = random.randrange(10000, 30000, 200)
     return [
         "--node-manager-port", str(free_port()),
         "--object-manager-port", str(free_port()),
@@ -90,7 +91,7 @@ class LocalCluster:
     def start_head(self) -> str:
         temp = self.root / "h"
         args = ["--head", "--num-cpus", "0", "--port", str(self.port), "--node-ip-address", "127.0.0.1",
-                "--include-dashboard", "false",
+                "--include-dashboard", "false", "--dashboard-port", str(free_port()),
                 "--temp-dir", str(temp), *_ports()]  # fmt: skip
         self._start("head", args, private_home=False)
         self.wait_nodes(1)

@@ -104,6 +104,7 @@ def test_lost_node_is_survived(cluster, tmp_path):
         assert driver.poll() is None, (tmp_path / "driver.log").read_text()[-3000:]
         cluster.kill("w1")
         cluster.add_node("w2")
+        cluster.wait_nodes(2)  # the head and the replacement (raises if the replacement failed to start)
         code = driver.wait(timeout=900)
     finally:
         if driver.poll() is None:

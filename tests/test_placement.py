@@ -135,3 +135,16 @@ def test_node_offering_a_gpu_without_a_usable_one_is_refused(tmp_path, capsys):
     finally:
         ray.shutdown()
     assert not (tmp_path / "runs" / "demo").exists()
+
+
+def test_join_failure_without_a_token_says_what_to_set(tmp_path, monkeypatch):
+    from sweep._runner import join_failure
+
+    monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)
+    monkeypatch.delenv("RAY_AUTH_TOKEN_PATH", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    line = join_failure("10.0.0.1:6379", ConnectionError("Failed to connect"))
+    assert line.startswith("cannot join the Ray cluster at 10.0.0.1:6379 (Failed to connect): this driver has no")
+    assert "RAY_AUTH_MODE=token" in line and "RAY_AUTH_TOKEN" in line and len(line.splitlines()) == 1
+    monkeypatch.setenv("RAY_AUTH_TOKEN", "x")
+    assert "is the cluster's" in join_failure("10.0.0.1:6379", ConnectionError("Failed to connect"))
