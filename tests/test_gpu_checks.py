@@ -82,3 +82,17 @@ def test_node_checks_user_paths_and_storage_on_other_nodes(tmp_path):
     assert checks.bundled == {"classifier.model": "minilm-l6"}, "resolved there; only its package is looked for"
     assert checks.storage_marker == "/s/m" and not checks.torch_cuda
     assert not node_checks(cfg, Node("h", {"CPU": 4.0}, node_id="head"), driver_node="head", marker="/s/m").any()
+
+
+def test_trial_releases_gpu_memory_when_it_ends(monkeypatch):
+    import torch
+
+    from trainables import trainable
+
+    calls = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.cuda, "empty_cache", lambda: calls.append("empty_cache"))
+    trainable.release_gpu_memory()
+    assert calls == ["empty_cache"]
+
