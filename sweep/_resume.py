@@ -79,6 +79,11 @@ def resume_sweep(
             f"; retry its {len(errored)} errored trial(s) with --resume-errored or --restart-errored" if errored else ""
         )
         raise UserError(f"{run_dir} holds a finished sweep; nothing to resume{hint}")
+    if state.status == "failed" and not retry:
+        raise UserError(
+            f"{run_dir} holds a sweep in which no trial finished; retry its {len(errored)} errored trial(s) "
+            "with --resume-errored or --restart-errored"
+        )
     if state.driver_alive():
         raise UserError(f"{run_dir} is being run by process {state.pid}; stop it first or wait for it")
 

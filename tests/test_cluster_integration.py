@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -65,6 +66,26 @@ def test_two_node_sweep_with_token_auth(cluster, tmp_path):
     plan = subprocess.run([*args, "--dry-run"], env=env, capture_output=True, text=True, timeout=120)
     assert plan.returncode == 0, plan.stderr[-2000:]
     assert f"cluster: the Ray cluster at {cluster.address}: 2 node(s), CPU 2, GPU 0" in plan.stdout
+
+    # The failure: a model directory only the driver has. Now refused at start, naming node and path.
+    from sweep._bundled import resolve_classifier_model
+
+    driver_only = resolve_classifier_model("minilm-l6")  # in the driver's ~/.cache, hidden from the worker
+    args_model, _ = _synthsweep(cluster, storage, "search.num_samples=3", f"classifier.model={driver_only}")
+    refused = subprocess.run(args_model, env=env, capture_output=True, text=True, timeout=300)
+    last = refused.stderr.strip().splitlines()[-1]
+    assert refused.returncode == 2, refused.stderr[-2000:]
+    assert last.startswith(f"error: classifier.model: {driver_only} does not exist on node "), last
+    # Storage that only the driver sees.
+    private = Path.home() / ".cache" / f"synthsweep-test-{os.getpid()}"
+    try:
+        args_storage, _ = _synthsweep(cluster, private, "search.num_samples=3")
+        refused = subprocess.run(args_storage, env=env, capture_output=True, text=True, timeout=300)
+        last = refused.stderr.strip().splitlines()[-1]
+        assert refused.returncode == 2 and f"cannot see storage {private}" in last, last
+        assert not (private / "demo").exists(), "nothing written for a refused sweep"
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
     proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
