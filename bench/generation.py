@@ -133,10 +133,9 @@ def main() -> None:
 
     from llama_cpp import Llama
 
-    from common import force_offline
+    from common import force_offline, resolve_generator_model
     from generators import PoolResult, create_backend, start_service
     from sweep import load_config
-    from sweep._bundled import resolve_generator_model
     from sweep._data import load_dataset
     from sweep._runner import backend_kwargs, pool_source
 

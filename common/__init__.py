@@ -5,15 +5,38 @@ user-facing error type and the offline switches. It imports none of the other pa
 from ._atomic import atomic_dir, current_umask, follow_umask, write_bytes_atomic, write_json_atomic, write_text_atomic
 from ._bars import OWNER_ENV as BAR_OWNER_ENV
 from ._bars import bar_owner_env, progress_bar
-from ._errors import SweepInterrupted, UserError
+from ._bundled import (
+    BundledModel,
+    bundled_problem,
+    check_gguf,
+    check_hf_dir,
+    generator_names,
+    local_classifier_path,
+    model_cache_root,
+    node_generator_kwargs,
+    resolve_classifier_model,
+    resolve_generator_model,
+)
+from ._errors import SweepFailed, SweepInterrupted, UserError
 from ._hashing import sha256_file, sha256_json, sha256_path, sha256_text
 from ._offline import OFFLINE_ENV, force_offline
 
 __all__ = [
+    "BundledModel",
+    "bundled_problem",
+    "check_gguf",
+    "check_hf_dir",
+    "generator_names",
+    "local_classifier_path",
+    "model_cache_root",
+    "node_generator_kwargs",
+    "resolve_classifier_model",
+    "resolve_generator_model",
     "BAR_OWNER_ENV",
     "bar_owner_env",
     "progress_bar",
     "OFFLINE_ENV",
+    "SweepFailed",
     "SweepInterrupted",
     "UserError",
     "atomic_dir",

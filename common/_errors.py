@@ -28,3 +28,10 @@ class SweepInterrupted(UserError):
         super().__init__(
             f"sweep interrupted with {done} of {total} trials finished; continue it with: synthsweep resume {run_dir}"
         )
+
+
+class SweepFailed(UserError):
+    """No trial of the sweep finished: every one errored. The message names the first error and the
+    file holding its full trace; the CLI prints it as one ``error:`` line and exits 1."""
+
+    exit_code = 1

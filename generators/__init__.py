@@ -11,7 +11,15 @@ from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts, split_c
 from ._privacy import Overlap, OverlapIndex, PrivacyLimits
 from ._prompts import PromptSpec, stable_int, temperature_key
 from ._registry import DEFAULT_GENERATOR, GeneratorBackend, create_backend, register_backend
-from ._service import PoolService, attempt_budget, pool_from_service, start_service
+from ._service import (
+    PoolService,
+    attempt_budget,
+    device_kind,
+    pool_from_service,
+    start_pool,
+    start_service,
+    start_workers,
+)
 from ._similarity import ShingleIndex, jaccard, shingles
 from ._types import Completion, GenerationRequest, GeneratorModel
 
@@ -38,6 +46,7 @@ __all__ = [
     "ShingleIndex",
     "SyntheticCache",
     "attempt_budget",
+    "device_kind",
     "balanced_counts",
     "clean_text",
     "create_backend",
@@ -46,7 +55,9 @@ __all__ = [
     "register_backend",
     "shingles",
     "split_counts",
+    "start_pool",
     "start_service",
+    "start_workers",
     "stable_int",
     "temperature_key",
 ]

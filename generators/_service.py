@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,18 @@ from ._types import Completion, GenerationRequest
 
 
 class GeneratorWorker:
-    def __init__(self, backend: str, backend_kwargs: dict[str, Any], offline_env: dict[str, str]):
+    def __init__(
+        self,
+        backend: str,
+        backend_kwargs: dict[str, Any],
+        offline_env: dict[str, str],
+        node_kwargs: Callable[[], dict[str, Any]] | None = None,
+    ):
+        """``node_kwargs`` runs on the worker's node and overrides ``backend_kwargs`` with what only that
+        node knows (its own path to a bundled model, its cache directory)."""
         os.environ.update(offline_env)
+        if node_kwargs is not None:
+            backend_kwargs = {**backend_kwargs, **node_kwargs()}
         self.model = create_backend(backend, **backend_kwargs)
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
@@ -36,6 +46,16 @@ class GeneratorWorker:
 
     def ready(self) -> bool:
         return True
+
+    def device(self) -> str:
+        """``gpu`` or ``cpu``: where the loaded model actually runs (the cache key records it)."""
+        return device_kind(self.model)
+
+
+def device_kind(model: Any) -> str:
+    """``gpu`` or ``cpu`` from a backend's ``device`` (a string or a torch device)."""
+    dev = str(getattr(model, "device", "cpu"))
+    return "cpu" if dev == "cpu" else "gpu"
 
 
 def attempt_budget(n: int) -> int:
@@ -100,6 +120,68 @@ class PoolService:
         return True
 
 
+def start_workers(
+    backend: str,
+    backend_kwargs: dict[str, Any],
+    offline_env: dict[str, str],
+    actors: int,
+    cpus: float,
+    gpus: float,
+    name: str,
+    resources: dict[str, float] | None = None,
+    max_restarts: int = 0,
+    node_kwargs: Callable[[], dict[str, Any]] | None = None,
+) -> tuple[list[Any], str]:
+    """Start ``actors`` generator workers; block until their models are loaded.
+
+    Returns the handles and the device they run on (``gpu`` or ``cpu``, the same for all). A
+    worker that cannot load (a GPU asked for on a node whose build has none) raises here.
+    ``max_restarts``: Ray restarts a worker lost with its node, on another node, this many times.
+    """
+    import ray
+
+    worker_cls = ray.remote(GeneratorWorker)
+    workers = [
+        worker_cls.options(
+            num_cpus=cpus,
+            num_gpus=gpus,
+            resources=resources or {},
+            name=f"{name}-worker-{i}",
+            max_restarts=max_restarts,
+            max_task_retries=-1 if max_restarts else 0,
+        ).remote(backend, backend_kwargs, offline_env, node_kwargs)
+        for i in range(actors)
+    ]
+    devices = set(ray.get([w.device.remote() for w in workers]))  # type: ignore[union-attr]  # a Ray actor method
+    if len(devices) != 1:
+        raise RuntimeError(f"generator workers of {name} run on different devices: {sorted(devices)}")
+    return workers, devices.pop()
+
+
+def start_pool(
+    source: PoolSource,
+    cache_path: Path,
+    workers: list[Any],
+    name: str,
+    scheduling: Any = None,
+    env: dict[str, str] | None = None,
+    label: str = "",
+) -> Any:
+    """Start the pool service over ``workers``; ``scheduling`` pins it to a node (the cache's one writer).
+
+    ``env`` reaches the service's process (the progress-bar owner); ``label`` names the generator on
+    its progress bars (a sweep with several generators).
+    """
+    import ray
+
+    options: dict[str, Any] = {"name": name, "num_cpus": 0, "max_concurrency": 64}
+    if scheduling is not None:
+        options["scheduling_strategy"] = scheduling
+    service = ray.remote(PoolService).options(**options).remote(source, str(cache_path), workers, env, label)
+    ray.get(service.ping.remote())  # type: ignore[union-attr]  # a Ray actor method
+    return service
+
+
 def start_service(
     source: PoolSource,
     cache_path: Path,
@@ -116,23 +198,8 @@ def start_service(
 
     ``label`` names the generator on its progress bars (a sweep with several generators).
     """
-    import ray
-
-    worker_cls = ray.remote(GeneratorWorker)
-    workers = [
-        worker_cls.options(num_cpus=cpus, num_gpus=gpus, name=f"{name}-worker-{i}").remote(
-            backend, backend_kwargs, offline_env
-        )
-        for i in range(actors)
-    ]
-    ray.get([w.ready.remote() for w in workers])  # type: ignore[union-attr]  # Ray actor methods
-    service = (
-        ray.remote(PoolService)
-        .options(name=name, num_cpus=0, max_concurrency=64)
-        .remote(source, str(cache_path), workers, offline_env, label)
-    )
-    ray.get(service.ping.remote())  # type: ignore[union-attr]
-    return service, workers
+    workers, _ = start_workers(backend, backend_kwargs, offline_env, actors, cpus, gpus, name)
+    return start_pool(source, cache_path, workers, name, env=offline_env, label=label), workers
 
 
 def pool_from_service(service_name: str, label: str, temperature: float, n: int) -> PoolResult:

@@ -5,12 +5,13 @@ Importing this package loads neither Ray, torch nor llama.cpp; they load when a 
 
 from pathlib import Path
 
-from common import SweepInterrupted, UserError
+from common import SweepFailed, SweepInterrupted, UserError
 
 from .config import SweepConfig, load_config
 
 __all__ = [
     "SweepConfig",
+    "SweepFailed",
     "SweepInterrupted",
     "UserError",
     "export_trial",

@@ -128,7 +128,8 @@ def trial_generator(cfg, params: dict[str, Any]):
     In a multi-generator sweep ``params["generator"]`` names it; a transformers generator may be
     a model directory.
     """
-    from ._bundled import resolve_generator_model
+    from common import resolve_generator_model
+
     from ._runner import generator_key
 
     configs = cfg.generator_configs()
@@ -304,7 +305,8 @@ def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = No
 def export_info(run_dir: Path, records: list[TrialRecord], record: TrialRecord, picked: str) -> dict[str, Any]:
     """``synthsweep.json``: parameters, validation metrics, test metrics of the verdict's trials only,
     the verdict, data and model hashes, package versions and the synthsweep commit."""
-    from ._bundled import resolve_classifier_model
+    from common import resolve_classifier_model
+
     from ._data import load_dataset
     from ._resume import recorded_config
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from common import UserError, force_offline
+from common import UserError, force_offline, resolve_generator_model
 from generators import GeneratorBackend
 
-from ._bundled import resolve_generator_model
 from ._data import load_dataset, shown
 from .config import SweepConfig
 

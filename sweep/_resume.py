@@ -14,7 +14,19 @@ from pathlib import Path
 
 from common import UserError
 
-from ._runner import Prepared, build_tuner, execute, finish_run, prepare, quiet_ray, run_inputs, start_run_dir
+from ._runner import (
+    Prepared,
+    build_tuner,
+    connect,
+    driver_env,
+    execute,
+    finish_run,
+    prepare,
+    quiet_ray,
+    report_errors,
+    run_inputs,
+    start_run_dir,
+)
 from ._runstate import claim, load_run, read_state, write_state
 
 _log = logging.getLogger("synthsweep")
@@ -70,6 +82,11 @@ def resume_sweep(
             f"; retry its {len(errored)} errored trial(s) with --resume-errored or --restart-errored" if errored else ""
         )
         raise UserError(f"{run_dir} holds a finished sweep; nothing to resume{hint}")
+    if state.status == "failed" and not retry:
+        raise UserError(
+            f"{run_dir} holds a sweep in which no trial finished; retry its {len(errored)} errored trial(s) "
+            "with --resume-errored or --restart-errored"
+        )
     if state.driver_alive():
         raise UserError(f"{run_dir} is being run by process {state.pid}; stop it first or wait for it")
 
@@ -77,6 +94,8 @@ def resume_sweep(
     quiet_ray(address or cfg.ray.address, verbose)
     p = prepare(cfg, run_dir=run_dir)
     _check_inputs(p, state.inputs)
+    address = address or cfg.ray.address
+    ray_start_s = connect(cfg, address, driver_env(), verbose)
 
     from ray import tune
 
@@ -105,7 +124,7 @@ def resume_sweep(
 
         start_run_dir(p)
     try:
-        timings = execute(p, make_tuner, address, verbose)
+        timings = execute(p, make_tuner, address, verbose, ray_start_s)
     except BaseException:
         latest = read_state(run_dir)
         if latest is not None and latest.status == "running":
@@ -113,4 +132,6 @@ def resume_sweep(
             latest.status = "interrupted"
             write_state(run_dir, latest)
         raise
-    return finish_run(p, timings)
+    finish_run(p, timings)
+    report_errors(run_dir, cfg.search.num_samples)
+    return run_dir

@@ -11,16 +11,28 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from common import SweepInterrupted, UserError, bar_owner_env, force_offline, sha256_json, sha256_path
+from common import (
+    SweepInterrupted,
+    UserError,
+    bar_owner_env,
+    force_offline,
+    model_cache_root,
+    node_generator_kwargs,
+    resolve_classifier_model,
+    resolve_generator_model,
+    sha256_json,
+    sha256_path,
+)
 from generators import GeneratorBackend
 
-from ._bundled import model_cache_root, resolve_classifier_model, resolve_generator_model
 from ._data import Dataset, load_dataset
+from ._outcome import check_outcome, sweep_outcome
 from ._runstate import RunState, claim, read_state, write_state
 from ._signals import note_signal, on_sigterm, received_signal
 from .config import GeneratorConfig, SweepConfig
@@ -111,6 +123,11 @@ def choose_run_dir(cfg: SweepConfig) -> Path:
         state = read_state(candidate)
         if state is None:
             raise UserError(f"{candidate} exists and is not a synthsweep run; choose another name with --set name=...")
+        if state.status == "failed":
+            raise UserError(
+                f"{candidate} holds a sweep in which no trial finished; retry it with: "
+                f"synthsweep resume {candidate} --restart-errored (or start afresh with --set name=...)"
+            )
         if state.status != "finished":
             raise UserError(
                 f"{candidate} holds an unfinished sweep; continue it with: synthsweep resume {candidate} "
@@ -183,27 +200,79 @@ def resolved_config(cfg: SweepConfig, run_dir: Path) -> dict[str, Any]:
 
 
 def check_fits(cfg: SweepConfig, address: str | None) -> None:
-    """Refuse, before anything is written, a local sweep whose actors leave no CPU for a trial.
+    """Refuse, with one line, a sweep that can never be placed: its actors and a trial do not fit.
 
-    Generator actors hold their CPUs for the whole sweep, so a trial that cannot get one would
-    wait forever. Only checked where the CPUs are known: a Ray already started in this process,
-    or the local machine Ray will start on (a cluster may grow, so a remote one is not checked).
+    Generator actors hold their CPUs, GPUs and custom resources for the whole sweep, so a trial
+    that finds no node with room left would wait forever. Checked against the nodes of a Ray
+    this process is connected to, or before a local Ray starts, against this machine (its CPUs and
+    GPUs as Ray counts them). A cluster address not yet connected is checked after connecting.
     """
     import ray
 
+    from ._placement import local_nodes, plan_placement, ray_nodes
+
     if ray.is_initialized():
-        cpus = float(ray.cluster_resources().get("CPU", 0))
+        plan = plan_placement(cfg, ray_nodes(), "the connected Ray")
     elif not address:
-        cpus = float(os.cpu_count() or 1)
+        plan = plan_placement(cfg, local_nodes(), "this machine (Ray not started yet)")
     else:
         return
-    configs = cfg.generator_configs()
-    held = sum(configs[n].actors * configs[n].cpus for n in cfg.searched_generators())
-    if held + cfg.resources.trial.cpus > cpus + 1e-9:
-        raise UserError(
-            f"generator actors hold {held:g} CPUs and a trial needs resources.trial.cpus={cfg.resources.trial.cpus:g}, "
-            f"but Ray has {cpus:g}: lower generator.cpus (it may be fractional; generator.threads sets the threads)"
-        )
+    if not plan.fits:
+        raise UserError(plan.problem)
+
+
+def plan_sweep(cfg: SweepConfig, address: str | None = None, out: Callable[[str], None] = print) -> bool:
+    """``run --dry-run``: print the placement plan with ``out``; raise the one-line refusal when it does not fit.
+
+    Plans against the Ray this process is connected to, the cluster at ``address`` (joined and
+    left again; nothing is started on it), or this machine. Data and models are not read.
+    """
+    import ray
+
+    from ._placement import local_nodes, plan_placement, ray_nodes
+
+    address = address or cfg.ray.address
+    if ray.is_initialized():
+        plan = plan_placement(cfg, ray_nodes(), "the connected Ray")
+    elif address:
+        init_ray(address, {})
+        try:
+            plan = plan_placement(cfg, ray_nodes(), f"the Ray cluster at {address}")
+        finally:
+            ray.shutdown()
+    else:
+        plan = plan_placement(cfg, local_nodes(), "this machine (a local Ray would start here)")
+    out(f"plan for {cfg.name} (dry run: nothing is started or written)")
+    for line in plan.lines():
+        out(line)
+    out(search_plan(cfg))
+    out(f"storage: {cfg.storage.resolve()} (every node must see it; checked from each node at start)")
+    if not plan.fits:
+        raise UserError(plan.problem)
+    return True
+
+
+def connect(cfg: SweepConfig, address: str | None, env: dict[str, str], verbose: bool = False) -> float:
+    """Start or join Ray, then check that the sweep fits and that every node can do its part.
+
+    Returns the seconds Ray took to start. Runs before the run directory is written, so a refused
+    sweep leaves nothing behind; a Ray started here is shut down again when a check fails.
+    """
+    import ray
+
+    from ._nodes import check_nodes
+    from ._placement import ray_nodes
+
+    started_here = not ray.is_initialized()
+    seconds = init_ray(address, env, verbose)
+    try:
+        check_fits(cfg, address)
+        check_nodes(cfg, ray_nodes())
+    except BaseException:
+        if started_here:
+            ray.shutdown()
+        raise
+    return seconds
 
 
 _BACKEND_PACKAGES = {"llama_cpp": "llama_cpp_python", "transformers": "transformers"}
@@ -219,19 +288,21 @@ def backend_version(backend: str) -> str | None:
         return None
 
 
-def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
+def generator_cache_key(g: GeneratorConfig, generator_path: Path, device: str | None = None) -> str:
     """The synthetic cache's model key: everything besides the prompt that changes a generated text.
 
     The model's content, the backend and its library version, the device (the same weights give
     other texts for the same seed on a GPU), the prompt style, the output constraint and the
     sampler settings. The prompt itself (templates, shots, lengths, seed) is the cache's prompt key.
+    ``device`` is where the generator workers actually run (``gpu`` or ``cpu``, as they report it);
+    without it, where the config asks them to (the start-up checks refuse a GPU that is not usable).
     """
     return sha256_json(
         {
             "model": sha256_path(generator_path),
             "backend": g.backend,
             "backend_version": backend_version(g.backend),
-            "device": "gpu" if g.gpus > 0 else "cpu",
+            "device": device or ("gpu" if g.gpus > 0 else "cpu"),
             "prompt_style": g.prompt_style,
             "constrain": g.constrain,
             "sampler": {"top_p": g.top_p, "top_k": g.top_k, "min_p": g.min_p, "repeat_penalty": g.repeat_penalty},
@@ -239,7 +310,13 @@ def generator_cache_key(g: GeneratorConfig, generator_path: Path) -> str:
     )
 
 
-def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path, generator: GeneratorConfig | None = None):
+def pool_source(
+    cfg: SweepConfig,
+    data: Dataset,
+    generator_path: Path,
+    generator: GeneratorConfig | None = None,
+    device: str | None = None,
+):
     from generators import PoolSource, PromptSpec
 
     g = generator or cfg.generator
@@ -258,7 +335,7 @@ def pool_source(cfg: SweepConfig, data: Dataset, generator_path: Path, generator
 
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
     return PoolSource(
-        model_hash=generator_cache_key(g, generator_path),
+        model_hash=generator_cache_key(g, generator_path, device),
         spec=spec,
         shots_by_label=shots,
         min_chars=g.min_chars,
@@ -333,15 +410,40 @@ def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) ->
 
     t0 = time.perf_counter()
     if not ray.is_initialized():
-        ray.init(
-            address=address,
-            include_dashboard=False,
-            logging_level=logging.INFO if verbose else logging.WARNING,
-            log_to_driver=True,
-            namespace=NAMESPACE,
-            runtime_env={"env_vars": env},
-        )
+        try:
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                logging_level=logging.INFO if verbose else logging.WARNING,
+                log_to_driver=True,
+                namespace=NAMESPACE,
+                runtime_env={"env_vars": env},
+            )
+        except ConnectionError as e:
+            raise UserError(join_failure(address, e)) from None
     return time.perf_counter() - t0
+
+
+def has_ray_token() -> bool:
+    """Whether this driver has a Ray token to show a cluster (``RAY_AUTH_TOKEN``, its path, ``~/.ray/auth_token``)."""
+    if os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
+        return True
+    return (Path.home() / ".ray" / "auth_token").is_file()
+
+
+def join_failure(address: str | None, e: BaseException) -> str:
+    """One line on why joining the cluster failed; a missing token is the usual cause with Ray's defaults."""
+    where = f"cannot join the Ray cluster at {address} ({e})"
+    if not has_ray_token():
+        return (
+            f"{where}: this driver has no Ray token, and a cluster started with `ray start --head` requires one; "
+            "set RAY_AUTH_MODE=token and RAY_AUTH_TOKEN (the head's `ray get-auth-token`) or copy the token to "
+            "~/.ray/auth_token (README: Clusters and GPUs)"
+        )
+    return (
+        f"{where}: check that the head is up at that address and that this driver's Ray token "
+        "(RAY_AUTH_TOKEN or ~/.ray/auth_token) is the cluster's"
+    )
 
 
 def classifier_settings(p: Prepared):
@@ -358,10 +460,11 @@ def classifier_settings(p: Prepared):
         max_length=c.max_length,
         weight_decay=c.weight_decay,
         lora_r=c.lora_r,
+        model=c.model,
     )
 
 
-def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
+def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str], feature_store: str | None = None):
     from trainables import TrialSettings
 
     cfg = p.cfg
@@ -373,6 +476,7 @@ def _trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str]):
         gpus=cfg.resources.trial.gpus,
         services=dict(services),
         feature_cache=str((cfg.cache_dir / "features.sqlite").resolve()),
+        feature_store=feature_store,
         env=env,
         consistency_min_prob=cfg.quality.consistency_min_prob,
         max_synthetic_weight=cfg.search.max_synthetic_weight,
@@ -394,48 +498,97 @@ def trial_data(data: Dataset):
     )
 
 
-def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str]):
-    """The Tune trainable; ``services`` maps each generator name to its pool service's actor name."""
+def build_trainable(p: Prepared, services: dict[str, str], env: dict[str, str], feature_store: str | None = None):
+    """The Tune trainable; ``services`` maps each generator name to its pool service's actor name,
+    ``feature_store`` names the actor that owns the feature cache (None: trials open the file)."""
     from ray import tune
 
     from trainables.trainable import train_classifier
 
     trainable = tune.with_parameters(
-        train_classifier, data=trial_data(p.data), settings=_trial_settings(p, services, env)
+        train_classifier, data=trial_data(p.data), settings=_trial_settings(p, services, env, feature_store)
     )
     res = p.cfg.resources.trial
-    return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus})
+    return tune.with_resources(trainable, {"cpu": res.cpus, "gpu": res.gpus, **res.custom})
 
 
 def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], list[Any], float]:
     """Start each searched generator's actor pool and pool service; the caller keeps the handles alive.
 
-    Returns the service actor name per generator, the handles and the seconds it took.
+    Returns the service actor name per generator, the handles and the seconds it took. The pool
+    services (the synthetic cache's only writers) run on the driver's node. Workers are restarted
+    by Ray when their node is lost (``GENERATOR_RESTARTS`` times), requests in flight retried.
     """
-    from generators import start_service
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from generators import start_pool, start_workers
 
     t0 = time.perf_counter()
     run = uuid.uuid4().hex[:8]
     paths = p.generator_paths or {p.cfg.searched_generators()[0]: p.generator_path}
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
     services: dict[str, str] = {}
     handles: list[Any] = []
     for gen_name, g in p.generators.items():
         name = f"synthsweep-pool-{run}-{gen_name}"
-        service, workers = start_service(
+        try:
+            workers, device = start_workers(
+                g.backend,
+                backend_kwargs(p.cfg, paths[gen_name], g),
+                env,
+                actors=g.actors,
+                cpus=g.cpus,
+                gpus=g.gpus,
+                name=name,
+                resources=g.resources,
+                max_restarts=GENERATOR_RESTARTS,
+                node_kwargs=partial(
+                    node_generator_kwargs,
+                    g.model,
+                    f"{generator_key(p.cfg, gen_name)}.model",
+                    g.backend == GeneratorBackend.TRANSFORMERS,
+                    g.backend,
+                ),
+            )
+        except ray.exceptions.RayError as e:
+            raise UserError(f"{generator_key(p.cfg, gen_name)}: its actors failed to start: {_last_line(e)}") from None
+        service = start_pool(
+            pool_source(p.cfg, p.data, paths[gen_name], g, device=device),
+            (p.cfg.cache_dir / "synthetic.sqlite").resolve(),
+            workers,
+            name,
+            scheduling=here,
+            env=env,
             label=gen_name if len(p.generators) > 1 else "",
-            source=pool_source(p.cfg, p.data, paths[gen_name], g),
-            cache_path=(p.cfg.cache_dir / "synthetic.sqlite").resolve(),
-            backend=g.backend,
-            backend_kwargs=backend_kwargs(p.cfg, paths[gen_name], g),
-            offline_env=env,
-            actors=g.actors,
-            cpus=g.cpus,
-            gpus=g.gpus,
-            name=name,
         )
         services[gen_name] = name
         handles += [service, *workers]
     return services, handles, time.perf_counter() - t0
+
+
+def start_feature_store(p: Prepared) -> tuple[str | None, Any]:
+    """Head mode: the actor on the driver's node that alone writes ``features.sqlite`` (name, handle)."""
+    if p.cfg.classifier.mode != "head":
+        return None, None
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    from trainables import start_feature_store as start
+
+    name = f"synthsweep-features-{uuid.uuid4().hex[:8]}"
+    here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
+    return name, start((p.cfg.cache_dir / "features.sqlite").resolve(), name, scheduling=here)
+
+
+GENERATOR_RESTARTS = 3
+"""Times Ray restarts a generator worker whose process or node died (a load error is not retried)."""
+
+
+def _last_line(e: BaseException) -> str:
+    """The exception line at the end of a Ray error's text (its cause, without the traceback)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(e).__name__
 
 
 def tune_run_config(cfg: SweepConfig, run_dir: Path):
@@ -511,7 +664,11 @@ def _sigterm_stops_gracefully():
 
 
 def execute(
-    p: Prepared, make_tuner: Callable[[Any], Any], address: str | None, verbose: bool = False
+    p: Prepared,
+    make_tuner: Callable[[Any], Any],
+    address: str | None,
+    verbose: bool = False,
+    ray_start_s: float = 0.0,
 ) -> dict[str, float]:
     """Start Ray and a fresh generator service, fit the tuner ``make_tuner(trainable)`` returns.
 
@@ -522,13 +679,15 @@ def execute(
     env = driver_env()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    timings["ray_start_s"] = init_ray(address or p.cfg.ray.address, env, verbose)
+    timings["ray_start_s"] = ray_start_s + init_ray(address or p.cfg.ray.address, env, verbose)
     env = {**env, **bar_owner_env()}  # progress bars drawn as the driver's, without a pid (common._bars)
     interrupted = False
     try:
         # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
         services, actors, timings["generator_start_s"] = start_generators(p, env)
-        tuner = make_tuner(build_trainable(p, services, env))
+        store_name, store = start_feature_store(p)
+        actors.append(store)
+        tuner = make_tuner(build_trainable(p, services, env, store_name))
         t1 = time.perf_counter()
         with _sigterm_stops_gracefully():
             tuner.fit()  # returns normally after a first Ctrl-C, once Tune has saved its state
@@ -538,6 +697,15 @@ def execute(
         interrupted = True
     if interrupted or not sweep_progress(p.run_dir, p.cfg.search.num_samples)[1]:
         raise sweep_interrupted(p)
+    outcome = sweep_outcome(p.run_dir, p.cfg.search.num_samples)
+    if not outcome.finished:  # nothing to compare: stop before the verdict, with the first error
+        import ray
+
+        ray.shutdown()
+        state = read_state(p.run_dir) or RunState(status="running", started=time.time())
+        state.status = "failed"
+        write_state(p.run_dir, state)
+        check_outcome(outcome, p.run_dir)
     timings["wall_s"] = time.perf_counter() - t0
     return timings
 
@@ -552,6 +720,11 @@ def sweep_interrupted(p: Prepared) -> SweepInterrupted:
     state.status = "interrupted"
     write_state(p.run_dir, state)
     return SweepInterrupted(p.run_dir, done, p.cfg.search.num_samples, signum=received_signal())
+def report_errors(run_dir: Path, total: int) -> None:
+    """After the summary: one line on stderr when some trials errored (how many, and the first error)."""
+    line = sweep_outcome(run_dir, total).errors_line()
+    if line:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def start_run_dir(p: Prepared) -> None:
@@ -621,15 +794,19 @@ def run_sweep(cfg: SweepConfig, address: str | None = None, verbose: bool = Fals
     """
     quiet_ray(address or cfg.ray.address, verbose)
     p = prepare(cfg)
-    check_fits(cfg, address or cfg.ray.address)
+    address = address or cfg.ray.address
+    check_fits(cfg, address)  # before a local Ray starts: refused in a fraction of a second
     if p.run_dir != cfg.run_dir:
         logging.getLogger("synthsweep").warning(
             "%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir
         )
+    ray_start_s = connect(cfg, address, driver_env(), verbose)
     start_run_dir(p)
     print(search_plan(cfg), file=sys.stderr, flush=True)
     try:
-        timings = execute(p, lambda trainable: build_tuner(p, trainable), address, verbose)
-        return finish_run(p, timings)
+        timings = execute(p, lambda trainable: build_tuner(p, trainable), address, verbose, ray_start_s)
+        finish_run(p, timings)
     except KeyboardInterrupt:  # while Ray started or the summary was written: resumable all the same
         raise sweep_interrupted(p) from None
+    report_errors(p.run_dir, cfg.search.num_samples)
+    return p.run_dir

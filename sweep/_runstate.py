@@ -18,7 +18,7 @@ STATE_FILE = "synthsweep_run.json"
 class RunState:
     status: str
     """``running`` while a driver works on it (or was killed), ``interrupted`` after Ctrl-C or
-    SIGTERM, ``finished`` once summary.json is written."""
+    SIGTERM, ``failed`` when every trial errored (no summary), ``finished`` once summary.json is written."""
     started: float
     pid: int | None = None
     finished: float | None = None

@@ -44,14 +44,20 @@ def run(
     set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
     address: str | None = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print where actors and trials would go and whether they fit; run nothing."
+    ),
 ) -> None:
     """Run a sweep: generate synthetic pools, train one classifier per trial, report the best mix."""
-    from ._runner import run_sweep
+    from ._runner import plan_sweep, run_sweep
     from .config import load_config
 
     # Once the run directory exists, an interruption is a SweepInterrupted naming the resume command.
     when_interrupted("run", "no sweep had started, nothing to resume")
     cfg = load_config(config, set_)
+    if dry_run:
+        plan_sweep(cfg, address=address, out=typer.echo)
+        return
     run_sweep(cfg, address=address, verbose=verbose)
 
 

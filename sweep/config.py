@@ -151,8 +151,11 @@ class GeneratorConfig(_Group):
     cpus: float = Field(1.0, gt=0)
     """CPUs per generator actor (also the llama.cpp thread count)."""
     gpus: float = Field(0.0, ge=0)
-    """GPUs per generator actor; with a GPU, all layers are offloaded (`llama_cpp`) or the model runs
-    in bf16 on it (`transformers`)."""
+    """GPUs per generator actor (may be fractional); with a GPU, all layers are offloaded (`llama_cpp`) or the
+    model runs in bf16 on it (`transformers`). A node without a usable GPU is refused at start."""
+    resources: dict[str, float] = {}
+    """Custom Ray resources per generator actor (e.g. `{a100: 1}`), as nodes declare them with
+    `ray start --resources`."""
     top_p: float = Field(0.95, gt=0.0, le=1.0)
     """Nucleus sampling: sample from the smallest set of tokens holding this share of the probability."""
     top_k: int = Field(40, ge=1)
@@ -169,6 +172,11 @@ class GeneratorConfig(_Group):
         if unknown:
             raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{label}} or {{task}}")
         return v
+
+    @field_validator("resources")
+    @classmethod
+    def _resources(cls, v: dict[str, float]) -> dict[str, float]:
+        return _custom_resources(v)
 
     @field_validator("constrain")
     @classmethod
@@ -329,11 +337,28 @@ class PrivacyConfig(_Group):
     `null` turns the limit off."""
 
 
+def _custom_resources(v: dict[str, float]) -> dict[str, float]:
+    for name, amount in v.items():
+        if name.upper() in ("CPU", "GPU", "MEMORY") or name.startswith("node:"):
+            raise ValueError(f"{name!r} is not a custom resource; use the cpus and gpus keys")
+        if amount < 0:
+            raise ValueError(f"{name}: amount {amount} is below 0")
+    return v
+
+
 class TrialResources(_Group):
     cpus: float = Field(1.0, gt=0)
     """CPUs per trial (also the torch thread count)."""
     gpus: float = Field(0.0, ge=0)
-    """GPUs per trial."""
+    """GPUs per trial; fractional (e.g. `0.25`) lets trials share one GPU. A node without a usable GPU is
+    refused at start."""
+    custom: dict[str, float] = {}
+    """Custom Ray resources per trial (e.g. `{a100: 1}`), as nodes declare them with `ray start --resources`."""
+
+    @field_validator("custom")
+    @classmethod
+    def _custom(cls, v: dict[str, float]) -> dict[str, float]:
+        return _custom_resources(v)
 
 
 class ResourcesConfig(_Group):

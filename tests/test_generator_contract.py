@@ -14,10 +14,10 @@ import re
 import pandas as pd
 import pytest
 
+from common import model_cache_root, resolve_generator_model
 from generators import Completion, PromptSpec, create_backend
 from generators._cleaning import _PREAMBLE
 from generators._styles import PromptStyle
-from sweep._bundled import model_cache_root, resolve_generator_model
 
 from .conftest import DEMO_TRAIN
 

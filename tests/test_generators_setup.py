@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from common import resolve_generator_model
+from common._bundled import _assemble_once, _ChunkedGGUF
 from generators import GeneratorBackend, PromptSpec, create_backend, register_backend
 from generators._styles import (
     PromptStyle,
@@ -16,7 +18,6 @@ from generators._styles import (
     resolve_style,
 )
 from sweep import UserError, load_config
-from sweep._bundled import _assemble_once, _ChunkedGGUF, resolve_generator_model
 from sweep._runner import backend_kwargs, baseline_point, generator_cache_key, search_space
 from trainables import ClassifierSettings, TrialParams, TrialSettings
 
@@ -275,7 +276,7 @@ def test_the_backend_library_version_is_in_the_cache_key(tmp_path, monkeypatch):
 
 
 def test_sampler_settings_reach_the_backend():
-    from sweep._bundled import resolve_generator_model
+    from common import resolve_generator_model
     from sweep._runner import backend_kwargs
 
     cfg = load_config(

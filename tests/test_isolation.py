@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from common import BundledModel
 from generators._prompts import normalise
-from sweep._bundled import BundledModel
 from sweep.cli import main
 
 from .conftest import DEMO_TRAIN, REPO

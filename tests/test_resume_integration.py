@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from common import UserError
+from common import SweepFailed, UserError
 from sweep import load_config, run_sweep
 from sweep._resume import resume_sweep
 from sweep._runstate import read_state
@@ -254,11 +254,13 @@ def test_planted_failure_is_retried_and_the_trial_continues_exactly(
 def test_errored_trials_are_restarted_on_request(ray_start_2_cpus, tmp_path, test_slice, monkeypatch):
     storage = tmp_path / "runs"
     monkeypatch.setenv(FAIL_ONCE_ENV, str(tmp_path / "markers"))
-    run_dir = run_sweep(
-        load_config(DEMO, _overrides(storage, test_slice, "errored", **NO_SYNTH, **{"search.max_failures": 0}))
-    )
+    cfg = load_config(DEMO, _overrides(storage, test_slice, "errored", **NO_SYNTH, **{"search.max_failures": 0}))
+    # No trial finished: the sweep fails with one line (issue 8), no verdict, no summary.
+    with pytest.raises(SweepFailed, match="no trial finished .all 2 trials errored.; first error in trial 1"):
+        run_sweep(cfg)
+    run_dir = storage / "errored"
     assert [r.state for r in read_trials(run_dir)] == ["ERROR", "ERROR"]
-    assert json.loads((run_dir / "summary.json").read_text())["trials"]["errored"] == 2
+    assert not (run_dir / "summary.json").exists() and read_state(run_dir).status == "failed"
 
     with pytest.raises(UserError, match="retry its 2 errored trial.s. with --resume-errored or --restart-errored"):
         resume_sweep(run_dir)

@@ -160,7 +160,7 @@ def test_controls_match_counts_per_label_and_are_seeded():
 
 
 def test_head_mode_reads_the_encoders_pooling(tmp_path):
-    from sweep._bundled import resolve_classifier_model
+    from common import resolve_classifier_model
     from trainables import read_pooling
 
     assert read_pooling(resolve_classifier_model("minilm-l6")) == ("mean", True)

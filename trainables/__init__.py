@@ -26,6 +26,7 @@ __all__ = [
     "read_pooling",
     "read_synthetic",
     "score_checkpoint",
+    "start_feature_store",
 ]
 
 _LAZY = {
@@ -40,6 +41,7 @@ _LAZY = {
     "read_pooling": "_pooling",
     "load_classifier": "_checkpoint",
     "score_checkpoint": "_checkpoint",
+    "start_feature_store": "_feature_store",
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,8 @@ class FrozenEncoder:
         self.path = path
         self.pooling = read_pooling(path)
         self.max_length, self.device = max_length, device
-        self.cache = (
+        # A FeatureCache here, or (in a sweep) a RemoteFeatureCache talking to the store actor.
+        self.cache: Any = (
             FeatureCache(cache_path, feature_key(classifier_hash, max_length, self.pooling)) if cache_path else None
         )
 

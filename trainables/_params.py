@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypedDict
 
 from generators import DEFAULT_GENERATOR
@@ -77,6 +77,19 @@ class ClassifierSettings:
     max_length: int
     weight_decay: float = 0.0
     lora_r: int = 8
+    model: str = ""
+    """The `classifier.model` value: a bundled name is resolved again on the node a trial runs on."""
+    recorded_path: str | None = None
+    """The driver's path, written into checkpoints when ``path`` is a node's own copy (export loads it)."""
+
+    def on_this_node(self) -> ClassifierSettings:
+        """These settings with ``path`` pointing at this node's copy of the model (bundled: its own cache)."""
+        from common import local_classifier_path
+
+        if not self.model:
+            return self
+        local = local_classifier_path(self.model, self.path)
+        return replace(self, path=local, recorded_path=self.recorded_path or self.path)
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,8 @@ class TrialSettings:
     """Pool service actor name per generator name."""
     feature_cache: str | None = None
     """SQLite file of the head-mode feature cache; None: no cache."""
+    feature_store: str | None = None
+    """Name of the actor that owns ``feature_cache`` in a sweep; trials then never open the file."""
     env: dict[str, str] = field(default_factory=dict)
     """Environment variables set in the trial's worker (offline switches, test hooks)."""
     consistency_min_prob: float | None = None

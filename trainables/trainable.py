@@ -168,7 +168,14 @@ def model_inputs(settings: TrialSettings, texts: list[str], device: str, *more: 
         return (texts, *more, 0)
     from ._features import FrozenEncoder
 
-    encoder = FrozenEncoder(c.path, c.hash, c.max_length, settings.feature_cache, device)
+    if settings.feature_store:  # a sweep: the store actor on the driver's node owns the SQLite file
+        from ._feature_store import RemoteFeatureCache
+        from ._features import feature_key
+
+        encoder = FrozenEncoder(c.path, c.hash, c.max_length, None, device)
+        encoder.cache = RemoteFeatureCache(settings.feature_store, feature_key(c.hash, c.max_length, encoder.pooling))
+    else:
+        encoder = FrozenEncoder(c.path, c.hash, c.max_length, settings.feature_cache, device)
     try:
         feats = [encoder.features(t, progress_factory) for t in (texts, *more)]
         return (*feats, encoder.dim)
@@ -266,7 +273,7 @@ def save_checkpoint(
             "params": params.to_dict(),
             "labels": data.labels,
             "mode": c.mode,
-            "classifier_path": c.path,
+            "classifier_path": c.recorded_path or c.path,
             "classifier_hash": c.hash,
             "max_length": c.max_length,
             "seeds": settings.seeds,
@@ -383,6 +390,8 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     from generators import pool_from_service
 
     os.environ.update(settings.env)
+    # A bundled classifier travels as its name and is found (or unpacked) in this node's own cache.
+    settings = replace(settings, classifier=settings.classifier.on_this_node())
     # One "Checkpoint successfully created" line per epoch and trial would bury the progress output.
     logging.getLogger("ray.train").setLevel(logging.WARNING)
 
@@ -391,13 +400,32 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
         planted_failure(config, metrics["epoch"])
 
     latest = tune.get_checkpoint()  # set when Tune retries or resumes this trial
-    with latest.as_directory() if latest is not None else nullcontext() as resume_from:
-        run_trial(
-            params,
-            data,
-            settings,
-            fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
-            report=report,
-            progress_factory=lambda total: progress_bar(f"{trial_label()}embedding texts", total=total),
-            resume_from=Path(resume_from) if resume_from else None,
-        )
+    try:
+        with latest.as_directory() if latest is not None else nullcontext() as resume_from:
+            run_trial(
+                params,
+                data,
+                settings,
+                fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
+                report=report,
+                progress_factory=lambda total: progress_bar(f"{trial_label()}embedding texts", total=total),
+                resume_from=Path(resume_from) if resume_from else None,
+            )
+    finally:
+        release_gpu_memory()
+
+
+def release_gpu_memory() -> None:
+    """Hand the GPU memory a finished (or failed) trial held back to the device.
+
+    Tune may reuse the trial's worker process for the next trial, and trials sharing a GPU
+    (``resources.trial.gpus`` below 1) need what the others released: torch's caching allocator
+    keeps freed blocks until ``empty_cache``.
+    """
+    import gc
+
+    gc.collect()
+    import torch
+
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.empty_cache()

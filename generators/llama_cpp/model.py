@@ -72,6 +72,24 @@ def _silence_llama_log() -> None:
     logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL + 1)
 
 
+def check_gpu_offload() -> None:
+    """Raise, naming this node, when the installed llama.cpp cannot offload layers to a GPU.
+
+    A CPU-only build silently ignores ``n_gpu_layers``; a sweep that asked for a GPU would then
+    generate on the CPU while its cache key said GPU.
+    """
+    import socket
+    from importlib.metadata import version
+
+    import llama_cpp as ll
+
+    if not ll.llama_supports_gpu_offload():
+        raise RuntimeError(
+            f"generator.gpus > 0 but llama-cpp-python {version('llama_cpp_python')} on node {socket.gethostname()} "
+            "was built without GPU offload; install its CUDA build (README, GPU nodes) or set generator.gpus=0"
+        )
+
+
 class LlamaCppGenerator:
     """One llama.cpp context; not thread-safe, so its actor serves one request at a time."""
 
@@ -82,6 +100,10 @@ class LlamaCppGenerator:
 
         self.config = config or LlamaCppConfig(**kwargs)
         c = self.config
+        if c.n_gpu_layers != 0:
+            check_gpu_offload()
+        self.device = "gpu" if c.n_gpu_layers != 0 else "cpu"
+        """Where the layers run; the synthetic cache key records it."""
         if c.n_seq == 1:
             self.llm = Llama(
                 model_path=c.model_path,

@@ -102,7 +102,12 @@ class TransformersGenerator:
         c = self.config
         cuda = torch.cuda.is_available() and c.device in ("auto", "cuda")
         if c.device == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError("device 'cuda' asked for, but no CUDA device is visible")
+            import socket
+
+            raise RuntimeError(
+                f"generator.gpus > 0 but torch {torch.__version__} on node {socket.gethostname()} has no usable "
+                "CUDA device; install its CUDA build (README, GPU nodes) or set generator.gpus=0"
+            )
         self.device = torch.device("cuda" if cuda else "cpu")
         self.dtype = torch.bfloat16 if cuda else torch.float32
         if not cuda:

@@ -16,10 +16,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import UserError
+from ._errors import UserError
 
 __all__ = [
     "BundledModel",
+    "archive_digest",
+    "bundled_problem",
+    "classifier_names",
+    "local_classifier_path",
+    "node_generator_kwargs",
     "check_gguf",
     "check_hf_dir",
     "generator_names",
@@ -125,6 +130,56 @@ def check_hf_dir(path: Path, key: str) -> Path:
     return path
 
 
+def bundled_problem(name: str) -> str | None:
+    """Why the bundled model ``name`` cannot be loaded here (its package is missing), or None.
+
+    Only looks for the package files: nothing is unpacked or assembled.
+    """
+    table = {**_GENERATORS, **_CLASSIFIERS}
+    try:
+        model = BundledModel(name)
+        if model in table:
+            package, resource, hint = table[model]
+            _package_file(package, resource, hint, name)
+        elif model in _CHUNKED:
+            spec = _CHUNKED[model]
+            for package, resource in (spec.sums, *spec.parts):
+                _package_file(package, resource, spec.hint, name)
+    except UserError as e:
+        return str(e)
+    return None
+
+
+def classifier_names() -> list[str]:
+    return [m.value for m in _CLASSIFIERS]
+
+
+def local_classifier_path(model: str, driver_path: str) -> str:
+    """The classifier's directory on this node: a bundled name resolved here, into this node's cache;
+    a user path as given (the start-up check made sure every node that trains has it)."""
+    if model in classifier_names():
+        return str(resolve_classifier_model(model))
+    return driver_path
+
+
+def node_generator_kwargs(model: str, key: str, allow_dir: bool, backend: str) -> dict[str, str]:
+    """Backend arguments that depend on the node the generator worker runs on, resolved there.
+
+    A bundled name is found in this node's site-packages (or assembled into its cache); a
+    user path is checked here, so a node without it fails with the node's name and the path.
+    """
+    import socket
+
+    try:
+        path = resolve_generator_model(model, key=key, allow_dir=allow_dir)
+    except UserError as e:
+        raise UserError(f"on node {socket.gethostname()}: {e}") from None
+    out = {"model_path": str(path)}
+    if backend == "transformers":
+        out["convert_cache"] = str(model_cache_root() / "models")
+    return out
+
+
 def _names(table: dict[BundledModel, tuple[str, str, str]]) -> str:
     return ", ".join(m.value for m in table)
 
@@ -151,7 +206,7 @@ def resolve_generator_model(model: str, key: str = "generator.model", allow_dir:
 
 def _assemble_once(spec: _ChunkedGGUF, name: str) -> Path:
     """Join the chunks into the cache once, checked against the packaged SHA-256; atomic like ``_unpack_once``."""
-    from common import sha256_file
+    from ._hashing import sha256_file
 
     sums = _package_file(*spec.sums, spec.hint, name)
     expected = next(
@@ -196,10 +251,27 @@ def resolve_classifier_model(model: str, key: str = "classifier.model") -> Path:
     return check_hf_dir(path, key)
 
 
-def _unpack_once(archive: Path, name: str) -> Path:
-    """Unpack a zipped model into the cache once; concurrent callers never see a partial tree."""
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def archive_digest(archive: Path) -> str:
+    """SHA-256 of a packaged archive, computed once per process (it names the unpacked directory)."""
+    from ._hashing import sha256_file
+
     stat = archive.stat()
-    target = model_cache_root() / "models" / f"{name}-{stat.st_size}-{int(stat.st_mtime)}"
+    key = (str(archive), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_file(archive)
+    return _DIGESTS[key]
+
+
+def _unpack_once(archive: Path, name: str) -> Path:
+    """Unpack a zipped model into the cache once; concurrent callers never see a partial tree.
+
+    The directory is named after the archive's content (``minilm-l6-<sha256 prefix>``), not its
+    install time: every node unpacks the same model under the same name into its own cache.
+    """
+    target = model_cache_root() / "models" / f"{name}-{archive_digest(archive)[:16]}"
     if (target / "config.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
