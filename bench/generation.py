@@ -137,7 +137,7 @@ def main() -> None:
     from generators import PoolResult, create_backend, start_service
     from sweep import load_config
     from sweep._data import load_dataset
-    from sweep._runner import backend_kwargs, pool_source
+    from sweep._inputs import backend_kwargs, pool_source
 
     env = force_offline()
     work = Path(tempfile.mkdtemp(prefix="synthsweep-genbench-"))

@@ -130,7 +130,7 @@ def trial_generator(cfg, params: dict[str, Any]):
     """
     from common import resolve_generator_model
 
-    from ._runner import generator_key
+    from ._inputs import generator_key
 
     configs = cfg.generator_configs()
     name = str(params.get("generator") or "")

@@ -25,7 +25,7 @@ def generate_examples(
     """
     from generators import PoolBuilder, SyntheticCache, attempt_budget, create_backend
 
-    from ._runner import backend_kwargs
+    from ._inputs import backend_kwargs
 
     force_offline()
     if n < 1:
@@ -52,7 +52,7 @@ def generate_examples(
 
 def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None):
     """(generator config, checked model path, pool source) for one label of a named generator."""
-    from ._runner import generator_key, pool_source
+    from ._inputs import generator_key, pool_source
 
     configs = cfg.generator_configs()
     name = generator or cfg.searched_generators()[0]

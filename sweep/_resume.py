@@ -14,19 +14,8 @@ from pathlib import Path
 
 from common import UserError
 
-from ._runner import (
-    Prepared,
-    build_tuner,
-    connect,
-    driver_env,
-    execute,
-    finish_run,
-    prepare,
-    quiet_ray,
-    report_errors,
-    run_inputs,
-    start_run_dir,
-)
+from ._inputs import Prepared, prepare, run_inputs
+from ._runner import build_tuner, connect, driver_env, execute, finish_run, quiet_ray, report_errors, start_run_dir
 from ._runstate import claim, load_run, read_state, write_state
 
 _log = logging.getLogger("synthsweep")

@@ -157,7 +157,7 @@ def test_the_resolved_config_of_a_run_loads_from_anywhere(tmp_path, monkeypatch)
     """resume reads <run>/config.yaml, written with absolute paths: the run directory changes nothing."""
     import yaml
 
-    from sweep._runner import resolved_config
+    from sweep._inputs import resolved_config
 
     monkeypatch.chdir(REPO)
     cfg = load_config("conf/demo.yaml")

@@ -18,7 +18,8 @@ from generators._styles import (
     resolve_style,
 )
 from sweep import UserError, load_config
-from sweep._runner import backend_kwargs, baseline_point, generator_cache_key, search_space
+from sweep._inputs import backend_kwargs, generator_cache_key
+from sweep._runner import baseline_point, search_space
 from trainables import ClassifierSettings, TrialParams, TrialSettings
 
 from .conftest import REPO
@@ -254,7 +255,7 @@ def test_transformers_accepts_a_model_directory(tmp_path):
     ids=lambda c: next(iter(c)),
 )
 def test_every_setting_that_changes_a_text_changes_the_cache_key(tmp_path, change):
-    from sweep._runner import generator_cache_key
+    from sweep._inputs import generator_cache_key
     from sweep.config import GeneratorConfig
 
     model = tmp_path / "m.gguf"
@@ -265,7 +266,7 @@ def test_every_setting_that_changes_a_text_changes_the_cache_key(tmp_path, chang
 
 
 def test_the_backend_library_version_is_in_the_cache_key(tmp_path, monkeypatch):
-    import sweep._runner as runner
+    import sweep._inputs as runner
     from sweep.config import GeneratorConfig
 
     model = tmp_path / "m.gguf"
@@ -277,7 +278,7 @@ def test_the_backend_library_version_is_in_the_cache_key(tmp_path, monkeypatch):
 
 def test_sampler_settings_reach_the_backend():
     from common import resolve_generator_model
-    from sweep._runner import backend_kwargs
+    from sweep._inputs import backend_kwargs
 
     cfg = load_config(
         DEMO, ["generator.top_p=0.8", "generator.top_k=12", "generator.min_p=0.2", "generator.repeat_penalty=1.2"]

@@ -6,8 +6,8 @@ import pytest
 
 from generators import device_kind
 from sweep import load_config
+from sweep._inputs import generator_cache_key
 from sweep._placement import Node
-from sweep._runner import generator_cache_key
 
 from .conftest import REPO
 

@@ -102,3 +102,9 @@ def test_no_import_cycle():
         if m not in index:
             visit(m)
     assert not cycles, f"import cycles: {cycles}"
+
+
+def test_only_the_commands_import_the_runner():
+    """The runner orchestrates; it is reached from the command layer (cli, the package face, resume)."""
+    importers = {m for m, imports in GRAPH.items() if "sweep._runner" in imports}
+    assert importers <= {"sweep", "sweep.cli", "sweep._resume"}, importers
