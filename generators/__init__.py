@@ -10,7 +10,7 @@ from ._language import LanguageProfile
 from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts, split_counts
 from ._privacy import Overlap, OverlapIndex, PrivacyLimits
 from ._prompts import PromptSpec, stable_int, temperature_key
-from ._registry import DEFAULT_GENERATOR, GeneratorBackend, create_backend, register_backend
+from ._registry import DEFAULT_GENERATOR, GeneratorBackend, backend_config, create_backend, register_backend
 from ._service import (
     PoolService,
     attempt_budget,
@@ -21,7 +21,7 @@ from ._service import (
     start_workers,
 )
 from ._similarity import ShingleIndex, jaccard, shingles
-from ._types import Completion, GenerationRequest, GeneratorModel
+from ._types import Completion, GenerationRequest, GeneratorModel, GeneratorSettings
 
 __all__ = [
     "DEFAULT_GENERATOR",
@@ -30,6 +30,7 @@ __all__ = [
     "GenerationRequest",
     "GeneratorBackend",
     "GeneratorModel",
+    "GeneratorSettings",
     "LabelConsistency",
     "LanguageProfile",
     "Overlap",
@@ -46,6 +47,7 @@ __all__ = [
     "ShingleIndex",
     "SyntheticCache",
     "attempt_budget",
+    "backend_config",
     "device_kind",
     "balanced_counts",
     "clean_text",

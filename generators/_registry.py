@@ -18,12 +18,13 @@ class GeneratorBackend(str, enum.Enum):
     TRANSFORMERS = "transformers"
 
 
-# backend -> "module:factory"; imported lazily so `import generators` never loads llama.cpp.
+# backend -> "module:factory" and "module:ConfigClass"; imported lazily so `import generators` never loads llama.cpp.
 _FACTORIES: dict[GeneratorBackend, str] = {}
+_CONFIGS: dict[GeneratorBackend, str] = {}
 
 
-def register_backend(backend: GeneratorBackend | str, factory: str) -> None:
-    """Register ``factory`` ("package.module:callable") for ``backend``; refuse duplicates."""
+def register_backend(backend: GeneratorBackend | str, factory: str, config: str | None = None) -> None:
+    """Register ``factory`` ("package.module:callable") and its ``config`` class for ``backend``; refuse duplicates."""
     try:
         key = GeneratorBackend(backend)
     except ValueError:
@@ -34,15 +35,33 @@ def register_backend(backend: GeneratorBackend | str, factory: str) -> None:
     if ":" not in factory:
         raise ValueError(f"factory must be 'module:callable', got {factory!r}")
     _FACTORIES[key] = factory
+    if config is not None:
+        _CONFIGS[key] = config
+
+
+def _load(spec: str) -> Any:
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def backend_config(backend: GeneratorBackend | str) -> Any:
+    """The backend's config class (it builds itself from generator settings: ``from_generator``)."""
+    return _load(_CONFIGS[GeneratorBackend(backend)])
 
 
 def create_backend(backend: GeneratorBackend | str, **kwargs: Any) -> GeneratorModel:
     """Import the backend's factory and build a loaded model."""
-    key = GeneratorBackend(backend)
-    module, _, attr = _FACTORIES[key].partition(":")
-    factory: Callable[..., GeneratorModel] = getattr(importlib.import_module(module), attr)
+    factory: Callable[..., GeneratorModel] = _load(_FACTORIES[GeneratorBackend(backend)])
     return factory(**kwargs)
 
 
-register_backend(GeneratorBackend.LLAMA_CPP, "generators.llama_cpp.model:LlamaCppGenerator")
-register_backend(GeneratorBackend.TRANSFORMERS, "generators.transformers.model:TransformersGenerator")
+register_backend(
+    GeneratorBackend.LLAMA_CPP,
+    "generators.llama_cpp.model:LlamaCppGenerator",
+    "generators.llama_cpp.config:LlamaCppConfig",
+)
+register_backend(
+    GeneratorBackend.TRANSFORMERS,
+    "generators.transformers.model:TransformersGenerator",
+    "generators.transformers.config:TransformersConfig",
+)

@@ -41,6 +41,23 @@ class Completion:
     extra: dict = field(default_factory=dict)
 
 
+class GeneratorSettings(Protocol):
+    """The user's generator settings a backend reads to build its own config (``from_generator``):
+    the `generator` config section, or anything with these attributes."""
+
+    threads: int | None
+    cpus: float
+    gpus: float
+    prompt_style: str
+    constrain: str
+    context_length: int
+    samples_per_prompt: int
+    top_p: float
+    top_k: int
+    min_p: float
+    repeat_penalty: float
+
+
 class GeneratorModel(Protocol):
     """A loaded local model that serves one batch of requests at a time."""
 

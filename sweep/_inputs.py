@@ -14,7 +14,6 @@ from typing import Any
 from common import (
     UserError,
     force_offline,
-    model_cache_root,
     resolve_classifier_model,
     resolve_generator_model,
     sha256_json,
@@ -203,32 +202,14 @@ def pool_source(
 
 
 def backend_kwargs(cfg: SweepConfig, generator_path: Path, generator: GeneratorConfig | None = None) -> dict[str, Any]:
+    """The keyword arguments a generator worker builds its backend with: the backend's own config,
+    made from the generator section by the backend itself (``from_generator``)."""
+    from dataclasses import asdict
+
+    from generators import backend_config
+
     g = generator or cfg.generator
-    common = {
-        "model_path": str(generator_path),
-        "n_threads": g.threads or max(1, int(g.cpus)),
-        "prompt_style": g.prompt_style,
-        "top_p": g.top_p,
-        "top_k": g.top_k,
-        "min_p": g.min_p,
-        "repeat_penalty": g.repeat_penalty,
-    }
-    if g.backend == GeneratorBackend.TRANSFORMERS:
-        return {
-            **common,
-            "device": "cuda" if g.gpus > 0 else "cpu",
-            # One attempt group (one prompt, samples_per_prompt seeds) is decoded as one batch.
-            "batch_size": g.samples_per_prompt,
-            "convert_cache": str(model_cache_root() / "models"),
-        }
-    return {
-        **common,
-        "constrain": g.constrain,
-        "n_gpu_layers": -1 if g.gpus > 0 else 0,
-        "n_ctx": g.context_length,
-        # The attempts of a group share one prompt and decode together.
-        "n_seq": g.samples_per_prompt,
-    }
+    return asdict(backend_config(g.backend).from_generator(g, str(generator_path)))
 
 
 def classifier_settings(p: Prepared):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._types import GeneratorSettings
+
 
 @dataclass(frozen=True)
 class LlamaCppConfig:
@@ -29,6 +31,24 @@ class LlamaCppConfig:
     """``auto`` (chat with a chat template, else completion), ``chat`` or ``completion``."""
     n_seq: int = 4
     """Sequences decoded together from one shared prompt; 1 serves one request after another."""
+
+    @classmethod
+    def from_generator(cls, g: GeneratorSettings, model_path: str) -> LlamaCppConfig:
+        """This backend's settings from the user's generator settings (peft-style: each method owns its config)."""
+        return cls(
+            model_path=model_path,
+            n_threads=g.threads or max(1, int(g.cpus)),
+            n_gpu_layers=-1 if g.gpus > 0 else 0,
+            n_ctx=g.context_length,
+            top_p=g.top_p,
+            top_k=g.top_k,
+            min_p=g.min_p,
+            repeat_penalty=g.repeat_penalty,
+            constrain=g.constrain,
+            prompt_style=g.prompt_style,
+            # The attempts of a group share one prompt and decode together.
+            n_seq=g.samples_per_prompt,
+        )
 
     def __post_init__(self) -> None:
         if self.n_threads < 1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._types import GeneratorSettings
+
 
 @dataclass(frozen=True)
 class TransformersConfig:
@@ -27,6 +29,25 @@ class TransformersConfig:
     """Most replies decoded together; a batch's distinct prompts are prefilled once each, left-padded."""
     convert_cache: str | None = None
     """Directory where a GGUF file's dequantized model is saved once, so later loads skip the conversion."""
+
+    @classmethod
+    def from_generator(cls, g: GeneratorSettings, model_path: str) -> TransformersConfig:
+        """This backend's settings from the user's generator settings (peft-style: each method owns its config)."""
+        from common import model_cache_root
+
+        return cls(
+            model_path=model_path,
+            device="cuda" if g.gpus > 0 else "cpu",
+            n_threads=g.threads or max(1, int(g.cpus)),
+            top_p=g.top_p,
+            top_k=g.top_k,
+            min_p=g.min_p,
+            repeat_penalty=g.repeat_penalty,
+            prompt_style=g.prompt_style,
+            # One attempt group (one prompt, samples_per_prompt seeds) is decoded as one batch.
+            batch_size=g.samples_per_prompt,
+            convert_cache=str(model_cache_root() / "models"),
+        )
 
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
