@@ -199,6 +199,9 @@ def summarise(
         summary["search_best_within_noise"] = within_noise(summary["best"], summary["baseline"])
     if verdict is not None:
         summary["verdict"] = verdict
+    from ._summary_model import RunSummary
+
+    RunSummary.model_validate(summary)  # the schema in one place; a wrong field fails here, not in a reader
     write_json_atomic(run_dir / "summary.json", summary)
     return summary
 

@@ -100,3 +100,35 @@ def fake_run(tmp_path, synthetic_by_trial):
             )
         )
     return records
+
+
+def fake_verdict() -> dict:
+    """A verdict as summary.json holds it (five arms, two classes), for table and schema tests."""
+    def arm(name, mean, lo, hi, conclusion, n=0):
+        return {
+            "params": {"n_synthetic": n},
+            "test_auc_mean": 0.71,
+            "test_auc_sd": 0.004,
+            "precision": 0.64,
+            "recall": 0.57,
+            "f1": 0.56,
+            "positive_precision": 0.52,
+            "positive_recall": 0.21,
+            "delta_auc": {"mean": mean, "ci95": [lo, hi]},
+            "conclusion": conclusion,
+        }
+
+    return {
+        "n_test": 343,
+        "seeds": 5,
+        "bootstrap": 2000,
+        "positive_label": "negative",
+        "sentence": "Synthetic data changed test AUC by −0.021 [−0.048, +0.006]: no evidence that it helps.",
+        "arms": {
+            "baseline": arm("baseline", 0.0, 0.0, 0.0, "reference"),
+            "reweighted": arm("reweighted", 0.019, 0.006, 0.032, "better"),
+            "oversample": arm("oversample", 0.004, -0.010, 0.018, "no evidence", 18),
+            "eda": arm("eda", 0.002, -0.005, 0.011, "no evidence", 18),
+            "best": arm("best", -0.021, -0.048, 0.006, "no evidence", 18),
+        },
+    }

@@ -107,6 +107,7 @@ def test_the_summary_of_a_one_generator_sweep_fits_100_columns(tmp_path):
     from sweep._trials import read_trials
 
     from .fakes import fake_trial_dir as _trial_dir
+    from .fakes import fake_verdict
 
     for i in range(1, 9):
         _trial_dir(tmp_path, f"{i:08x}", i, [1, 2, 3])
@@ -125,7 +126,7 @@ def test_the_summary_of_a_one_generator_sweep_fits_100_columns(tmp_path):
         "best": {**entry, "trial_id": records[0].trial_id, "number": 2},
         "baseline": {**entry, "number": 1},
         "synthetic": {"generated": 1, "from_cache": 2},
-        "verdict": _verdict(),
+        "verdict": fake_verdict(),
     }
     for r in records:
         r.params["generator"] = "default"
@@ -142,33 +143,3 @@ def test_the_summary_of_a_one_generator_sweep_fits_100_columns(tmp_path):
         assert header in out
     assert "no evidence" in out and "[-0.048, +0.006]" in out
 
-
-def _verdict() -> dict:
-    def arm(name, mean, lo, hi, conclusion, n=0):
-        return {
-            "params": {"n_synthetic": n},
-            "test_auc_mean": 0.71,
-            "test_auc_sd": 0.004,
-            "precision": 0.64,
-            "recall": 0.57,
-            "f1": 0.56,
-            "positive_precision": 0.52,
-            "positive_recall": 0.21,
-            "delta_auc": {"mean": mean, "ci95": [lo, hi]},
-            "conclusion": conclusion,
-        }
-
-    return {
-        "n_test": 343,
-        "seeds": 5,
-        "bootstrap": 2000,
-        "positive_label": "negative",
-        "sentence": "Synthetic data changed test AUC by −0.021 [−0.048, +0.006]: no evidence that it helps.",
-        "arms": {
-            "baseline": arm("baseline", 0.0, 0.0, 0.0, "reference"),
-            "reweighted": arm("reweighted", 0.019, 0.006, 0.032, "better"),
-            "oversample": arm("oversample", 0.004, -0.010, 0.018, "no evidence", 18),
-            "eda": arm("eda", 0.002, -0.005, 0.011, "no evidence", 18),
-            "best": arm("best", -0.021, -0.048, 0.006, "no evidence", 18),
-        },
-    }
