@@ -98,7 +98,8 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
         results = tune.Tuner(
             trainable,
             param_space=space,
-            tune_config=tune.TuneConfig(num_samples=trials, max_concurrent_trials=concurrency),
+            # As a sweep runs (sweep._runner.build_tuner): a finished trial's worker serves the next.
+            tune_config=tune.TuneConfig(num_samples=trials, max_concurrent_trials=concurrency, reuse_actors=True),
             run_config=tune.RunConfig(storage_path=str(storage), verbose=0),
         ).fit()
         wall = time.perf_counter() - t0

@@ -213,6 +213,11 @@ def run_verdict(cfg, data, settings, records: list[TrialRecord], progress=None) 
 
 
 
+def _sentence_case(words: str) -> str:
+    """First letter up, the rest as written (``EDA word edits`` stays so)."""
+    return words[:1].upper() + words[1:]
+
+
 def _ci(d: dict[str, Any]) -> str:
     lo, hi = d["ci95"]
     return f"{signed(d['mean'])} [{signed(lo)}, {signed(hi)}]"
@@ -244,7 +249,7 @@ def verdict_sentence(verdict: dict[str, Any], cfg) -> str:
     )
     words = f"{what} changed test AUC by {_ci(b['delta_auc'])} against no augmentation: {_MEANING[b['conclusion']]}."
     others = "; ".join(
-        f"{ARM_WORDS[name].capitalize()}: {_ci(arms[name]['delta_auc'])}"
+        f"{_sentence_case(ARM_WORDS[name])}: {_ci(arms[name]['delta_auc'])}"
         for name in ("oversample", "eda", "reweighted")
         if name in arms
     )
