@@ -285,3 +285,21 @@ def test_sampler_settings_reach_the_backend():
     )
     kw = backend_kwargs(cfg, resolve_generator_model(cfg.generator.model))
     assert (kw["top_p"], kw["top_k"], kw["min_p"], kw["repeat_penalty"]) == (0.8, 12, 0.2, 1.2)
+
+
+def test_export_names_the_generator_a_trial_really_used(tiny_bert, tmp_path):
+    """A multi-generator sweep: the trial's params.generator decides, and a transformers generator
+    may be a model directory."""
+    from sweep._export import trial_generator
+
+    cfg = load_config(
+        DEMO,
+        [
+            "generators={llama: {}, hf: {backend: transformers, model: " + str(tiny_bert) + "}}",
+            f"storage={tmp_path}",
+        ],
+    )
+    name, g, path = trial_generator(cfg, {"generator": "hf"})
+    assert name == "hf" and g.backend == "transformers" and path == tiny_bert
+    name, g, _ = trial_generator(cfg, {"generator": "llama"})
+    assert name == "llama" and g.model == "smollm2-135m-instruct"
