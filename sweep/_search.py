@@ -40,8 +40,16 @@ class SweepSearch(OptunaSearch):
         return trial_id in self._ot_trials and trial_id not in self._completed_trials
 
     def on_trial_result(self, trial_id: str, result: dict) -> None:
-        if self._waiting_for(trial_id):
-            super().on_trial_result(trial_id, result)
+        if not self._waiting_for(trial_id):
+            return
+        # A trial resumed from its latest checkpoint (written only when its score improved)
+        # recomputes the epochs after it: Optuna already has those steps and would warn about each.
+        reported: set = self.__dict__.setdefault("_reported_steps", set())  # absent in a searcher saved before
+        step = (trial_id, result.get("training_iteration"))
+        if step in reported:
+            return
+        reported.add(step)
+        super().on_trial_result(trial_id, result)
 
     def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
         if not self._waiting_for(trial_id):

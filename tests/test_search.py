@@ -59,3 +59,13 @@ def test_the_run_says_how_many_trials_are_random_and_guided():
     )
     cfg = load_config(DEMO, ["search.num_samples=8", "search.startup_trials=2"])
     assert "2 random (TPE start-up), 5 guided by TPE" in search_plan(cfg)
+
+
+def test_a_resumed_trial_does_not_report_a_step_twice(recwarn):
+    cfg = load_config(DEMO)
+    s = _searcher(cfg)
+    s.suggest("base")
+    s.suggest("t1")
+    for step in (1, 2, 3, 2, 3, 4):  # resumed from the checkpoint of step 1: steps 2 and 3 again
+        s.on_trial_result("t1", {"best_val_auc": 0.7, "training_iteration": step})
+    assert not [w for w in recwarn if "already reported" in str(w.message)]
