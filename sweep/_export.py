@@ -388,8 +388,11 @@ def export_info(run_dir: Path, records: list[TrialRecord], record: TrialRecord, 
 
 def write_model(ckpt: Path, info: dict[str, Any], out: Path) -> None:
     """The model directory: weights, config, tokenizer, pooling code (head mode), card, provenance."""
+    import transformers
+
     from trainables import load_classifier
 
+    transformers.logging.disable_progress_bar()  # no "Writing model shards" bar: the command prints one line
     model, tokenizer, meta = load_classifier(ckpt)
     # An empty --out (checked above) is replaced; a failure half-way leaves nothing behind.
     with atomic_dir(out) as tmp:

@@ -29,6 +29,7 @@ def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | P
     from ._pooling import PooledSequenceClassifier, read_pooling
 
     transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()  # "Loading weights" bars in a command's output
     config = AutoConfig.from_pretrained(classifier_path, **label_maps(labels), local_files_only=True)
     config.synthsweep_pooling, config.synthsweep_normalize = read_pooling(classifier_path)
     model = PooledSequenceClassifier(config)

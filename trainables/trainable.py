@@ -29,6 +29,11 @@ PoolFetcher = Callable[[str, float, int], Any]
 
 FAIL_ONCE_ENV = "SYNTHSWEEP_TEST_FAIL_ONCE_DIR"
 
+# A Tune worker unpickles this module before it restores a trial: its "Restored on <ip> from
+# checkpoint" and per-epoch "Checkpoint successfully created" lines would bury the progress output.
+for _name in ("ray.tune.trainable.trainable", "ray.train"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
+
 
 def planted_failure(config: dict, epoch: int) -> None:
     """Test hook, inert unless ``SYNTHSWEEP_TEST_FAIL_ONCE_DIR`` names a directory.
@@ -392,9 +397,6 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     os.environ.update(settings.env)
     # A bundled classifier travels as its name and is found (or unpacked) in this node's own cache.
     settings = replace(settings, classifier=settings.classifier.on_this_node())
-    # One "Checkpoint successfully created" line per epoch and trial would bury the progress output.
-    logging.getLogger("ray.train").setLevel(logging.WARNING)
-
     def report(metrics: dict, ckpt: Path | None) -> None:
         tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)) if ckpt is not None else None)
         planted_failure(config, metrics["epoch"])
