@@ -175,8 +175,9 @@ def connect(cfg: SweepConfig, address: str | None, env: dict[str, str], verbose:
     return seconds
 
 
-TEST_HOOK_ENV = ("SYNTHSWEEP_TEST_FAIL_ONCE_DIR",)
-"""Test hooks (see ``trainables.trainable.planted_failure``) passed on to Ray workers when set."""
+TEST_HOOK_ENV = ("SYNTHSWEEP_TEST_FAIL_ONCE_DIR", "SYNTHSWEEP_TEST_HOLD_FILE")
+"""Test hooks (``trainables.trainable.planted_failure``, ``held_while_file_exists``) passed on to Ray
+workers when set."""
 
 
 def driver_env() -> dict[str, str]:

@@ -112,20 +112,28 @@ def test_lost_node_is_survived(cluster, tmp_path):
     cluster.wait_nodes(2)
     storage = tmp_path / "runs"
     run_dir = storage / "demo"
-    args, env = _synthsweep(cluster, storage, "search.num_samples=4", "search.max_failures=3")
+    # The first trial with synthetic data waits after its first epoch while this file exists (a test
+    # hook): the node is killed at a known point, not raced against trials of a fraction of a second.
+    hold = tmp_path / "hold"
+    hold.touch()
+    args, env = _synthsweep(
+        cluster, storage, "search.num_samples=4", "search.max_failures=3", env={"SYNTHSWEEP_TEST_HOLD_FILE": str(hold)}
+    )
     log = open(tmp_path / "driver.log", "w")
     driver = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and driver.poll() is None:
             recs = read_trials(run_dir) if run_dir.is_dir() else []
-            if sum(r.state == "TERMINATED" for r in recs) >= 1 and any(r.state == "RUNNING" for r in recs):
+            held = [r for r in recs if r.state == "RUNNING" and r.rows and int(r.params.get("n_synthetic", 0))]
+            if sum(r.state == "TERMINATED" for r in recs) >= 1 and held:
                 break
-            time.sleep(2)
+            time.sleep(1)
         assert driver.poll() is None, (tmp_path / "driver.log").read_text()[-3000:]
         cluster.kill("w1")
         cluster.add_node("w2")
         cluster.wait_nodes(2)  # the head and the replacement (raises if the replacement failed to start)
+        hold.unlink()
         code = driver.wait(timeout=900)
     finally:
         if driver.poll() is None:

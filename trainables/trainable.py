@@ -54,6 +54,24 @@ def planted_failure(config: dict, epoch: int) -> None:
     raise RuntimeError(f"planted failure ({FAIL_ONCE_ENV} test hook)")
 
 
+HOLD_ENV = "SYNTHSWEEP_TEST_HOLD_FILE"
+
+
+def held_while_file_exists(config: dict, epoch: int, timeout_s: float = 600.0) -> None:
+    """Test hook, inert unless ``SYNTHSWEEP_TEST_HOLD_FILE`` names a file.
+
+    A trial with synthetic data waits after reporting its first epoch (with its checkpoint) for as
+    long as that file exists, so a test can act (kill the node it runs on) at a known point
+    instead of racing a sweep whose trials take a fraction of a second.
+    """
+    path = os.environ.get(HOLD_ENV)
+    if not path or epoch != 1 or not int(float(config.get("n_synthetic", 0) or 0)):
+        return
+    deadline = time.monotonic() + timeout_s
+    while Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def resume_meta(ckpt: Path | None, params: TrialParams) -> dict | None:
     """The checkpoint's trial.json when it is this trial's, else None (start from scratch)."""
     if ckpt is None or not (Path(ckpt) / "trial.json").is_file():
@@ -400,6 +418,7 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     def report(metrics: dict, ckpt: Path | None) -> None:
         tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)) if ckpt is not None else None)
         planted_failure(config, metrics["epoch"])
+        held_while_file_exists(config, metrics["epoch"])
 
     latest = tune.get_checkpoint()  # set when Tune retries or resumes this trial
     try:
