@@ -130,20 +130,20 @@ def _train_arm(arm: Arm, settings, labels, seeds, inputs, val_y, test_y, dim, de
 
 
 def _arm_metrics(arm: Arm, test_y: np.ndarray, labels: list[str], positive: int | None) -> dict[str, Any]:
-    from trainables import classification_metrics
+    """Test metrics averaged over the arm's seeds, as a trial averages its repeats on validation."""
+    from trainables import classification_metrics, mean_metrics
 
-    per_seed = [classification_metrics(test_y, p, labels, positive) for p in arm.test_probs]
-    aucs = np.array([m["auc"] for m in per_seed])
+    m = mean_metrics([classification_metrics(test_y, p, labels, positive) for p in arm.test_probs])
     out: dict[str, Any] = {
         "params": arm.params,
         "epoch": arm.epoch,
         "val_auc_mean": arm.metrics.get("val_auc_mean"),
-        "test_auc_mean": float(aucs.mean()),
-        "test_auc_sd": float(aucs.std(ddof=1)) if len(aucs) > 1 else 0.0,
+        "test_auc_mean": m["auc"],
+        "test_auc_sd": m["auc_sd"],
     }
     for k in ("precision", "recall", "f1", "positive_precision", "positive_recall", "positive_f1"):
-        if k in per_seed[0]:
-            out[k] = float(np.mean([m[k] for m in per_seed]))
+        if k in m:
+            out[k] = m[k]
     return out
 
 
@@ -209,8 +209,6 @@ def run_verdict(cfg, data, settings, records: list[TrialRecord], progress=None) 
     }
     verdict["sentence"] = verdict_sentence(verdict, cfg)
     return verdict
-
-
 
 
 def _sentence_case(words: str) -> str:

@@ -96,9 +96,6 @@ class TrainingMix:
         y = np.concatenate([np.asarray(real_y, dtype=np.int64), np.asarray(added_y, dtype=np.int64)])[:keep]
         return cls(texts, y, w[:keep], len(real_texts))
 
-    def reweighted(self, weights: np.ndarray) -> TrainingMix:
-        return TrainingMix(self.texts, self.y, np.asarray(weights, dtype=np.float32), self.n_real)
-
 
 def label_maps(labels: Sequence[str]) -> dict[str, Any]:
     """The config keys that name a classifier's outputs (``num_labels``, ``id2label``, ``label2id``)."""
