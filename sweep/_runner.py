@@ -209,11 +209,35 @@ def quiet_ray(address: str | None, verbose: bool) -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def starts_local_ray(address: str | None) -> bool:
+    """Whether ``ray.init(address)`` will start a new Ray on this machine (no cluster to join)."""
+    if address or os.environ.get("RAY_ADDRESS"):
+        return False
+    try:  # Ray's own rule: no address, and no `ray start` cluster recorded on this machine
+        from ray._private.services import canonicalize_bootstrap_address
+
+        return canonicalize_bootstrap_address(None) is None
+    except Exception:  # a Ray without this helper: pass the environment explicitly, always correct
+        return False
+
+
 def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) -> float:
+    """Start or join Ray with ``env`` in every worker's environment; seconds taken.
+
+    A Ray started here inherits this process's environment, which already holds ``env``, so no
+    job ``runtime_env`` is set: with one, Ray cannot hand an actor one of the workers it starts
+    ahead, and every actor (each trial worker, generator, pool service) waits about 0.5 s longer
+    for a new process (``bench/sweep_overhead.py``). Workers on a cluster's other machines do not
+    inherit it: there the variables travel as the job's ``runtime_env``.
+    """
     import ray
 
     t0 = time.perf_counter()
     if not ray.is_initialized():
+        local = starts_local_ray(address)
+        if local:
+            missing = {k: v for k, v in env.items() if os.environ.get(k) != v}
+            os.environ.update(missing)  # normally none: the offline switches and test hooks are set already
         try:
             ray.init(
                 address=address,
@@ -221,7 +245,7 @@ def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) ->
                 logging_level=logging.INFO if verbose else logging.WARNING,
                 log_to_driver=True,
                 namespace=NAMESPACE,
-                runtime_env={"env_vars": env},
+                runtime_env=None if local else {"env_vars": env},
             )
         except ConnectionError as e:
             raise UserError(join_failure(address, e)) from None
@@ -346,6 +370,7 @@ def _last_line(e: BaseException) -> str:
 def tune_run_config(cfg: SweepConfig, run_dir: Path):
     """Tune's RunConfig: storage, the per-trial line callback, the kept checkpoint, retries."""
     from ray import tune
+    from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
     from ._progress import make_callback
 
@@ -353,7 +378,9 @@ def tune_run_config(cfg: SweepConfig, run_dir: Path):
         name=run_dir.name,
         storage_path=str(run_dir.parent.resolve()),
         verbose=0,  # Tune's per-epoch tables drown the generation progress bars; one line per trial instead
-        callbacks=[make_callback(cfg.search.num_samples)],
+        # Tune's JSON and CSV loggers, named so that its TensorBoard logger can be left out (see
+        # ``without_tensorboard``); synthsweep reads each trial's params.json and result.json.
+        callbacks=[make_callback(cfg.search.num_samples), JsonLoggerCallback(), CSVLoggerCallback()],
         # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
         checkpoint_config=tune.CheckpointConfig(
             num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"
@@ -393,6 +420,34 @@ def build_tuner(p: Prepared, trainable):
         ),
         run_config=tune_run_config(cfg, p.run_dir),
     )
+
+
+@contextmanager
+def without_tensorboard(tuner):
+    """No TensorBoard event files while ``tuner`` fits, when its run config names Tune's JSON logger.
+
+    Tune adds its TensorBoard logger to every run unless told not to, and that logger imports
+    torch on the driver (1.7 s before the first trial could start) and writes an event file per
+    trial to ``storage`` that nothing here reads. The documented switch also drops Tune's JSON
+    logger, which synthsweep needs, so it is only thrown for a run whose config names that logger
+    itself (every run since; a run resumed from an older version keeps Tune's defaults).
+    """
+    from ray.tune.logger import JsonLoggerCallback
+
+    run_config = getattr(getattr(tuner, "_local_tuner", None), "get_run_config", lambda: None)()
+    named = any(isinstance(c, JsonLoggerCallback) for c in (getattr(run_config, "callbacks", None) or []))
+    key = "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"
+    before = os.environ.get(key)
+    if named:
+        os.environ[key] = "1"
+    try:
+        yield
+    finally:
+        if named:
+            if before is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = before
 
 
 def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
@@ -441,7 +496,7 @@ def execute(
         actors.append(store)
         tuner = make_tuner(build_trainable(p, services, env, store_name))
         t1 = time.perf_counter()
-        with _sigterm_stops_gracefully():
+        with _sigterm_stops_gracefully(), without_tensorboard(tuner):
             tuner.fit()  # returns normally after a first Ctrl-C, once Tune has saved its state
         timings["tune_s"] = time.perf_counter() - t1
         del actors

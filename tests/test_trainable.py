@@ -199,3 +199,37 @@ def test_every_reported_key_is_in_the_typed_row(tiny_bert, tmp_path):
     )
     assert set(rows[0]) <= set(EpochRow.__annotations__), set(rows[0]) - set(EpochRow.__annotations__)
     assert {f"rejected_{r}" for r in Reject.ALL} <= set(EpochRow.__annotations__)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_metrics_match_scikit_learn_with_ties_and_absent_classes(k):
+    """The trial's numpy metrics (no scikit-learn import in a trial worker) give scikit-learn's figures."""
+    from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+    from trainables import classification_metrics
+
+    rng = np.random.default_rng(k)
+    labels = [f"c{i}" for i in range(k)]
+    for trial in range(20):
+        n = int(rng.integers(6, 40))
+        y = rng.integers(0, k - 1 if trial % 4 == 0 and k == 3 else k, size=n)  # a class absent now and then
+        if len(set(y.tolist())) < 2:
+            continue
+        probs = rng.dirichlet(np.ones(k), size=n).round(1)  # rounding makes tied scores
+        got = classification_metrics(y, probs, labels, positive=1 if k == 2 else None)
+        present = sorted(set(y.tolist()))
+        if k == 2:
+            want_auc = roc_auc_score(y, probs[:, 1])
+        else:
+            want_auc = np.mean([roc_auc_score((y == c).astype(int), probs[:, c]) for c in present])
+        assert got["auc"] == pytest.approx(want_auc)
+        pred = probs.argmax(axis=1)
+        p, r, f, s = precision_recall_fscore_support(y, pred, labels=list(range(k)), zero_division=0)
+        mp, mr, mf, _ = precision_recall_fscore_support(y, pred, labels=present, average="macro", zero_division=0)
+        assert (got["precision"], got["recall"], got["f1"]) == pytest.approx((mp, mr, mf))
+        for i, lab in enumerate(labels):
+            row = got["per_class"][lab]
+            want = (p[i], r[i], f[i], s[i])
+            assert (row["precision"], row["recall"], row["f1"], row["support"]) == pytest.approx(want)
+        if k == 2:
+            assert got["positive_recall"] == pytest.approx(r[1])

@@ -40,7 +40,7 @@ _LAZY = {
     "mix_weights": "_classifier",
     "read_synthetic": "trainable",
     "mean_metrics": "trainable",
-    "read_pooling": "_pooling",
+    "read_pooling": "_pooling_config",
     "load_classifier": "_checkpoint",
     "score_checkpoint": "_checkpoint",
     "start_feature_store": "_feature_store",

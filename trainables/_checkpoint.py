@@ -26,7 +26,8 @@ def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | P
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModel
 
-    from ._pooling import PooledSequenceClassifier, read_pooling
+    from ._pooling import PooledSequenceClassifier
+    from ._pooling_config import read_pooling
 
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()  # "Loading weights" bars in a command's output

@@ -66,7 +66,7 @@ class FrozenEncoder:
     """The frozen encoder of head mode: pooled sentence features, computed once per text and cached."""
 
     def __init__(self, path: str, classifier_hash: str, max_length: int, cache_path: str | Path | None, device="cpu"):
-        from ._pooling import read_pooling
+        from ._pooling_config import read_pooling
 
         self.path = path
         self.pooling = read_pooling(path)

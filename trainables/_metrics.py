@@ -1,24 +1,60 @@
-"""Held-out metrics: AUC (macro one-vs-rest for several classes), precision, recall, F1."""
+"""Held-out metrics: AUC (macro one-vs-rest for several classes), precision, recall, F1.
+
+Plain numpy, not ``sklearn.metrics``: importing scikit-learn took 1.2 s in every fresh trial
+worker, most of Tune's start-up per worker (``bench/sweep_overhead.py``); the figures match
+scikit-learn's (``tests/test_trainable.py`` compares them, ties and absent classes included).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their average rank (what the Mann-Whitney AUC needs)."""
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - counts + 1 + ends) / 2.0)[inverse.ravel()]
+
+
+def binary_auc(positive: np.ndarray, scores: np.ndarray) -> float:
+    """AUC of ``scores`` for the examples where ``positive`` is true; NaN without both classes."""
+    positive = np.asarray(positive, dtype=bool)
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = _average_ranks(np.asarray(scores, dtype=float))
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def auc(y: np.ndarray, probs: np.ndarray) -> float:
     """Binary AUC on the second class's score, else macro one-vs-rest over the classes present."""
     y = np.asarray(y)
-    k = probs.shape[1]
     present = np.unique(y)
     if len(present) < 2:
         return float("nan")
-    if k == 2:
-        return float(roc_auc_score(y, probs[:, 1]))
-    scores = [roc_auc_score((y == c).astype(int), probs[:, c]) for c in present]
-    return float(np.mean(scores))
+    if probs.shape[1] == 2:
+        return binary_auc(y == 1, probs[:, 1])
+    return float(np.mean([binary_auc(y == c, probs[:, c]) for c in present]))
+
+
+def _per_class(y: np.ndarray, pred: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """Precision, recall, F1 and support of each class 0..k-1 (0 where undefined, as
+    scikit-learn's ``zero_division=0``)."""
+    classes = np.arange(k)[:, None]
+    is_true, is_pred = y[None, :] == classes, pred[None, :] == classes
+    tp = (is_true & is_pred).sum(axis=1).astype(float)
+    support = is_true.sum(axis=1)
+    predicted = is_pred.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        recall = np.where(support > 0, tp / support, 0.0)
+        f1_den = support + predicted  # 2tp + fp + fn
+        f1 = np.where(f1_den > 0, 2 * tp / f1_den, 0.0)
+    return precision, recall, f1, support
 
 
 def classification_metrics(
@@ -32,15 +68,13 @@ def classification_metrics(
     """
     y = np.asarray(y)
     pred = probs.argmax(axis=1)
-    idx = list(range(len(labels)))
+    p, r, f, support = _per_class(y, pred, len(labels))
     present = sorted(set(y.tolist()))
-    p, r, f, support = precision_recall_fscore_support(y, pred, labels=idx, zero_division=0)
-    mp, mr, mf, _ = precision_recall_fscore_support(y, pred, labels=present, average="macro", zero_division=0)
     out = {
         "auc": auc(y, probs),
-        "precision": float(mp),
-        "recall": float(mr),
-        "f1": float(mf),
+        "precision": float(p[present].mean()),
+        "recall": float(r[present].mean()),
+        "f1": float(f[present].mean()),
         "accuracy": float((pred == y).mean()),
         "per_class": {
             lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(support[i])}

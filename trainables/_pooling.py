@@ -4,8 +4,9 @@ Sentence-transformers checkpoints (all-MiniLM-L6-v2 among them) are trained with
 over the token states, then L2 normalisation; their ``[CLS]`` state and BERT pooler were never
 trained for use as a sentence vector (on the demo task, frozen mean-pooled features gave test AUC
 0.663 ± 0.029, the ``[CLS]`` state 0.582 ± 0.029). Head mode reads the pooling from the
-checkpoint's ``1_Pooling/config.json`` and ``modules.json`` and uses mean pooling for an encoder
-without them.
+checkpoint's ``1_Pooling/config.json`` and ``modules.json`` (``_pooling_config``: no torch or
+transformers import, so a trial whose features are all cached imports neither) and uses mean
+pooling for an encoder without them.
 
 This file imports only torch and transformers: an exported head-mode model ships it as
 ``modeling_synthsweep.py`` so ``transformers`` loads the model with ``trust_remote_code=True``
@@ -14,34 +15,9 @@ and no synthsweep installed.
 
 from __future__ import annotations
 
-import json
-import os
-
 import torch
 from transformers import AutoModel, PreTrainedModel
 from transformers.modeling_outputs import SequenceClassifierOutput
-
-POOLING_MODES = ("mean", "cls", "max", "mean_sqrt_len")
-
-
-def read_pooling(model_dir: str | os.PathLike[str]) -> tuple[str, bool]:
-    """(pooling mode, L2-normalise?) from a sentence-transformers checkpoint; ("mean", False) without one."""
-    mode, normalize = "mean", False
-    pooling_cfg = os.path.join(model_dir, "1_Pooling", "config.json")
-    if os.path.isfile(pooling_cfg):
-        with open(pooling_cfg, encoding="utf-8") as f:
-            flags = json.load(f)
-        for name in ("cls_token", "max_tokens", "mean_sqrt_len_tokens", "mean_tokens"):
-            if flags.get(f"pooling_mode_{name}"):
-                mode = {"cls_token": "cls", "max_tokens": "max", "mean_sqrt_len_tokens": "mean_sqrt_len"}.get(
-                    name, "mean"
-                )
-                break
-    modules = os.path.join(model_dir, "modules.json")
-    if os.path.isfile(modules):
-        with open(modules, encoding="utf-8") as f:
-            normalize = any(str(m.get("type", "")).endswith(".Normalize") for m in json.load(f))
-    return mode, normalize
 
 
 def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, mode: str, normalize: bool) -> torch.Tensor:
