@@ -46,12 +46,16 @@ def fake_trial(config: dict, service: str, sleep_s: float, epochs: int) -> None:
     pool_s = time.perf_counter() - t0
     for epoch in range(1, epochs + 1):
         time.sleep(sleep_s / epochs)
-        tune.report({"epoch": epoch, "pool_s": pool_s, "n": len(pool.texts), "score": epoch / epochs})
+        row = {"epoch": epoch, "pool_s": pool_s, "n": len(pool.texts), "score": epoch / epochs}
+        tune.report({**row, "done": True} if epoch == epochs else row)  # as synthsweep's trials end
 
 
 def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict[str, float]:
+    import os
+
     import ray
     from ray import tune
+    from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
     from generators import FilterSettings, PoolService, PoolSource, PrivacyLimits, PromptSpec
 
@@ -94,13 +98,18 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
             "temperature": tune.choice([0.7, 0.8, 0.9]),
             "n": tune.choice([6, 12]),
         }
+        os.environ["TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"] = "1"
         t0 = time.perf_counter()
         results = tune.Tuner(
             trainable,
             param_space=space,
             # As a sweep runs (sweep._runner.build_tuner): a finished trial's worker serves the next.
             tune_config=tune.TuneConfig(num_samples=trials, max_concurrent_trials=concurrency, reuse_actors=True),
-            run_config=tune.RunConfig(storage_path=str(storage), verbose=0),
+            # Tune's JSON and CSV loggers without its TensorBoard one, as a sweep runs
+            # (sweep._runner.without_tensorboard).
+            run_config=tune.RunConfig(
+                storage_path=str(storage), verbose=0, callbacks=[JsonLoggerCallback(), CSVLoggerCallback()]
+            ),
         ).fit()
         wall = time.perf_counter() - t0
         del service
