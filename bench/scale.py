@@ -7,7 +7,11 @@ synthetic set (one label x temperature pool), reports a few epochs and sleeps th
 time a trial does not spend sleeping is overhead.
 
 Reported per size, and as a ratio to the smallest size (the goal: flat):
-* Tune overhead per trial: (wall time - rounds x sleep) / trials, where rounds = trials / concurrency;
+* Tune overhead per trial: (wall time - rounds x sleep) / rounds, where rounds = trials / concurrency
+  (every round of trials runs at once, so this is what a round adds beyond its sleep);
+* split into its two parts: the seconds until every worker process has begun its first trial
+  (process start-up, paid once per worker), and the hand-over, a reused worker's gap between the
+  end of one trial and the start of the next (paid per trial);
 * pool-service latency: mean seconds a trial waits for its pool (cache hits after the first).
 
     python bench/scale.py [--sizes 4 16 64] [--rounds 2] [--sleep 2.0]
@@ -37,17 +41,22 @@ class InstantWorker:
 
 def fake_trial(config: dict, service: str, sleep_s: float, epochs: int) -> None:
     """A trial: fetch its pool from the real pool service, then 'train' by sleeping through epochs."""
+    import os
+
     from ray import tune
 
     from generators import pool_from_service
 
+    began = time.time()
     t0 = time.perf_counter()
     pool = pool_from_service(service, config["label"], config["temperature"], config["n"])
     pool_s = time.perf_counter() - t0
     for epoch in range(1, epochs + 1):
         time.sleep(sleep_s / epochs)
         row = {"epoch": epoch, "pool_s": pool_s, "n": len(pool.texts), "score": epoch / epochs}
-        tune.report({**row, "done": True} if epoch == epochs else row)  # as synthsweep's trials end
+        if epoch == epochs:  # as synthsweep's trials end; when and where, for the hand-over gaps
+            row.update(done=True, began=began, ended=time.time(), worker=os.getpid())
+        tune.report(row)
 
 
 def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict[str, float]:
@@ -99,6 +108,7 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
             "n": tune.choice([6, 12]),
         }
         os.environ["TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"] = "1"
+        fit_began = time.time()
         t0 = time.perf_counter()
         results = tune.Tuner(
             trainable,
@@ -116,10 +126,17 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
     finally:
         ray.shutdown()
     pool_s = [r.metrics.get("pool_s", float("nan")) for r in results]
+    by_worker: dict[int, list[tuple[float, float]]] = {}
+    for r in results:
+        by_worker.setdefault(int(r.metrics["worker"]), []).append((r.metrics["began"], r.metrics["ended"]))
+    firsts = [min(spans)[0] - fit_began for spans in by_worker.values()]
+    gaps = [b[0] - a[1] for spans in by_worker.values() for a, b in zip(sorted(spans), sorted(spans)[1:])]
     return {
         "trials": trials,
         "wall_s": wall,
         "tune_overhead_per_trial_s": max(0.0, wall - rounds * sleep_s) * concurrency / trials,
+        "start_s": max(firsts),
+        "handover_s": statistics.fmean(gaps) if gaps else float("nan"),
         "pool_latency_s": statistics.fmean(pool_s),
     }
 
@@ -134,15 +151,21 @@ def main() -> None:
 
     rows = {size: run_size(size, args.rounds, args.sleep, args.epochs) for size in args.sizes}
     base = rows[args.sizes[0]]
-    print(f"\n{'concurrent':>10}{'trials':>8}{'wall s':>9}{'Tune s/trial':>14}{'ratio':>7}{'pool s':>9}{'ratio':>7}")
+    print(
+        f"\n{'concurrent':>10}{'trials':>8}{'wall s':>9}{'Tune s/trial':>14}{'ratio':>7}"
+        f"{'all started s':>15}{'hand-over s':>13}{'ratio':>7}{'pool s':>9}{'ratio':>7}"
+    )
     for size, r in rows.items():
         tune_ratio = r["tune_overhead_per_trial_s"] / base["tune_overhead_per_trial_s"]
+        handover_ratio = r["handover_s"] / base["handover_s"]
         pool_ratio = r["pool_latency_s"] / base["pool_latency_s"]
         print(
             f"{size:>10}{r['trials']:>8}{r['wall_s']:>9.1f}{r['tune_overhead_per_trial_s']:>14.2f}"
-            f"{tune_ratio:>7.2f}{r['pool_latency_s']:>9.3f}{pool_ratio:>7.2f}"
+            f"{tune_ratio:>7.2f}{r['start_s']:>15.1f}{r['handover_s']:>13.3f}{handover_ratio:>7.2f}"
+            f"{r['pool_latency_s']:>9.3f}{pool_ratio:>7.2f}"
         )
-    print("ratio: per-trial overhead at that size over the smallest size (flat = 1.0)")
+    print("Tune s/trial: (wall - rounds x sleep) / rounds; all started: until every worker began its first trial;")
+    print("hand-over: a reused worker's gap from one trial's end to the next's start; ratio: over the smallest size")
 
 
 if __name__ == "__main__":
