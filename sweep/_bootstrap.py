@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
+
+from trainables import binary_auc_rows
 
 __all__ = ["Interval", "bootstrap_deltas", "conclusion", "resampled_auc"]
 
@@ -28,23 +29,14 @@ class Interval:
         return {"mean": self.mean, "ci95": [self.lo, self.hi]}
 
 
-def _binary_auc_rows(pos: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """AUC of each row (Mann-Whitney from average ranks); NaN where a row lacks either class."""
-    ranks = rankdata(scores, axis=1, method="average")
-    n_pos = pos.sum(axis=1)
-    n_neg = pos.shape[1] - n_pos
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return ((ranks * pos).sum(axis=1) - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
-
-
 def resampled_auc(y: np.ndarray, probs: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """AUC of ``probs`` (n, k) on each resample ``idx`` (B, n), as ``trainables.auc`` scores it:
     binary on the second class's score, else the macro one-vs-rest mean over the classes present."""
     yb = np.asarray(y)[idx]
     k = probs.shape[1]
     if k == 2:
-        return _binary_auc_rows(yb == 1, probs[:, 1][idx])
-    per_class = np.stack([_binary_auc_rows(yb == c, probs[:, c][idx]) for c in range(k)])
+        return binary_auc_rows(yb == 1, probs[:, 1][idx])
+    per_class = np.stack([binary_auc_rows(yb == c, probs[:, c][idx]) for c in range(k)])
     with np.errstate(invalid="ignore"):
         present = ~np.isnan(per_class)
         return np.where(present.sum(0) >= 2, np.nansum(per_class, axis=0) / np.maximum(present.sum(0), 1), np.nan)

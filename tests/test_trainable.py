@@ -233,3 +233,22 @@ def test_metrics_match_scikit_learn_with_ties_and_absent_classes(k):
             assert (row["precision"], row["recall"], row["f1"], row["support"]) == pytest.approx(want)
         if k == 2:
             assert got["positive_recall"] == pytest.approx(r[1])
+
+
+def test_average_ranks_and_row_aucs_match_scipy_exactly():
+    """One rank-based AUC for trials and the verdict's bootstrap: scipy's ranks, bit for bit."""
+    from scipy.stats import rankdata
+
+    from trainables import binary_auc_rows
+    from trainables._metrics import average_ranks
+
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 7, size=(50, 31)) / 7.0  # many ties
+    positive = rng.random((50, 31)) < 0.4
+    positive[0] = False  # a row without positives: NaN
+    assert np.array_equal(average_ranks(scores), rankdata(scores, axis=1, method="average"))
+    ranks = rankdata(scores, axis=1, method="average")
+    n_pos = positive.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = ((ranks * positive).sum(axis=1) - n_pos * (n_pos + 1) / 2.0) / (n_pos * (31 - n_pos))
+    assert np.array_equal(binary_auc_rows(positive, scores), want, equal_nan=True)

@@ -1,7 +1,7 @@
 """Ray Tune trainables: fine-tune fresh classifiers on one real+synthetic mix per trial.
 
-Importing this package is cheap; scikit-learn, torch and transformers load when a name that
-needs them is first used.
+Importing this package is cheap; torch and transformers load when a name that needs them is
+first used.
 """
 
 from typing import Any
@@ -19,6 +19,7 @@ __all__ = [
     "TrialSettings",
     "auc",
     "balanced_class_weights",
+    "binary_auc_rows",
     "classification_metrics",
     "load_classifier",
     "mean_metrics",
@@ -32,6 +33,7 @@ __all__ = [
 
 _LAZY = {
     "auc": "_metrics",
+    "binary_auc_rows": "_metrics",
     "classification_metrics": "_metrics",
     "FrozenEncoder": "_features",
     "Repeats": "_classifier",
@@ -55,7 +57,7 @@ def pooling_source() -> str:
 
 
 def __getattr__(name: str) -> Any:
-    # scikit-learn and torch take seconds to import; ``synthsweep status`` only needs TrialParams.
+    # torch and transformers take seconds to import; ``synthsweep status`` only needs TrialParams.
     if name in _LAZY:
         import importlib
 

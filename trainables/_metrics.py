@@ -3,6 +3,7 @@
 Plain numpy, not ``sklearn.metrics``: importing scikit-learn took 1.2 s in every fresh trial
 worker, most of Tune's start-up per worker (``bench/sweep_overhead.py``); the figures match
 scikit-learn's (``tests/test_trainable.py`` compares them, ties and absent classes included).
+The verdict's bootstrap (``sweep._bootstrap``) scores its resamples with the same ranks.
 """
 
 from __future__ import annotations
@@ -12,22 +13,39 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def _average_ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, ties sharing their average rank (what the Mann-Whitney AUC needs)."""
-    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)
-    return ((ends - counts + 1 + ends) / 2.0)[inverse.ravel()]
+def average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n along the last axis, ties sharing their average rank (scipy's ``rankdata``)."""
+    x = np.asarray(x, dtype=float)
+    n = x.shape[-1]
+    order = np.argsort(x, axis=-1, kind="stable")
+    s = np.take_along_axis(x, order, axis=-1)
+    pos = np.broadcast_to(np.arange(n), x.shape)
+    starts = np.ones(x.shape, dtype=bool)
+    starts[..., 1:] = s[..., 1:] != s[..., :-1]
+    ends = np.ones(x.shape, dtype=bool)
+    ends[..., :-1] = starts[..., 1:]
+    # Each sorted position's tie group runs from its first to its last position.
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=-1)
+    last = np.flip(np.minimum.accumulate(np.flip(np.where(ends, pos, n - 1), -1), axis=-1), -1)
+    ranks = np.empty(x.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=-1)
+    return ranks
+
+
+def binary_auc_rows(positive: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """AUC of each row of ``scores`` (..., n) for the examples ``positive`` marks (Mann-Whitney,
+    from average ranks); NaN where a row lacks either class. The verdict's bootstrap scores all
+    its resamples in one call."""
+    positive = np.asarray(positive, dtype=bool)
+    n_pos = positive.sum(axis=-1)
+    n_neg = positive.shape[-1] - n_pos
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((average_ranks(scores) * positive).sum(axis=-1) - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
 
 
 def binary_auc(positive: np.ndarray, scores: np.ndarray) -> float:
     """AUC of ``scores`` for the examples where ``positive`` is true; NaN without both classes."""
-    positive = np.asarray(positive, dtype=bool)
-    n_pos = int(positive.sum())
-    n_neg = positive.size - n_pos
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    ranks = _average_ranks(np.asarray(scores, dtype=float))
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+    return float(binary_auc_rows(positive, scores))
 
 
 def auc(y: np.ndarray, probs: np.ndarray) -> float:
