@@ -102,28 +102,36 @@ def _reap(proc: subprocess.Popen, children: list) -> None:
 def _start_and_interrupt(
     run_dir: Path, args: list[str], sig: int, log: Path, check_status: bool = False
 ) -> tuple[subprocess.Popen, dict]:
-    """Start the driver, wait for 2 finished trials in Tune's saved state, send ``sig``.
+    """Start the driver, wait for a finished trial and one held mid-way, send ``sig``.
 
+    The first trial with synthetic data waits after its first epoch while a hold file exists
+    (``SYNTHSWEEP_TEST_HOLD_FILE``), so the signal always finds work done and work left: the
+    trials take a fraction of a second each, and a poll alone raced them to the end.
     With ``check_status``, ``synthsweep status`` is run once while the driver works.
     Returns the driver and the result files of the trials finished before the signal.
     """
+    hold = log.with_name(log.name + ".hold")
+    hold.touch()
+    env = {**os.environ, "SYNTHSWEEP_TEST_HOLD_FILE": str(hold)}
     with open(log, "w") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO)
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO, env=env)
     children: list = []
     try:
         deadline = time.monotonic() + 1200
         while True:
             assert proc.poll() is None, f"the driver exited early ({proc.returncode}):\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, "no two finished trials in time"
-            finished = [r for r in read_trials(run_dir) if r.state == "TERMINATED"]
-            if len(finished) >= 2:
-                break
+            assert time.monotonic() < deadline, "no finished trial and held trial in time"
+            records = read_trials(run_dir)
+            finished = [r for r in records if r.state == "TERMINATED"]
+            held = [r for r in records if r.state != "TERMINATED" and r.rows]
             if finished and check_status:
                 check_status = False
                 status = subprocess.run(_cli("status", str(run_dir)), capture_output=True, text=True, cwd=REPO)
                 assert status.returncode == 0, status.stderr
                 assert status.stdout.startswith(f"{run_dir.name}: running (driver pid {proc.pid}); ")
                 assert "TERMINATED" in status.stdout and "best so far: trial " in status.stdout
+            if finished and held:
+                break
             time.sleep(0.25)
         before = {r.trial_id: (r.path / "result.json").read_bytes() for r in finished}
         children = _descendants(proc.pid)
@@ -132,8 +140,10 @@ def _start_and_interrupt(
             proc.wait()
         else:
             os.killpg(proc.pid, sig)  # a terminal's Ctrl-C reaches the whole foreground group
+            hold.unlink()
             proc.wait(timeout=300)
     finally:
+        hold.unlink(missing_ok=True)
         _reap(proc, children)
     return proc, before
 

@@ -38,6 +38,9 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
 
     rows = list(csv.DictReader(open(run_dir / "trials.csv")))
     assert len(rows) == 3
+    trial_dirs = [d for d in run_dir.glob("train_classifier_*") if d.is_dir()]
+    assert len(trial_dirs) == 3 and all((d / "result.json").is_file() for d in trial_dirs)
+    assert not list(run_dir.glob("*/events.out.tfevents*")), "Tune's TensorBoard logger is left out"
     assert rows[0]["n_synthetic"] == "0", "the first trial is the baseline"
     for col in (
         "temperature",
