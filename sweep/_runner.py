@@ -236,8 +236,7 @@ def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) ->
     if not ray.is_initialized():
         local = starts_local_ray(address)
         if local:
-            missing = {k: v for k, v in env.items() if os.environ.get(k) != v}
-            os.environ.update(missing)  # normally none: the offline switches and test hooks are set already
+            os.environ.update(env)  # normally a no-op: the offline switches and test hooks are set already
         try:
             ray.init(
                 address=address,

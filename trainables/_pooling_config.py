@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 
-POOLING_MODES = ("mean", "cls", "max", "mean_sqrt_len")
-
 
 def read_pooling(model_dir: str | os.PathLike[str]) -> tuple[str, bool]:
     """(pooling mode, L2-normalise?) from a sentence-transformers checkpoint; ("mean", False) without one."""
