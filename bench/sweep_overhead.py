@@ -5,6 +5,10 @@ synthetic and feature caches) and warm (everything cached). Prints each part's s
 of the wall time (the whole ``run_sweep`` call, as a user waits for it), the warm/cold ratio and
 Tune's overhead per trial. Nothing is asserted; numbers depend on the machine.
 
+Tune overhead is the Tune run's time that no trial accounts for plus the time trials sat in
+``tune.report`` (handing a result and a checkpoint to the driver), split into the wait for the
+first trial's worker, those reports, and the rest (hand-overs between trials, the end).
+
     python bench/sweep_overhead.py [--trials 4] [--max-synthetic 12] [--epochs 10]
 """
 
@@ -19,6 +23,19 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def first_trial_wait(run_dir: Path) -> float:
+    """Seconds from Tune's start to its first trial's start, from Tune's own experiment state.
+
+    What Tune and Ray do before any trial code runs: place the trial, start a new worker process
+    for it (Tune gives trial actors their own ``runtime_env``, so none of the workers Ray starts
+    ahead can take one), import ``ray.tune`` there, set the trainable up.
+    """
+    state_file = sorted(run_dir.glob("experiment_state-*.json"))[-1]
+    blob = json.loads(state_file.read_text())
+    started = [json.loads(entry[1])["start_time"] for entry in blob["trial_data"]]
+    return min(started) - blob["runner_data"]["_start_time"]
+
+
 def parts(run_dir: Path, measured_s: float) -> dict[str, float]:
     """Seconds per part of one ``run_sweep`` call that took ``measured_s`` in all."""
     from sweep._trials import read_trials
@@ -27,16 +44,24 @@ def parts(run_dir: Path, measured_s: float) -> dict[str, float]:
     t = summary["timings"]
     last = [r.rows[-1] for r in read_trials(run_dir) if r.rows]
     generation = sum(float(r.get("generation_s") or 0) for r in last)
-    training = sum(float(r.get("train_s") or 0) for r in last)
+    # A trial's train_s includes the time it sat in tune.report (the driver taking the result and
+    # checkpoint): that is Tune's overhead, moved here from training.
+    reporting = sum(float(r.get("tune_report_s") or 0) for r in last)
+    training = sum(float(r.get("train_s") or 0) for r in last) - reporting
     trial_total = sum(float(r.get("time_total_s") or 0) for r in last)
+    outside = max(0.0, t["tune_s"] - trial_total)
+    first = min(first_trial_wait(run_dir), outside)
     timed = t["ray_start_s"] + t["generator_start_s"] + t["tune_s"] + t.get("verdict_s", 0.0)
     return {
         "ray start": t["ray_start_s"],
         "generator start": t["generator_start_s"],
         "generation (in trials)": generation,
         "training (in trials)": training,
-        "other trial work": max(0.0, trial_total - generation - training),
-        "Tune overhead": max(0.0, t["tune_s"] - trial_total),
+        "other trial work": max(0.0, trial_total - generation - training - reporting),
+        "Tune overhead": outside + reporting,
+        "  first trial's worker": first,
+        "  reports (in trials)": reporting,
+        "  between trials, end": outside - first,
         "verdict": t.get("verdict_s", 0.0),
         "the rest": max(0.0, measured_s - timed),  # data, checks, summary, plots
         "wall": measured_s,

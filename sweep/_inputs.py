@@ -247,6 +247,7 @@ def trial_settings(p: Prepared, services: dict[str, str], env: dict[str, str], f
         consistency_min_prob=cfg.quality.consistency_min_prob,
         max_synthetic_weight=cfg.search.max_synthetic_weight,
         synthetic_labels=cfg.search.synthetic_labels,
+        checkpoint_interval_s=cfg.search.checkpoint_interval_s,
     )
 
 

@@ -380,9 +380,11 @@ def tune_run_config(cfg: SweepConfig, run_dir: Path):
         # Tune's JSON and CSV loggers, named so that its TensorBoard logger can be left out (see
         # ``without_tensorboard``); synthsweep reads each trial's params.json and result.json.
         callbacks=[make_callback(cfg.search.num_samples), JsonLoggerCallback(), CSVLoggerCallback()],
-        # One kept checkpoint per trial: its best epoch by validation AUC (what export wants).
+        # One kept checkpoint per trial: its best epoch (what export wants). A checkpoint holds the
+        # best epoch so far and may come with a later epoch's report (search.checkpoint_interval_s),
+        # so it is scored by that report's best-so-far AUC, which never falls: the newest is kept.
         checkpoint_config=tune.CheckpointConfig(
-            num_to_keep=1, checkpoint_score_attribute="val_auc", checkpoint_score_order="max"
+            num_to_keep=1, checkpoint_score_attribute="best_val_auc", checkpoint_score_order="max"
         ),
         failure_config=tune.FailureConfig(max_failures=cfg.search.max_failures),
     )

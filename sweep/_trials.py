@@ -77,10 +77,10 @@ class TrialRecord:
         """The kept checkpoint directory of ``row``'s epoch, if Tune kept it."""
         if row is None:
             return None
+        # The row's own checkpoint first, but only if it holds that epoch: a checkpoint handed over
+        # with a later epoch's report holds an earlier, better epoch (search.checkpoint_interval_s).
         name = row.get("checkpoint_dir_name")
-        if name and (self.path / name / "trial.json").is_file():
-            return self.path / name
-        for ckpt in sorted(self.path.glob("checkpoint_*")):
+        for ckpt in ([self.path / name] if name else []) + sorted(self.path.glob("checkpoint_*")):
             meta = ckpt / "trial.json"
             if meta.is_file() and json.loads(meta.read_text()).get("epoch") == row.get("epoch"):
                 return ckpt

@@ -220,6 +220,12 @@ class SearchConfig(_Group):
     """Bounds [low, high] of the share of total training weight carried by real examples."""
     max_failures: int = Field(1, ge=0)
     """Times a failed trial is retried before it counts as errored."""
+    checkpoint_interval_s: float = Field(10.0, ge=0)
+    """Least seconds between two checkpoints a trial hands to Tune. Its first improving epoch and its
+    best one are always kept; an improving epoch in between waits (on the trial's local disk) until
+    the interval has passed or the trial ends. Each checkpoint makes Tune rewrite the whole experiment
+    state, which costs more than a short head-mode epoch; a trial stopped early repeats at most this
+    much training. 0: every improving epoch at once."""
     consistency_min_prob: list[float] | None = None
     """Bounds [low, high] of the label-consistency threshold (`quality.consistency_min_prob`), searched on
     a 0.05 grid; `null` (default) leaves it out of the search."""

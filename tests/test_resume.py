@@ -18,7 +18,7 @@ from sweep.cli import main
 from trainables import TrialParams
 from trainables.trainable import FAIL_ONCE_ENV, planted_failure, run_trial
 
-from .conftest import demo_trial_data, tiny_trial_settings
+from .conftest import REPO, demo_trial_data, tiny_trial_settings
 from .fakes import FakePool, fake_experiment_state, fake_trial_dir
 
 
@@ -179,3 +179,38 @@ def test_best_epoch_on_a_tie_is_the_one_whose_checkpoint_tune_kept(tmp_path):
         (d / f"checkpoint_{e - 1:06d}" / "trial.json").write_text(json.dumps({"epoch": e}))
     (record,) = read_trials(tmp_path)
     assert record.best_row["epoch"] == 2 and record.best_checkpoint == d / "checkpoint_000001"
+
+
+def test_a_checkpoint_handed_over_with_a_later_report_belongs_to_its_own_epoch(tmp_path):
+    """search.checkpoint_interval_s: epoch 3's report carried the checkpoint of epoch 2, the best."""
+    d = fake_trial_dir(tmp_path, "aaaaaaaa", 1, [])
+    rows = [
+        {"epoch": 1, "val_auc": 0.5, "trial_id": "aaaaaaaa"},
+        {"epoch": 2, "val_auc": 0.7, "trial_id": "aaaaaaaa"},
+        {"epoch": 3, "val_auc": 0.6, "trial_id": "aaaaaaaa", "checkpoint_dir_name": "checkpoint_000001"},
+    ]
+    (d / "result.json").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (d / "checkpoint_000001").mkdir()
+    (d / "checkpoint_000001" / "trial.json").write_text(json.dumps({"epoch": 2, "finished_epochs": 3}))
+    (record,) = read_trials(tmp_path)
+    assert record.best_row["epoch"] == 2 and record.best_checkpoint == d / "checkpoint_000001"
+    assert record.checkpoint_for(record.rows[-1]) is None  # it does not hold epoch 3
+
+
+def test_a_sweep_recorded_before_the_checkpoint_interval_hands_each_checkpoint_at_once(tmp_path):
+    """Its Tune state scores checkpoints by their own epoch's AUC: no checkpoint may wait for a later report."""
+    import yaml
+
+    from sweep import load_config
+    from sweep._resume import recorded_config
+
+    run = tmp_path / "demo"
+    run.mkdir()
+    recorded = yaml.safe_load(REPO / "conf" / "demo.yaml".read_text())
+    recorded.setdefault("search", {}).pop("checkpoint_interval_s", None)
+    (run / "config.yaml").write_text(yaml.safe_dump(recorded))
+    assert recorded_config(run).search.checkpoint_interval_s == 0.0
+    recorded["search"]["checkpoint_interval_s"] = 5.0
+    (run / "config.yaml").write_text(yaml.safe_dump(recorded))
+    assert recorded_config(run).search.checkpoint_interval_s == 5.0
+    assert load_config(REPO / "conf" / "demo.yaml").search.checkpoint_interval_s == 10.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from generators import PoolResult
 from trainables import TrialParams, mix_weights, score_checkpoint
+from trainables._checkpoint import read_meta
 from trainables.trainable import run_trial
 
 from .conftest import demo_trial_data, tiny_trial_settings
@@ -47,7 +49,7 @@ def test_trial_reports_every_epoch_and_checkpoint_reproduces_scores(tiny_bert, t
     run_trial(TrialParams(0.7, 7, 0.6), data, tiny_trial_settings(tiny_bert, tmp_path, mode), fetch, report)
     assert [m["epoch"] for m, _ in reports] == [1, 2]
     assert sorted(n for _, _, n in fetch.calls) == [2, 2, 3]  # label-balanced 7
-    m, ckpt = reports[-1]
+    m, ckpt = [(m, c) for m, c in reports if c is not None][-1]
     assert m["n_real"] == 18 and m["n_synthetic_used"] == 7 and m["synthetic_generated"] == 7
     assert 0.0 <= m["val_auc"] <= 1.0 and m["best_val_auc"] >= m["val_auc"]
     assert set(m["val_per_class"]) == set(data.labels)
@@ -168,20 +170,45 @@ def test_proportional_synthetic_labels_follow_the_real_split():
     assert synthetic_counts(TrialParams(0.7, 10, 0.8), ["a", "b"], [0, 0, 0, 1], "balanced") == {"a": 5, "b": 5}
 
 
-def test_checkpoints_only_when_the_score_improves_and_at_the_end(tiny_bert, tmp_path):
+def test_with_no_interval_each_improving_epoch_is_checkpointed_at_once(tiny_bert, tmp_path):
     seen = []
     run_trial(
         TrialParams(0.7, 6, 0.6),
         demo_trial_data(),
         tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=8),
         FakePool(),
-        lambda m, c: seen.append((m["epoch"], m["val_auc"], c is not None)),
+        lambda m, c: seen.append((m["epoch"], m["val_auc"], c is not None and read_meta(c))),
     )
     assert [e for e, _, _ in seen] == list(range(1, 9)), "every epoch is reported"
-    best = -1.0
-    for epoch, auc, checkpointed in seen:
-        assert checkpointed == (auc > best or epoch == 8), (epoch, auc, best)
-        best = max(best, auc)
+    best, best_epoch = -1.0, 0
+    for epoch, auc, meta in seen[:-1]:
+        assert (meta and meta["epoch"]) == (epoch if auc > best else False), (epoch, auc, best)
+        best, best_epoch = (auc, epoch) if auc > best else (best, best_epoch)
+    *_, (_, auc, meta) = seen
+    # The last report carries the best epoch (this one if it improved), marked finished for resume.
+    assert meta["epoch"] == (8 if auc > best else best_epoch) and meta["finished_epochs"] == 8
+
+
+def test_within_the_interval_the_best_epoch_waits_for_the_last_report(tiny_bert, tmp_path):
+    """Checkpoints at the first epoch and the end only; the last one holds the best epoch, scored by it."""
+    seen = []
+    settings = replace(tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=8), checkpoint_interval_s=3600.0)
+    run_trial(
+        TrialParams(0.7, 6, 0.6),
+        demo_trial_data(),
+        settings,
+        FakePool(),
+        lambda m, c: seen.append((m, c is not None and read_meta(c))),
+    )
+    assert [m["epoch"] for m, _ in seen] == list(range(1, 9)), "every epoch is still reported"
+    handed = [(m, meta) for m, meta in seen if meta]
+    aucs = [m["val_auc"] for m, _ in seen]
+    assert [m["epoch"] for m, _ in handed] == [1, 8]
+    assert handed[0][1]["epoch"] == 1
+    # The first of tied epochs is the best: a tie is no improvement.
+    assert handed[1][1]["epoch"] == aucs.index(max(aucs)) + 1 and handed[1][1]["finished_epochs"] == 8
+    # Tune scores the checkpoint by the report's best-so-far AUC, which is the held epoch's own.
+    assert handed[1][0]["best_val_auc"] == handed[1][1]["val_auc"] == max(aucs)
 
 
 def test_every_reported_key_is_in_the_typed_row(tiny_bert, tmp_path):

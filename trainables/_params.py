@@ -117,6 +117,9 @@ class TrialSettings:
     """Cap on one synthetic example's loss weight relative to a real one (`search.max_synthetic_weight`)."""
     synthetic_labels: str = "balanced"
     """`balanced` or `proportional` split of a trial's synthetic examples over labels."""
+    checkpoint_interval_s: float = 0.0
+    """Least seconds between two checkpoints handed to Tune (`search.checkpoint_interval_s`); 0: each
+    improving epoch at once."""
 
     @property
     def seeds(self) -> list[int]:
@@ -163,6 +166,9 @@ class EpochRow(TypedDict, total=False):
     val_positive_f1: float
     train_s: float
     generation_s: float
+    tune_report_s: float
+    """Seconds this attempt spent blocked in Tune's report calls before this row (results and
+    checkpoints handed to the driver): inside ``train_s``, but Tune's overhead, not training."""
     repeats: int
     n_real: int
     n_synthetic_used: int

@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -70,6 +71,12 @@ def held_while_file_exists(config: dict, epoch: int, timeout_s: float = 600.0) -
     deadline = time.monotonic() + timeout_s
     while Path(path).exists() and time.monotonic() < deadline:
         time.sleep(0.2)
+
+
+def mark_finished(ckpt: Path, epochs: int) -> None:
+    """Record in the checkpoint's trial.json that its trial trained all ``epochs``."""
+    meta = json.loads((ckpt / "trial.json").read_text())
+    write_trial_meta(ckpt, {**meta, "finished_epochs": epochs})
 
 
 def resume_meta(ckpt: Path | None, params: TrialParams) -> dict | None:
@@ -329,7 +336,7 @@ def run_trial(
 
     c = settings.classifier
     meta = resume_meta(resume_from, params)
-    if meta is not None and meta["epoch"] >= c.epochs:
+    if meta is not None and max(meta["epoch"], meta.get("finished_epochs", 0)) >= c.epochs:
         return  # it had finished: only the news was lost with the driver; Tune keeps its last result
 
     torch.set_num_threads(max(1, int(settings.cpus)))  # Ray sets OMP_NUM_THREADS=1 in workers
@@ -355,30 +362,48 @@ def run_trial(
         prev = meta.get("best_val_auc", meta.get("val_auc"))
         best = prev if isinstance(prev, float) and math.isfinite(prev) else -np.inf
         best_sd = meta.get("best_val_auc_sd", float("nan"))
-    for epoch in range(first, c.epochs + 1):
-        loss = clf.fit_epoch(train_in, mix.y, mix.weights)
-        probs = clf.predict_proba(val_in)
-        m = mean_metrics([classification_metrics(val_y, p, data.labels, data.positive) for p in probs])
-        improved = bool(np.isfinite(m["auc"]) and m["auc"] > best)
-        if improved:
-            best, best_sd = m["auc"], m["auc_sd"]
-        row = {**epoch_metrics(epoch, loss, m, best, best_sd), "train_s": time.perf_counter() - t1, **counts}
-        if not improved and epoch < c.epochs:
-            # A checkpoint only when the mean validation AUC improves, and at the end: export wants the
-            # best epoch, resume the latest checkpoint (later epochs are recomputed exactly).
-            report(row, None)
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            state = {
-                "epoch": epoch,
-                "val_auc": m["auc"],
-                "best_val_auc": best,
-                "best_val_auc_sd": best_sd,
-                "real_share": mix.real_share,
-                "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
-            }
-            save_checkpoint(Path(tmp), clf, params, settings, data, state, synth)
-            report(row, Path(tmp))
+    # The checkpoint is the best epoch so far (export wants it; resume continues after it, later
+    # epochs are recomputed exactly). It is written to local disk when the mean validation AUC
+    # improves and handed to Tune at once, or, within ``checkpoint_interval_s`` of the last one
+    # handed over, with a later report: Tune rewrites its whole experiment state per checkpoint.
+    # The last report always carries it, marked finished, so a resume never trains the trial again.
+    with tempfile.TemporaryDirectory() as scratch:
+        best_dir: Path | None = None
+        if meta is not None and first > 1:
+            best_dir = Path(shutil.copytree(resume_from, Path(scratch) / f"epoch-{meta['epoch']}"))
+        handed, handed_at = True, -math.inf
+        for epoch in range(first, c.epochs + 1):
+            loss = clf.fit_epoch(train_in, mix.y, mix.weights)
+            probs = clf.predict_proba(val_in)
+            m = mean_metrics([classification_metrics(val_y, p, data.labels, data.positive) for p in probs])
+            improved = bool(np.isfinite(m["auc"]) and m["auc"] > best)
+            if improved:
+                best, best_sd = m["auc"], m["auc_sd"]
+            row = {**epoch_metrics(epoch, loss, m, best, best_sd), "train_s": time.perf_counter() - t1, **counts}
+            if improved:
+                if best_dir is not None:
+                    shutil.rmtree(best_dir, ignore_errors=True)
+                best_dir = Path(scratch) / f"epoch-{epoch}"
+                best_dir.mkdir()
+                state = {
+                    "epoch": epoch,
+                    "val_auc": m["auc"],
+                    "best_val_auc": best,
+                    "best_val_auc_sd": best_sd,
+                    "real_share": mix.real_share,
+                    "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
+                }
+                save_checkpoint(best_dir, clf, params, settings, data, state, synth)
+                handed = False
+            due = not handed and time.perf_counter() - handed_at >= settings.checkpoint_interval_s
+            if best_dir is not None and epoch == c.epochs:
+                mark_finished(best_dir, epoch)
+                report(row, best_dir)
+            elif best_dir is not None and due:
+                report(row, best_dir)
+                handed, handed_at = True, time.perf_counter()
+            else:
+                report(row, None)
 
 
 def _write_synthetic(path: Path, texts: list[str], ys: np.ndarray, labels: list[str]) -> None:
@@ -415,12 +440,18 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
     os.environ.update(settings.env)
     # A bundled classifier travels as its name and is found (or unpacked) in this node's own cache.
     settings = replace(settings, classifier=settings.classifier.on_this_node())
+    reported_s = 0.0  # time blocked in tune.report so far (bench/sweep_overhead.py counts it as Tune's)
+
     def report(metrics: dict, ckpt: Path | None) -> None:
+        nonlocal reported_s
+        metrics = {**metrics, "tune_report_s": reported_s}
         if metrics["epoch"] >= settings.classifier.epochs:
             # The last epoch ends the trial now: without ``done`` Tune notices the function's return
             # by polling (up to 0.2 s), then a round trip more, before the worker takes the next trial.
-            metrics = {**metrics, "done": True}
+            metrics["done"] = True
+        t0 = time.perf_counter()
         tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(str(ckpt)) if ckpt is not None else None)
+        reported_s += time.perf_counter() - t0
         planted_failure(config, metrics["epoch"])
         held_while_file_exists(config, metrics["epoch"])
 
