@@ -206,7 +206,7 @@ def test_a_sweep_recorded_before_the_checkpoint_interval_hands_each_checkpoint_a
 
     run = tmp_path / "demo"
     run.mkdir()
-    recorded = yaml.safe_load(REPO / "conf" / "demo.yaml".read_text())
+    recorded = yaml.safe_load((REPO / "conf" / "demo.yaml").read_text())
     recorded.setdefault("search", {}).pop("checkpoint_interval_s", None)
     (run / "config.yaml").write_text(yaml.safe_dump(recorded))
     assert recorded_config(run).search.checkpoint_interval_s == 0.0
