@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import yaml
-
 from common import UserError
 
 from ._inputs import Prepared, prepare, run_inputs
@@ -27,12 +25,11 @@ def recorded_config(run_dir: Path):
     """The resolved config the sweep ran with, pointed at where the run directory is now."""
     from .config import load_config
 
-    path = run_dir / "config.yaml"
-    cfg = load_config(path)
+    cfg = load_config(run_dir / "config.yaml")
     # The directory may have moved (another mount, a copied results folder): it is the truth.
     cfg.storage = run_dir.resolve().parent
     cfg.name = run_dir.name
-    if "checkpoint_interval_s" not in (yaml.safe_load(path.read_text()).get("search") or {}):
+    if "checkpoint_interval_s" not in cfg.search.model_fields_set:  # not in the recorded file
         # A sweep started before the interval existed keeps checkpoints scored by their own epoch's
         # AUC in its Tune state: each improving epoch must reach Tune with its own report.
         cfg.search.checkpoint_interval_s = 0.0
