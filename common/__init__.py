@@ -1,5 +1,6 @@
 """The bottom layer every synthsweep package may import: content hashes, atomic writes, the
-user-facing error type and the offline switches. It imports none of the other packages.
+user-facing error type, the offline switches and the service actors' mark. It imports none of the
+other packages.
 """
 
 from ._atomic import (
@@ -28,6 +29,7 @@ from ._bundled import (
 from ._errors import SweepFailed, SweepInterrupted, UserError
 from ._hashing import sha256_file, sha256_json, sha256_path, sha256_text
 from ._offline import OFFLINE_ENV, force_offline
+from ._service_actors import SERVICE_ACTOR_VAR, service_runtime_env
 
 __all__ = [
     "BundledModel",
@@ -44,6 +46,7 @@ __all__ = [
     "bar_owner_env",
     "progress_bar",
     "OFFLINE_ENV",
+    "SERVICE_ACTOR_VAR",
     "SweepFailed",
     "SweepInterrupted",
     "UserError",
@@ -55,6 +58,7 @@ __all__ = [
     "sha256_file",
     "sha256_json",
     "sha256_path",
+    "service_runtime_env",
     "sha256_text",
     "write_bytes_atomic",
     "write_json_atomic",

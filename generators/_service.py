@@ -140,6 +140,8 @@ def start_workers(
     """
     import ray
 
+    from common import service_runtime_env
+
     worker_cls = ray.remote(GeneratorWorker)
     workers = [
         worker_cls.options(
@@ -149,6 +151,7 @@ def start_workers(
             name=f"{name}-worker-{i}",
             max_restarts=max_restarts,
             max_task_retries=-1 if max_restarts else 0,
+            runtime_env=service_runtime_env(),  # a process of its own: Ray's idle workers are for trials
         ).remote(backend, backend_kwargs, offline_env, node_kwargs)
         for i in range(actors)
     ]
@@ -174,7 +177,14 @@ def start_pool(
     """
     import ray
 
-    options: dict[str, Any] = {"name": name, "num_cpus": 0, "max_concurrency": 64}
+    from common import service_runtime_env
+
+    options: dict[str, Any] = {
+        "name": name,
+        "num_cpus": 0,
+        "max_concurrency": 64,
+        "runtime_env": service_runtime_env(),  # a process of its own: Ray's idle workers are for trials
+    }
     if scheduling is not None:
         options["scheduling_strategy"] = scheduling
     service = ray.remote(PoolService).options(**options).remote(source, str(cache_path), workers, env, label)

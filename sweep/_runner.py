@@ -225,10 +225,11 @@ def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) ->
     """Start or join Ray with ``env`` in every worker's environment; seconds taken.
 
     A Ray started here inherits this process's environment, which already holds ``env``, so no
-    job ``runtime_env`` is set: with one, Ray cannot hand an actor one of the workers it starts
-    ahead, and every actor (each trial worker, generator, pool service) waits about 0.5 s longer
-    for a new process (``bench/sweep_overhead.py``). Workers on a cluster's other machines do not
-    inherit it: there the variables travel as the job's ``runtime_env``.
+    job ``runtime_env`` is set: with one, Ray cannot hand a trial one of the idle workers it starts
+    ahead (one per CPU), and those workers import ``ray.tune`` and the trainable ahead
+    (``trainables._trial_worker``), so the first trial starts in about 0.1 s instead of 1.4 to
+    2 s (``bench/tune_start.py``). Workers on a cluster's other machines do not inherit it: there
+    the variables travel as the job's ``runtime_env``.
     """
     import ray
 
@@ -237,6 +238,7 @@ def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) ->
         local = starts_local_ray(address)
         if local:
             os.environ.update(env)  # normally a no-op: the offline switches and test hooks are set already
+            os.environ.setdefault(PRELOAD_VAR, TRIAL_WORKER_MODULE)  # a user's own preload list wins
         try:
             ray.init(
                 address=address,
@@ -249,6 +251,11 @@ def init_ray(address: str | None, env: dict[str, str], verbose: bool = False) ->
         except ConnectionError as e:
             raise UserError(join_failure(address, e)) from None
     return time.perf_counter() - t0
+
+
+PRELOAD_VAR = "RAY_preload_python_modules"
+"""Ray's setting (read when a local Ray starts) naming modules its idle workers import ahead."""
+TRIAL_WORKER_MODULE = "trainables._trial_worker"
 
 
 def has_ray_token() -> bool:
@@ -343,7 +350,9 @@ def start_generators(p: Prepared, env: dict[str, str]) -> tuple[dict[str, str], 
 
 
 def start_feature_store(p: Prepared) -> tuple[str | None, Any]:
-    """Head mode: the actor on the driver's node that alone writes ``features.sqlite`` (name, handle)."""
+    """Head mode: the actor on the driver's node that alone writes ``features.sqlite`` (name, handle).
+
+    Returns without waiting for it to start (``trainables.feature_store_ready`` does)."""
     if p.cfg.classifier.mode != "head":
         return None, None
     import ray
@@ -353,7 +362,7 @@ def start_feature_store(p: Prepared) -> tuple[str | None, Any]:
 
     name = f"synthsweep-features-{uuid.uuid4().hex[:8]}"
     here = NodeAffinitySchedulingStrategy(node_id=ray.get_runtime_context().get_node_id(), soft=False)
-    return name, start((p.cfg.cache_dir / "features.sqlite").resolve(), name, scheduling=here)
+    return name, start((p.cfg.cache_dir / "features.sqlite").resolve(), name, scheduling=here, wait=False)
 
 
 GENERATOR_RESTARTS = 3
@@ -451,6 +460,33 @@ def without_tensorboard(tuner):
                 os.environ[key] = before
 
 
+@contextmanager
+def trial_actors_on_ready_workers():
+    """Tune's trial actors without a ``runtime_env`` of their own while the sweep fits.
+
+    Tune gives every trial actor ``runtime_env={"env_vars": {"PL_DISABLE_FORK": "1"}}`` (a
+    PyTorch Lightning switch synthsweep has no use for). An actor with a ``runtime_env`` of its own
+    never gets one of the idle workers Ray starts ahead, so each trial actor waited for a new
+    process to start and import ``ray`` and ``ray.tune``. Without it, the first trial takes an idle
+    worker that has imported them already (``init_ray``). Tune reads the variables from a module
+    dict each time it registers a trainable; should a later Ray move it, trials only start slower.
+    """
+    try:
+        from ray.tune.execution import class_cache
+
+        defaults = class_cache.DEFAULT_ENV_VARS
+    except (ImportError, AttributeError):
+        yield
+        return
+    saved = dict(defaults)
+    defaults.pop("PL_DISABLE_FORK", None)
+    try:
+        yield
+    finally:
+        defaults.clear()
+        defaults.update(saved)
+
+
 def sweep_progress(run_dir: Path, total: int) -> tuple[int, bool]:
     """(finished trials, complete?) from the trial directories and Tune's last state snapshot."""
     from ._trials import TrialStatus, read_trials
@@ -492,12 +528,16 @@ def execute(
     interrupted = False
     try:
         # Named actors die with their last handle: ``actors`` holds them until the sweep ends.
+        store_name, store = start_feature_store(p)  # its process starts while the generators load
         services, actors, timings["generator_start_s"] = start_generators(p, env)
-        store_name, store = start_feature_store(p)
+        if store is not None:
+            from trainables import feature_store_ready
+
+            feature_store_ready(store)
         actors.append(store)
         tuner = make_tuner(build_trainable(p, services, env, store_name))
         t1 = time.perf_counter()
-        with _sigterm_stops_gracefully(), without_tensorboard(tuner):
+        with _sigterm_stops_gracefully(), without_tensorboard(tuner), trial_actors_on_ready_workers():
             tuner.fit()  # returns normally after a first Ctrl-C, once Tune has saved its state
         timings["tune_s"] = time.perf_counter() - t1
         del actors

@@ -21,6 +21,7 @@ __all__ = [
     "balanced_class_weights",
     "binary_auc_rows",
     "classification_metrics",
+    "feature_store_ready",
     "load_classifier",
     "mean_metrics",
     "mix_weights",
@@ -46,6 +47,7 @@ _LAZY = {
     "load_classifier": "_checkpoint",
     "score_checkpoint": "_checkpoint",
     "start_feature_store": "_feature_store",
+    "feature_store_ready": "_feature_store",
 }
 
 

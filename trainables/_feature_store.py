@@ -17,7 +17,7 @@ import numpy as np
 
 from ._features import FeatureCache
 
-__all__ = ["FeatureStore", "RemoteFeatureCache", "start_feature_store"]
+__all__ = ["FeatureStore", "RemoteFeatureCache", "feature_store_ready", "start_feature_store"]
 
 
 class FeatureStore:
@@ -67,13 +67,32 @@ class RemoteFeatureCache:
         pass
 
 
-def start_feature_store(path: Path, name: str, scheduling: Any = None) -> Any:
-    """Start the store actor (no CPU of its own; ``scheduling`` pins it to the driver's node)."""
+def start_feature_store(path: Path, name: str, scheduling: Any = None, wait: bool = True) -> Any:
+    """Start the store actor (no CPU of its own; ``scheduling`` pins it to the driver's node).
+
+    ``wait=False`` returns at once, so its process starts while the caller does other work; the
+    caller waits with ``feature_store_ready`` (a trial's first call would wait anyway).
+    """
     import ray
 
-    options: dict[str, Any] = {"name": name, "num_cpus": 0, "max_restarts": -1}
+    from common import service_runtime_env
+
+    options: dict[str, Any] = {
+        "name": name,
+        "num_cpus": 0,
+        "max_restarts": -1,
+        "runtime_env": service_runtime_env(),  # a process of its own: Ray's idle workers are for trials
+    }
     if scheduling is not None:
         options["scheduling_strategy"] = scheduling
     store = ray.remote(FeatureStore).options(**options).remote(str(path))
-    ray.get(store.ping.remote())  # type: ignore[union-attr]  # a Ray actor method
+    if wait:
+        feature_store_ready(store)
     return store
+
+
+def feature_store_ready(store: Any) -> None:
+    """Block until the store actor is up; raises Ray's error if it could not start."""
+    import ray
+
+    ray.get(store.ping.remote())  # a Ray actor method
