@@ -9,12 +9,19 @@ time a trial does not spend sleeping is overhead.
 Reported per size, and as a ratio to the smallest size (the goal: flat):
 * Tune overhead per trial: (wall time - rounds x sleep) / rounds, where rounds = trials / concurrency
   (every round of trials runs at once, so this is what a round adds beyond its sleep);
-* split into its two parts: the seconds until every worker process has begun its first trial
-  (process start-up, paid once per worker), and the hand-over, a reused worker's gap between the
-  end of one trial and the start of the next (paid per trial);
+* split into its two parts: the seconds from Ray's start until every worker process has begun its
+  first trial (process start-up, paid once per worker), and the hand-over, a reused worker's gap
+  between the end of one trial and the start of the next (paid per trial);
 * pool-service latency: mean seconds a trial waits for its pool (cache hits after the first).
 
-    python bench/scale.py [--sizes 4 16 64] [--rounds 2] [--sleep 2.0]
+    python bench/scale.py [--sizes 4 16 64] [--rounds 2] [--sleep 2.0] [--tune-defaults]
+
+Ray, the services and Tune are set up as a sweep sets them up: the idle workers a local Ray starts
+(one per logical CPU) import ``ray.tune`` ahead and take the trials, the services run in processes
+of their own (``sweep._runner.init_ray``, ``trial_actors_on_ready_workers``). Workers start with
+Ray, so the wall time and the start-up are counted from ``ray.init``. ``--tune-defaults`` runs
+the same sweeps the way they ran before, for a comparison in one run: Tune's own trial
+``runtime_env`` (every trial worker a new process), no preloading, services on Ray's idle workers.
 
 Nothing is asserted; numbers depend on the machine (say which when you quote them).
 """
@@ -25,6 +32,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 
@@ -59,16 +67,24 @@ def fake_trial(config: dict, service: str, sleep_s: float, epochs: int) -> None:
         tune.report(row)
 
 
-def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict[str, float]:
+def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int, tune_defaults: bool) -> dict[str, float]:
     import os
 
     import ray
     from ray import tune
     from ray.tune.logger import CSVLoggerCallback, JsonLoggerCallback
 
+    from common import service_runtime_env
     from generators import FilterSettings, PoolService, PoolSource, PrivacyLimits, PromptSpec
+    from sweep._runner import PRELOAD_VAR, TRIAL_WORKER_MODULE, trial_actors_on_ready_workers
 
     trials = concurrency * rounds
+    if tune_defaults:
+        os.environ.pop(PRELOAD_VAR, None)
+    else:
+        os.environ[PRELOAD_VAR] = TRIAL_WORKER_MODULE  # as init_ray starts a local Ray
+    ray_began = time.time()
+    t0 = time.perf_counter()
     ray.init(
         num_cpus=concurrency, include_dashboard=False, logging_level="ERROR", log_to_driver=False, namespace="scale"
     )
@@ -93,12 +109,15 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
             privacy=PrivacyLimits(max_shared_words=None, max_ngram_overlap=None),
         )
         source = PoolSource(model_hash="fake", spec=spec, shots_by_label=shots, min_chars=5, filters=filters)
-        workers = [ray.remote(InstantWorker).options(num_cpus=0).remote() for _ in range(2)]
+        service_env = None if tune_defaults else service_runtime_env()  # own processes, as a sweep's
+        workers = [
+            ray.remote(InstantWorker).options(num_cpus=0, runtime_env=service_env).remote() for _ in range(2)
+        ]
         name = f"scale-pool-{concurrency}"
         # Held until the sweep ends: a named actor dies with its last handle.
-        service = ray.remote(PoolService).options(name=name, num_cpus=0, max_concurrency=256).remote(
-            source, str(storage / "synthetic.sqlite"), workers
-        )
+        service = ray.remote(PoolService).options(
+            name=name, num_cpus=0, max_concurrency=256, runtime_env=service_env
+        ).remote(source, str(storage / "synthetic.sqlite"), workers)
         trainable = tune.with_resources(
             tune.with_parameters(fake_trial, service=name, sleep_s=sleep_s, epochs=epochs), {"cpu": 1}
         )
@@ -108,9 +127,7 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
             "n": tune.choice([6, 12]),
         }
         os.environ["TUNE_DISABLE_AUTO_CALLBACK_LOGGERS"] = "1"
-        fit_began = time.time()
-        t0 = time.perf_counter()
-        results = tune.Tuner(
+        tuner = tune.Tuner(
             trainable,
             param_space=space,
             # As a sweep runs (sweep._runner.build_tuner): a finished trial's worker serves the next.
@@ -120,7 +137,9 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
             run_config=tune.RunConfig(
                 storage_path=str(storage), verbose=0, callbacks=[JsonLoggerCallback(), CSVLoggerCallback()]
             ),
-        ).fit()
+        )
+        with nullcontext() if tune_defaults else trial_actors_on_ready_workers():
+            results = tuner.fit()
         wall = time.perf_counter() - t0
         del service
     finally:
@@ -129,7 +148,7 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int) -> dict
     by_worker: dict[int, list[tuple[float, float]]] = {}
     for r in results:
         by_worker.setdefault(int(r.metrics["worker"]), []).append((r.metrics["began"], r.metrics["ended"]))
-    firsts = [min(spans)[0] - fit_began for spans in by_worker.values()]
+    firsts = [min(spans)[0] - ray_began for spans in by_worker.values()]
     gaps = [b[0] - a[1] for spans in by_worker.values() for a, b in zip(sorted(spans), sorted(spans)[1:])]
     return {
         "trials": trials,
@@ -147,9 +166,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="trials per concurrency slot")
     ap.add_argument("--sleep", type=float, default=2.0, help="seconds of fake training per trial")
     ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--tune-defaults", action="store_true", help="start trials as Tune does by default")
     args = ap.parse_args()
 
-    rows = {size: run_size(size, args.rounds, args.sleep, args.epochs) for size in args.sizes}
+    rows = {size: run_size(size, args.rounds, args.sleep, args.epochs, args.tune_defaults) for size in args.sizes}
     base = rows[args.sizes[0]]
     print(
         f"\n{'concurrent':>10}{'trials':>8}{'wall s':>9}{'Tune s/trial':>14}{'ratio':>7}"
@@ -164,7 +184,8 @@ def main() -> None:
             f"{tune_ratio:>7.2f}{r['start_s']:>15.1f}{r['handover_s']:>13.3f}{handover_ratio:>7.2f}"
             f"{r['pool_latency_s']:>9.3f}{pool_ratio:>7.2f}"
         )
-    print("Tune s/trial: (wall - rounds x sleep) / rounds; all started: until every worker began its first trial;")
+    print("wall: from ray.init; Tune s/trial: (wall - rounds x sleep) / rounds;")
+    print("all started: from ray.init until every worker began its first trial;")
     print("hand-over: a reused worker's gap from one trial's end to the next's start; ratio: over the smallest size")
 
 

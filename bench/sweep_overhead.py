@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 def first_trial_wait(run_dir: Path) -> float:
     """Seconds from Tune's start to its first trial's start, from Tune's own experiment state.
 
-    What Tune and Ray do before any trial code runs: place the trial, start a new worker process
-    for it (Tune gives trial actors their own ``runtime_env``, so none of the workers Ray starts
-    ahead can take one), import ``ray.tune`` there, set the trainable up.
+    What Tune and Ray do before any trial code runs: place the trial, find it a worker (an idle
+    one Ray started ahead, which imported ``ray.tune`` already: ``sweep._runner.init_ray``), set
+    the trainable up.
     """
     state_file = sorted(run_dir.glob("experiment_state-*.json"))[-1]
     blob = json.loads(state_file.read_text())
