@@ -136,8 +136,8 @@ def main() -> None:
     from common import force_offline, resolve_generator_model
     from generators import PoolResult, create_backend, start_service
     from sweep import load_config
-    from sweep._data import load_dataset
-    from sweep._inputs import backend_kwargs, pool_source
+    from sweep.inputs import load_dataset
+    from sweep.inputs import backend_kwargs, pool_source
 
     env = force_offline()
     work = Path(tempfile.mkdtemp(prefix="synthsweep-genbench-"))

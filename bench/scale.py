@@ -18,7 +18,7 @@ Reported per size, and as a ratio to the smallest size (the goal: flat):
 
 Ray, the services and Tune are set up as a sweep sets them up: the idle workers a local Ray starts
 (one per logical CPU) import ``ray.tune`` ahead and take the trials, the services run in processes
-of their own (``sweep._runner.init_ray``, ``trial_actors_on_ready_workers``). Workers start with
+of their own (``sweep.cluster.init_ray``, ``trial_actors_on_ready_workers``). Workers start with
 Ray, so the wall time and the start-up are counted from ``ray.init``. ``--tune-defaults`` runs
 the same sweeps the way they ran before, for a comparison in one run: Tune's own trial
 ``runtime_env`` (every trial worker a new process), no preloading, services on Ray's idle workers.
@@ -76,7 +76,8 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int, tune_de
 
     from common import service_runtime_env
     from generators import FilterSettings, PoolService, PoolSource, PrivacyLimits, PromptSpec
-    from sweep._runner import PRELOAD_VAR, TRIAL_WORKER_MODULE, trial_actors_on_ready_workers
+    from sweep.cluster import PRELOAD_VAR, TRIAL_WORKER_MODULE
+    from sweep.search import trial_actors_on_ready_workers
 
     trials = concurrency * rounds
     if tune_defaults:
@@ -130,10 +131,10 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int, tune_de
         tuner = tune.Tuner(
             trainable,
             param_space=space,
-            # As a sweep runs (sweep._runner.build_tuner): a finished trial's worker serves the next.
+            # As a sweep runs (sweep.search.new_tuner): a finished trial's worker serves the next.
             tune_config=tune.TuneConfig(num_samples=trials, max_concurrent_trials=concurrency, reuse_actors=True),
             # Tune's JSON and CSV loggers without its TensorBoard one, as a sweep runs
-            # (sweep._runner.without_tensorboard).
+            # (sweep.search.without_tensorboard).
             run_config=tune.RunConfig(
                 storage_path=str(storage), verbose=0, callbacks=[JsonLoggerCallback(), CSVLoggerCallback()]
             ),

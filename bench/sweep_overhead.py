@@ -27,7 +27,7 @@ def first_trial_wait(run_dir: Path) -> float:
     """Seconds from Tune's start to its first trial's start, from Tune's own experiment state.
 
     What Tune and Ray do before any trial code runs: place the trial, find it a worker (an idle
-    one Ray started ahead, which imported ``ray.tune`` already: ``sweep._runner.init_ray``), set
+    one Ray started ahead, which imported ``ray.tune`` already: ``sweep.cluster.init_ray``), set
     the trainable up.
     """
     state_file = sorted(run_dir.glob("experiment_state-*.json"))[-1]
@@ -38,7 +38,7 @@ def first_trial_wait(run_dir: Path) -> float:
 
 def parts(run_dir: Path, measured_s: float) -> dict[str, float]:
     """Seconds per part of one ``run_sweep`` call that took ``measured_s`` in all."""
-    from sweep._trials import read_trials
+    from sweep.rundir import read_trials
 
     summary = json.loads((run_dir / "summary.json").read_text())
     t = summary["timings"]

@@ -7,8 +7,8 @@ ways in one run:
   idle workers Ray starts ahead can take one; the trial waits for a new process that imports
   ``ray`` and ``ray.tune`` before any trial code runs.
 * **synthsweep's**: trial actors without that ``runtime_env``
-  (``sweep._runner.trial_actors_on_ready_workers``) and idle workers that import ``ray.tune`` and
-  the trainable ahead (``RAY_preload_python_modules``, as ``sweep._runner.init_ray`` sets it).
+  (``sweep.search.trial_actors_on_ready_workers``) and idle workers that import ``ray.tune`` and
+  the trainable ahead (``RAY_preload_python_modules``, as ``sweep.cluster.init_ray`` sets it).
 
 Prints each wait's mean and SD, how often the trial ran in a worker started for it, and the ratio
 of the two waits. Also times a fresh interpreter importing ``ray`` and ``ray.tune``. Nothing is
@@ -49,7 +49,8 @@ def first_trial_wait(synthsweep: bool) -> tuple[float, bool]:
     from ray import tune
     from ray.tune.logger import JsonLoggerCallback
 
-    from sweep._runner import PRELOAD_VAR, TRIAL_WORKER_MODULE, trial_actors_on_ready_workers
+    from sweep.cluster import PRELOAD_VAR, TRIAL_WORKER_MODULE
+    from sweep.search import trial_actors_on_ready_workers
 
     if synthsweep:
         os.environ[PRELOAD_VAR] = TRIAL_WORKER_MODULE

@@ -1,6 +1,6 @@
 """The bottom layer every synthsweep package may import: content hashes, atomic writes, the
-user-facing error type, the offline switches and the service actors' mark. It imports none of the
-other packages.
+user-facing error types and how a signal ends a command, a str Enum base, the offline switches
+and the service actors' mark. It imports none of the other packages.
 """
 
 from ._atomic import (
@@ -26,10 +26,12 @@ from ._bundled import (
     resolve_classifier_model,
     resolve_generator_model,
 )
+from ._enums import StrEnum
 from ._errors import SweepFailed, SweepInterrupted, UserError
 from ._hashing import sha256_file, sha256_json, sha256_path, sha256_text
 from ._offline import OFFLINE_ENV, force_offline
 from ._service_actors import SERVICE_ACTOR_VAR, service_runtime_env
+from ._signals import exit_code, interrupts_raise, note_signal, on_sigterm, received_signal
 
 __all__ = [
     "BundledModel",
@@ -47,12 +49,18 @@ __all__ = [
     "progress_bar",
     "OFFLINE_ENV",
     "SERVICE_ACTOR_VAR",
+    "StrEnum",
     "SweepFailed",
     "SweepInterrupted",
     "UserError",
     "atomic_dir",
     "atomic_file",
     "current_umask",
+    "exit_code",
+    "interrupts_raise",
+    "note_signal",
+    "on_sigterm",
+    "received_signal",
     "follow_umask",
     "force_offline",
     "sha256_file",

@@ -14,7 +14,7 @@ class UserError(Exception):
 
 
 class SweepInterrupted(UserError):
-    """The sweep stopped before all its trials finished (Ctrl-C, SIGTERM); it can be resumed.
+    """The sweep stopped before its verdict was written (Ctrl-C, SIGTERM); it can be resumed.
 
     The CLI prints the message as the last line, without the ``error:`` prefix: it tells the user
     the exact ``synthsweep resume`` command to type.
@@ -25,9 +25,10 @@ class SweepInterrupted(UserError):
     def __init__(self, run_dir, done: int, total: int, signum: int = 2):
         self.run_dir, self.done, self.total = run_dir, done, total
         self.exit_code = 128 + signum  # 130 for SIGINT (Ctrl-C), 143 for SIGTERM
-        super().__init__(
-            f"sweep interrupted with {done} of {total} trials finished; continue it with: synthsweep resume {run_dir}"
+        where = f"during its verdict (all {total} trials finished)" if done >= total else (
+            f"with {done} of {total} trials finished"
         )
+        super().__init__(f"sweep interrupted {where}; continue it with: synthsweep resume {run_dir}")
 
 
 class SweepFailed(UserError):

@@ -12,9 +12,7 @@ from pathlib import Path
 
 import typer
 
-from common import SweepInterrupted, UserError
-
-from . import _signals
+from common import SweepInterrupted, UserError, exit_code, interrupts_raise
 
 app = typer.Typer(
     add_completion=False,
@@ -49,7 +47,8 @@ def run(
     ),
 ) -> None:
     """Run a sweep: generate synthetic pools, train one classifier per trial, report the best mix."""
-    from ._runner import plan_sweep, run_sweep
+    from ._pipeline import run_sweep
+    from .cluster import plan_sweep
     from .config import load_config
 
     # Once the run directory exists, an interruption is a SweepInterrupted naming the resume command.
@@ -72,7 +71,7 @@ def resume(
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
     """Continue a sweep stopped by Ctrl-C, a killed driver or a lost Ray cluster."""
-    from ._resume import resume_sweep
+    from ._pipeline import resume_sweep
 
     when_interrupted("resume", f"finished trials are kept; continue it with: synthsweep resume {run_dir}")
     resume_sweep(
@@ -85,7 +84,7 @@ def status(
     run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
 ) -> None:
     """Show the trials of a sweep, running or stopped, and the best so far (starts no Ray)."""
-    from ._status import print_status
+    from .outputs import print_status
 
     when_interrupted("status", "it writes nothing")
     print_status(run_dir)
@@ -100,7 +99,7 @@ def export(
     ),
 ) -> None:
     """Write the best trial (or --trial) as a Hugging Face model directory with a model card."""
-    from ._export import export_trial
+    from .outputs import export_trial
 
     when_interrupted("export", f"nothing was written to {out}")
     target = export_trial(run_dir, out, trial)
@@ -113,7 +112,7 @@ def report(
     out: Path | None = typer.Option(None, "--out", help="Directory for report.html and its PNGs [RUN_DIR/report]."),
 ) -> None:
     """Write report.html (images embedded) and its PNGs: search history, importances, ROC, top trials."""
-    from ._report import write_report
+    from .outputs import write_report
 
     when_interrupted("report", "an earlier report, if any, is unchanged")
     html = write_report(run_dir, out)
@@ -136,7 +135,7 @@ def generate(
     from rich.console import Console
     from rich.progress import Progress
 
-    from ._generate import generate_examples
+    from .inputs import generate_examples
     from .config import load_config
 
     cfg = load_config(config, set_)
@@ -174,7 +173,7 @@ def generate(
         f"{result.from_cache} from the cache, rejected {result.rejected or 'none'}"
     )
     if show_text:
-        from ._generate import shots_used
+        from .inputs import shots_used
 
         typer.echo("\nreal training records shown to the generator (--show-text):")
         for numbers, shots in shots_used(cfg, label, t, len(result.texts), generator):
@@ -194,7 +193,7 @@ def review_export(
     """Write a label-stratified random sample of the synthetic examples the run trained on, to label."""
     from collections import Counter
 
-    from ._review import export_review
+    from .outputs import export_review
 
     when_interrupted("review export", f"nothing was written to {out}")
     rows = export_review(run_dir, n, out, seed=seed, force=force)
@@ -211,7 +210,7 @@ def review_score(
     path: Path = typer.Argument(..., help="A review CSV from `review export` with reviewer_label filled in."),
 ) -> None:
     """Label accuracy overall and per intended label, with 95% Wilson intervals."""
-    from ._review import score_review
+    from .outputs import score_review
 
     when_interrupted("review score", "it writes nothing")
     s = score_review(path)
@@ -255,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     command = typer.main.get_command(app)
     when_interrupted("synthsweep", "nothing was written")
-    with _signals.interrupts_raise():
+    with interrupts_raise():
         try:
             with command.make_context("synthsweep", list(sys.argv[1:] if argv is None else argv)) as ctx:
                 command.invoke(ctx)
@@ -269,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (interrupts_raise)
             after_ctrl_c = "\n" if sys.stderr.isatty() else ""  # the terminal echoed ^C without a newline
             typer.echo(f"{after_ctrl_c}{_interrupted['what']} interrupted; {_interrupted['kept']}", err=True)
-            return _signals.exit_code()
+            return exit_code()
         except typer.Exit as e:  # --help
             return e.exit_code
         except typer.Abort:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generators import Completion, GenerationRequest, PoolResult, stable_int
-from sweep._trials import TrialRecord
+from sweep.rundir import TrialRecord
 
 _WORDS = {
     "positive": "great relief helped wonderful better improved happy works recommend effective",
@@ -102,33 +102,99 @@ def fake_run(tmp_path, synthetic_by_trial):
     return records
 
 
-def fake_verdict() -> dict:
-    """A verdict as summary.json holds it (five arms, two classes), for table and schema tests."""
-    def arm(name, mean, lo, hi, conclusion, n=0):
-        return {
-            "params": {"n_synthetic": n},
-            "test_auc_mean": 0.71,
-            "test_auc_sd": 0.004,
-            "precision": 0.64,
-            "recall": 0.57,
-            "f1": 0.56,
-            "positive_precision": 0.52,
-            "positive_recall": 0.21,
-            "delta_auc": {"mean": mean, "ci95": [lo, hi]},
-            "conclusion": conclusion,
-        }
-
+def fake_arm(mean=0.0, lo=0.0, hi=0.0, conclusion="no evidence", n=0, **over) -> dict:
+    """One verdict arm as summary.json holds it (two classes)."""
     return {
-        "n_test": 343,
-        "seeds": 5,
-        "bootstrap": 2000,
-        "positive_label": "negative",
-        "sentence": "Synthetic data changed test AUC by −0.021 [−0.048, +0.006]: no evidence that it helps.",
-        "arms": {
-            "baseline": arm("baseline", 0.0, 0.0, 0.0, "reference"),
-            "reweighted": arm("reweighted", 0.019, 0.006, 0.032, "better"),
-            "oversample": arm("oversample", 0.004, -0.010, 0.018, "no evidence", 18),
-            "eda": arm("eda", 0.002, -0.005, 0.011, "no evidence", 18),
-            "best": arm("best", -0.021, -0.048, 0.006, "no evidence", 18),
+        "params": {"n_synthetic": n},
+        "epoch": 3,
+        "val_auc_mean": 0.7,
+        "test_auc_mean": 0.71,
+        "test_auc_sd": 0.004,
+        "precision": 0.64,
+        "recall": 0.57,
+        "f1": 0.56,
+        "positive_precision": 0.52,
+        "positive_recall": 0.21,
+        "delta_auc": {"mean": mean, "ci95": [lo, hi]},
+        "conclusion": conclusion,
+        **over,
+    }
+
+
+def fake_verdict(**arms):
+    """A typed verdict (five arms, two classes) for table, sentence and schema tests; ``arms`` replaces some."""
+    from sweep.verdict import Verdict
+
+    return Verdict.model_validate(
+        {
+            "n_test": 343,
+            "seeds": 5,
+            "seed_values": [1000, 1001, 1002, 1003, 1004],
+            "bootstrap": 2000,
+            "confidence": 0.95,
+            "positive_label": "negative",
+            "conclusion": "no evidence",
+            "verdict_s": 1.0,
+            "sentence": "Synthetic data changed test AUC by −0.021 [−0.048, +0.006]: no evidence that it helps.",
+            "arms": {
+                "baseline": fake_arm(conclusion="reference"),
+                "reweighted": fake_arm(0.019, 0.006, 0.032, "better"),
+                "oversample": fake_arm(0.004, -0.010, 0.018, n=18),
+                "eda": fake_arm(0.002, -0.005, 0.011, n=18),
+                "best": fake_arm(-0.021, -0.048, 0.006, n=18),
+                **arms,
+            },
+        }
+    )
+
+
+def fake_summary(**over):
+    """A typed run summary with no trials entries unless given, for console and schema tests."""
+    from sweep.outputs import RunSummary
+
+    base = {
+        "name": "demo",
+        "run_dir": "runs/demo",
+        "finished_at": "2026-11-22T00:00:00Z",
+        "baseline": None,
+        "best": None,
+        "synthetic": {"generated": 0, "from_cache": 0, "rejected": 0, "rejected_by_reason": {}, "pools": {}},
+        "trials": {"total": 1, "with_results": 1, "errored": 0},
+        "data": {
+            "labels": ["negative", "positive"],
+            "positive_label": "positive",
+            "removed": {},
+            "n_train": 10,
+            "n_validation": 5,
+            "n_test": 5,
+            "files": {},
         },
+        "timings": {"wall_s": 1.0},
+    }
+    return RunSummary.model_validate({**base, **over})
+
+
+def fake_entry(trial_id: str, number: int, **over) -> dict:
+    """The baseline or best entry of a summary."""
+    return {
+        "trial_id": trial_id,
+        "number": number,
+        "params": {"generator": "default", "temperature": 0.7, "n_synthetic": 0, "real_ratio": 1.0},
+        "best_epoch": 3,
+        "val_auc": 0.551,
+        "val_auc_sd": 0.003,
+        "repeats": 3,
+        "test_auc_mean": 0.581,
+        "test_auc_sd": 0.002,
+        "precision": 0.328,
+        "recall": 0.348,
+        "f1": 0.337,
+        "val": {},
+        "val_per_class": None,
+        "n_real": 10,
+        "n_synthetic": 0,
+        "n_synthetic_by_label": None,
+        "real_share": 1.0,
+        "checkpoint": None,
+        **over,
     }

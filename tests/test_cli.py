@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sweep._runstate import RunState, write_state
+from sweep.rundir import RunState, write_state
 from sweep.cli import main
 
 from .conftest import REPO
@@ -152,14 +152,14 @@ def test_help_still_exits_0(capsys):
 
 
 def test_sigterm_ends_any_command_with_one_line_and_143(capsys, monkeypatch, tmp_path):
-    import sweep._status
+    import sweep.outputs
 
     def killed(run_dir):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)  # the handler raises before this ends
         raise AssertionError("SIGTERM did not stop the command")
 
-    monkeypatch.setattr(sweep._status, "print_status", killed)
+    monkeypatch.setattr(sweep.outputs, "print_status", killed)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["status", str(tmp_path)]) == 143
     assert capsys.readouterr().err.strip() == "status interrupted; it writes nothing"
@@ -167,13 +167,13 @@ def test_sigterm_ends_any_command_with_one_line_and_143(capsys, monkeypatch, tmp
 
 
 def test_ctrl_c_during_generate_says_what_was_kept(capsys, monkeypatch, tmp_path):
-    import sweep._generate
+    import sweep.inputs
 
     def interrupted(cfg, label, n, temperature, progress, generator):
         progress(2)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sweep._generate, "generate_examples", interrupted)
+    monkeypatch.setattr(sweep.inputs, "generate_examples", interrupted)
     code = main(["generate", DEMO, "--label", "positive", "--n", "5", "--set", f"storage={tmp_path}"])
     assert code == 130
     err = capsys.readouterr().err.strip()
@@ -184,26 +184,26 @@ def test_ctrl_c_during_generate_says_what_was_kept(capsys, monkeypatch, tmp_path
 
 
 def test_an_interrupted_sweep_exits_143_after_sigterm(capsys, monkeypatch, tmp_path):
-    import sweep._runner
+    import sweep._pipeline
     from common import SweepInterrupted
 
     def stopped(cfg, address=None, verbose=False):
         raise SweepInterrupted(tmp_path / "demo", 1, 8, signum=signal.SIGTERM)
 
-    monkeypatch.setattr(sweep._runner, "run_sweep", stopped)
+    monkeypatch.setattr(sweep._pipeline, "run_sweep", stopped)
     assert main(["run", DEMO, "--set", f"storage={tmp_path}"]) == 143
     assert capsys.readouterr().err.strip().endswith(f"continue it with: synthsweep resume {tmp_path / 'demo'}")
 
 
 def test_sigterm_during_tune_is_noted_before_it_becomes_ctrl_c():
     """``run`` turns SIGTERM into SIGINT so Tune saves its state; the exit code still says SIGTERM."""
-    from sweep import _signals
-    from sweep._runner import _sigterm_stops_gracefully
+    from common import exit_code, interrupts_raise, received_signal
+    from sweep.search import sigterm_stops_gracefully
 
-    with _signals.interrupts_raise(), _sigterm_stops_gracefully(), pytest.raises(KeyboardInterrupt):
+    with interrupts_raise(), sigterm_stops_gracefully(), pytest.raises(KeyboardInterrupt):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)
-    assert _signals.received_signal() == signal.SIGTERM and _signals.exit_code() == 143
+    assert received_signal() == signal.SIGTERM and exit_code() == 143
 
 
 # ----------------------------------------------------------------------------- keys, --verbose, --temperature (point 6)
@@ -229,12 +229,12 @@ def test_run_and_resume_take_verbose(capsys, command):
 def test_generate_warns_about_a_temperature_outside_the_search(capsys, monkeypatch, tmp_path):
     from types import SimpleNamespace
 
-    import sweep._generate
+    import sweep.inputs
 
     def fake(cfg, label, n, temperature, progress, generator):
         return temperature, SimpleNamespace(texts=["a text"], generated=1, from_cache=0, rejected={})
 
-    monkeypatch.setattr(sweep._generate, "generate_examples", fake)
+    monkeypatch.setattr(sweep.inputs, "generate_examples", fake)
     args = ["generate", DEMO, "--label", "positive", "--n", "1", "--set", f"storage={tmp_path}"]
     assert main([*args, "--temperature", "5"]) == 0
     err = capsys.readouterr().err

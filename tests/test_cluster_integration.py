@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sweep._trials import read_trials
+from sweep.rundir import read_trials
 
 from ._cluster import LocalCluster
 from .conftest import REPO

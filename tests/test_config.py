@@ -142,7 +142,7 @@ def test_set_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch):
 
 
 def test_file_not_found_names_the_absolute_path_it_tried(tmp_path, monkeypatch):
-    from sweep._data import load_dataset
+    from sweep.inputs import load_dataset
 
     (tmp_path / "conf").mkdir()
     p = tmp_path / "conf" / "c.yaml"
@@ -157,7 +157,7 @@ def test_the_resolved_config_of_a_run_loads_from_anywhere(tmp_path, monkeypatch)
     """resume reads <run>/config.yaml, written with absolute paths: the run directory changes nothing."""
     import yaml
 
-    from sweep._inputs import resolved_config
+    from sweep.inputs import resolved_config
 
     monkeypatch.chdir(REPO)
     cfg = load_config("conf/demo.yaml")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sweep import UserError
-from sweep._data import load_dataset
+from sweep.inputs import load_dataset
 from sweep.config import DataConfig
 
 

@@ -10,9 +10,9 @@ import sysconfig
 import numpy as np
 import pytest
 
-from sweep._data import load_dataset
-from sweep._resume import recorded_config
-from sweep._trials import read_trials
+from sweep.inputs import load_dataset
+from sweep.rundir import recorded_config
+from sweep.rundir import read_trials
 from sweep.cli import main
 from trainables import auc
 
@@ -128,14 +128,14 @@ def test_another_trial_by_id_and_one_line_refusals(small_run, tmp_path, capsys, 
     assert err.startswith("error: --trial 'zzzz' is not a trial of this run (trials: ") and len(err.splitlines()) == 1
 
     # A failure half-way leaves neither the model directory nor a temporary one behind.
-    import sweep._export
+    import sweep.outputs._export
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(sweep._export.shutil, "copyfile", broken)
+    monkeypatch.setattr(sweep.outputs._export.shutil, "copyfile", broken)
     with pytest.raises(OSError):
-        sweep._export.export_trial(small_run, tmp_path / "half")
+        sweep.outputs._export.export_trial(small_run, tmp_path / "half")
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("baseline", "other")]
 
 

@@ -18,8 +18,9 @@ from generators._styles import (
     resolve_style,
 )
 from sweep import UserError, load_config
-from sweep._inputs import backend_kwargs, generator_cache_key
-from sweep._runner import baseline_point, search_space
+from sweep.inputs import backend_kwargs, generator_cache_key
+from sweep.config import SearchSpace
+from sweep.search import tune_space
 from trainables import ClassifierSettings, TrialParams, TrialSettings
 
 from .conftest import REPO
@@ -35,8 +36,8 @@ def test_single_generator_section_is_the_generator_default():
     cfg = load_config(DEMO)
     assert list(cfg.generator_configs()) == ["default"]
     assert cfg.searched_generators() == ["default"]
-    assert search_space(cfg)["generator"] == "default"
-    assert "generator" not in baseline_point(cfg), "a constant is no search dimension"
+    assert tune_space(SearchSpace.from_config(cfg))["generator"] == "default"
+    assert "generator" not in SearchSpace.from_config(cfg).baseline, "a constant is no search dimension"
 
 
 def test_generators_inherit_the_generator_section():
@@ -47,8 +48,8 @@ def test_generators_inherit_the_generator_section():
     assert configs["smollm2"].model == "smollm2-135m-instruct"
     for g in configs.values():  # written once, under `generator`
         assert g.task == "patient drug review website" and g.cpus == 0.5 and g.max_new_tokens == 80
-    assert baseline_point(cfg)["generator"] == "smollm2"
-    assert baseline_point(cfg)["n_synthetic"] == 0
+    assert SearchSpace.from_config(cfg).baseline["generator"] == "smollm2"
+    assert SearchSpace.from_config(cfg).baseline["n_synthetic"] == 0
 
 
 def test_an_entry_overrides_only_its_keys(tmp_path):
@@ -69,7 +70,7 @@ def test_search_generator_picks_and_orders():
     assert cfg.searched_generators() == ["gemma"]
     cfg = load_config(TWO, ["search.generator=[gemma, smollm2]"])
     assert cfg.searched_generators() == ["gemma", "smollm2"]
-    assert baseline_point(cfg)["generator"] == "gemma"
+    assert SearchSpace.from_config(cfg).baseline["generator"] == "gemma"
     cfg = load_config(TWO, ["search.generator=[]"])
     assert cfg.searched_generators() == ["smollm2", "gemma"]
 
@@ -99,9 +100,9 @@ def test_backend_kwargs_follow_each_generator(tmp_path):
     configs = cfg.generator_configs()
     path = tmp_path / "m.gguf"
     path.write_bytes(b"GGUF" + b"\0" * 16)
-    llama = backend_kwargs(cfg, path, configs["smollm2"])
+    llama = backend_kwargs(path, configs["smollm2"])
     assert llama["n_seq"] == 4 and llama["n_threads"] == 2 and llama["n_gpu_layers"] == 0
-    hf = backend_kwargs(cfg, path, configs["gemma"])
+    hf = backend_kwargs(path, configs["gemma"])
     assert hf["device"] == "cuda" and hf["batch_size"] == 4 and "n_seq" not in hf
     # Same file, other backend or device: another cache key.
     keys = {generator_cache_key(g, path) for g in configs.values()}
@@ -255,7 +256,7 @@ def test_transformers_accepts_a_model_directory(tmp_path):
     ids=lambda c: next(iter(c)),
 )
 def test_every_setting_that_changes_a_text_changes_the_cache_key(tmp_path, change):
-    from sweep._inputs import generator_cache_key
+    from sweep.inputs import generator_cache_key
     from sweep.config import GeneratorConfig
 
     model = tmp_path / "m.gguf"
@@ -266,7 +267,7 @@ def test_every_setting_that_changes_a_text_changes_the_cache_key(tmp_path, chang
 
 
 def test_the_backend_library_version_is_in_the_cache_key(tmp_path, monkeypatch):
-    import sweep._inputs as runner
+    import sweep.inputs._settings as runner
     from sweep.config import GeneratorConfig
 
     model = tmp_path / "m.gguf"
@@ -278,19 +279,19 @@ def test_the_backend_library_version_is_in_the_cache_key(tmp_path, monkeypatch):
 
 def test_sampler_settings_reach_the_backend():
     from common import resolve_generator_model
-    from sweep._inputs import backend_kwargs
+    from sweep.inputs import backend_kwargs
 
     cfg = load_config(
         DEMO, ["generator.top_p=0.8", "generator.top_k=12", "generator.min_p=0.2", "generator.repeat_penalty=1.2"]
     )
-    kw = backend_kwargs(cfg, resolve_generator_model(cfg.generator.model))
+    kw = backend_kwargs(resolve_generator_model(cfg.generator.model), cfg.generator)
     assert (kw["top_p"], kw["top_k"], kw["min_p"], kw["repeat_penalty"]) == (0.8, 12, 0.2, 1.2)
 
 
 def test_export_names_the_generator_a_trial_really_used(tiny_bert, tmp_path):
     """A multi-generator sweep: the trial's params.generator decides, and a transformers generator
     may be a model directory."""
-    from sweep._export import trial_generator
+    from sweep.outputs._export import trial_generator
 
     cfg = load_config(
         DEMO,

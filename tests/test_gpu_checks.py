@@ -6,8 +6,8 @@ import pytest
 
 from generators import device_kind
 from sweep import load_config
-from sweep._inputs import generator_cache_key
-from sweep._placement import Node
+from sweep.inputs import generator_cache_key
+from sweep.cluster import Node
 
 from .conftest import REPO
 
@@ -61,7 +61,7 @@ def test_trial_without_cuda_refuses_gpu():
 
 
 def test_node_checks_ask_gpu_nodes_only():
-    from sweep._nodes import node_checks
+    from sweep.cluster import node_checks
 
     cfg = load_config(DEMO, ["generator.gpus=1", "resources.trial.gpus=1"])
     gpu = Node("g", {"CPU": 4.0, "GPU": 2.0}, node_id="g")
@@ -72,7 +72,7 @@ def test_node_checks_ask_gpu_nodes_only():
 
 
 def test_node_checks_user_paths_and_storage_on_other_nodes(tmp_path):
-    from sweep._nodes import node_checks
+    from sweep.cluster import node_checks
 
     model = tmp_path / "model.gguf"
     cfg = load_config(DEMO, [f"generator.model={model}"])

@@ -1,8 +1,10 @@
 """Package borders, enforced: imports run downward only, packages meet at their faces, no cycles.
 
-Layers, bottom up: ``common`` (hashing, atomic writes, errors, offline switches), ``generators``,
-``trainables``, ``sweep``. A package imports only from layers below it, and only the names another
-package's ``__init__`` re-exports (never ``pkg._private``). Imports inside functions count too.
+Layers, bottom up: ``common`` (hashing, atomic writes, errors, signals, offline switches),
+``generators``, ``trainables``, ``sweep``. A package imports only from layers below it, and only
+the names another package's ``__init__`` re-exports (never ``pkg._private``). Inside ``sweep``
+the stages are layers too, bottom up as ``STAGES`` lists them, and meet at their faces the same
+way. Imports inside functions count too.
 """
 
 from __future__ import annotations
@@ -104,7 +106,70 @@ def test_no_import_cycle():
     assert not cycles, f"import cycles: {cycles}"
 
 
-def test_only_the_commands_import_the_runner():
-    """The runner orchestrates; it is reached from the command layer (cli, the package face, resume)."""
-    importers = {m for m, imports in GRAPH.items() if "sweep._runner" in imports}
-    assert importers <= {"sweep", "sweep.cli", "sweep._resume"}, importers
+STAGES = [
+    "sweep.config",
+    "sweep.rundir",
+    "sweep.inputs",
+    "sweep.verdict",
+    "sweep.outputs",
+    "sweep.cluster",
+    "sweep.search",
+    "sweep._pipeline",
+    "sweep.cli",
+    "sweep",
+]
+"""The stages of ``sweep``, bottom up; ``sweep`` itself is its face."""
+
+
+def _stage(module: str) -> str | None:
+    for stage in sorted(STAGES, key=len, reverse=True):
+        if module == stage or module.startswith(stage + "."):
+            return stage
+    return None
+
+
+SWEEP_MODULES = sorted(m for m in MODULES if m.split(".")[0] == "sweep")
+
+
+def test_every_sweep_module_belongs_to_a_stage():
+    assert [m for m in SWEEP_MODULES if _stage(m) is None] == []
+
+
+def test_the_sweep_package_is_its_stages():
+    """Its top level: the face, the command line, the pipeline and one subpackage per stage."""
+    entries = {p.name for p in (REPO / "sweep").iterdir() if p.name != "__pycache__"}
+    stages = {s.split(".")[1] for s in STAGES if s.count(".") == 1 and not s.endswith(("_pipeline", "cli"))}
+    assert entries == {"__init__.py", "py.typed", "cli.py", "_pipeline.py", *stages}
+
+
+@pytest.mark.parametrize("module", SWEEP_MODULES)
+def test_sweep_stages_import_downward(module):
+    own = STAGES.index(_stage(module))
+    upward = [i for i in GRAPH[module] if i in MODULES and _stage(i) and STAGES.index(_stage(i)) > own]
+    assert not upward, f"{module} imports from a later stage: {upward}"
+
+
+@pytest.mark.parametrize("module", SWEEP_MODULES)
+def test_sweep_stages_meet_at_their_faces(module):
+    own = _stage(module)
+    private = [
+        i
+        for i in GRAPH[module]
+        if i.startswith("sweep.") and _stage(i) != own and any(p.startswith("_") for p in i.split(".")[2:])
+    ]
+    assert not private, f"{module} reaches into another stage's private modules: {private}"
+
+
+def test_outputs_never_reach_ray():
+    """status, report and export start no Ray: nothing in outputs imports cluster or search."""
+    bad = {
+        m: [i for i in GRAPH[m] if _stage(i) in ("sweep.cluster", "sweep.search")]
+        for m in SWEEP_MODULES
+        if _stage(m) == "sweep.outputs"
+    }
+    assert not {m: i for m, i in bad.items() if i}
+
+
+def test_only_the_commands_import_the_pipeline():
+    importers = {m for m, imports in GRAPH.items() if "sweep._pipeline" in imports}
+    assert importers <= {"sweep", "sweep.cli"}, importers

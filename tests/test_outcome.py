@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from common import SweepFailed
-from sweep._outcome import Outcome, check_outcome, error_line
-from sweep._trials import TrialRecord
+from sweep.rundir import Outcome, check_outcome, error_line
+from sweep.rundir import TrialRecord
 
 RAY_ERROR = """Failure # 1 (occurred at 2026-11-22_18-40-01)
 ray::ImplicitFunc.train() (pid=123, ip=10.0.0.2, actor_id=abc, repr=train_classifier)
@@ -43,7 +43,7 @@ def test_error_line_from_a_ray_error_file(tmp_path):
 
 def test_no_finished_trial_fails_with_the_first_error(tmp_path):
     recs = [_record(tmp_path, i, "ERROR", error=RAY_ERROR.replace("n2", f"n{i}")) for i in (1, 2, 3)]
-    outcome = Outcome(total=3, records=recs)
+    outcome = Outcome(records=recs)
     with pytest.raises(SweepFailed) as e:
         check_outcome(outcome, tmp_path)
     msg = str(e.value)
@@ -57,7 +57,7 @@ def test_no_finished_trial_fails_with_the_first_error(tmp_path):
 def test_some_errored_is_counted(tmp_path):
     done = _record(tmp_path, 1, "TERMINATED", rows=[{"epoch": 1, "val_auc": 0.6}])
     bad = _record(tmp_path, 2, "ERROR", error=RAY_ERROR)
-    outcome = Outcome(total=2, records=[done, bad])
+    outcome = Outcome(records=[done, bad])
     check_outcome(outcome, tmp_path)  # one finished: the sweep goes on to its verdict
     line = outcome.errors_line()
     assert line.startswith("1 of 2 trials errored; the first, trial 2 (00000002): RuntimeError:")
@@ -65,7 +65,7 @@ def test_some_errored_is_counted(tmp_path):
 
 def test_no_result_at_all(tmp_path):
     with pytest.raises(SweepFailed, match="no trial of"):
-        check_outcome(Outcome(total=2, records=[]), tmp_path)
+        check_outcome(Outcome(records=[]), tmp_path)
 
 
 @pytest.mark.integration
@@ -73,7 +73,7 @@ def test_sweep_where_every_trial_fails_exits_1_with_one_line(tmp_path, capsys, m
     """A real sweep (local Ray) whose only trial raises: exit 1, one line, no verdict, no summary."""
     import ray
 
-    from sweep._runstate import read_state
+    from sweep.rundir import read_state
     from sweep.cli import main
     from trainables.trainable import FAIL_ONCE_ENV
 

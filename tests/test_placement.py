@@ -8,7 +8,7 @@ import pytest
 
 from common import UserError
 from sweep import load_config
-from sweep._placement import Node, plan_placement
+from sweep.cluster import Node, plan_placement
 
 from .conftest import REPO
 
@@ -138,7 +138,7 @@ def test_node_offering_a_gpu_without_a_usable_one_is_refused(tmp_path, capsys):
 
 
 def test_join_failure_without_a_token_says_what_to_set(tmp_path, monkeypatch):
-    from sweep._runner import join_failure
+    from sweep.cluster import join_failure
 
     monkeypatch.delenv("RAY_AUTH_TOKEN", raising=False)
     monkeypatch.delenv("RAY_AUTH_TOKEN_PATH", raising=False)

@@ -10,7 +10,7 @@ import pytest
 
 from generators import OverlapIndex, PrivacyLimits
 from generators._privacy import words
-from sweep._audit import privacy_report, synthetic_examples
+from sweep.outputs import privacy_report, synthetic_examples
 
 from .conftest import DEMO_TRAIN
 from .fakes import fake_run

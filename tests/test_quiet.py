@@ -44,14 +44,14 @@ def test_the_driver_draws_an_owned_bar_without_a_prefix(monkeypatch, capsys):
 def test_quiet_ray_uses_documented_switches_only_before_ray_is_imported(monkeypatch):
     import logging
 
-    import sweep._runner
+    import sweep._pipeline
 
     tune_logger = logging.getLogger("ray.tune.tune")
     monkeypatch.setattr(tune_logger, "level", tune_logger.level)
     for var in ("RAY_AUTH_MODE", "RAY_AIR_NEW_OUTPUT"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.delitem(sys.modules, "ray", raising=False)
-    sweep._runner.quiet_ray(None, verbose=False)
+    sweep.cluster.quiet_ray(None, verbose=False)
 
     assert os.environ["RAY_AUTH_MODE"] == "token"  # what a new local Ray chooses anyway, unannounced
     assert os.environ["RAY_AIR_NEW_OUTPUT"] == "0"  # no configuration box, no TensorBoard hint
@@ -59,8 +59,8 @@ def test_quiet_ray_uses_documented_switches_only_before_ray_is_imported(monkeypa
 
     for var in ("RAY_AUTH_MODE", "RAY_AIR_NEW_OUTPUT"):
         monkeypatch.delenv(var)
-    sweep._runner.quiet_ray("ray://head:10001", verbose=False)  # a remote cluster decides its own auth
+    sweep.cluster.quiet_ray("ray://head:10001", verbose=False)  # a remote cluster decides its own auth
     assert "RAY_AUTH_MODE" not in os.environ and os.environ["RAY_AIR_NEW_OUTPUT"] == "0"
     monkeypatch.delenv("RAY_AIR_NEW_OUTPUT")
-    sweep._runner.quiet_ray(None, verbose=True)
+    sweep.cluster.quiet_ray(None, verbose=True)
     assert "RAY_AUTH_MODE" not in os.environ and "RAY_AIR_NEW_OUTPUT" not in os.environ

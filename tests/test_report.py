@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from sweep._report import plot_importances, rebuild_study
-from sweep._trials import read_trials
+from sweep.outputs import rebuild_study
+from sweep.outputs._plots import plot_importances
+from sweep.rundir import read_trials
 from sweep.cli import main
-from sweep.config import SweepConfig
+from sweep.config import SearchSpace, SweepConfig
 
 from .fakes import fake_trial_dir
 
@@ -62,7 +63,7 @@ def _cfg() -> SweepConfig:
 
 def test_importances_need_two_finished_trials(tmp_path):
     fake_trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2])
-    study, dists = rebuild_study(_cfg(), read_trials(tmp_path))
+    study, dists = rebuild_study(SearchSpace.from_config(_cfg()), read_trials(tmp_path))
     note = plot_importances(study, dists, tmp_path / "imp.png")
     assert note == "needs at least 2 finished trials (this sweep has 1)"
     assert (tmp_path / "imp.png").read_bytes().startswith(PNG)
@@ -71,14 +72,14 @@ def test_importances_need_two_finished_trials(tmp_path):
 def test_importances_need_trials_that_differ(tmp_path):
     fake_trial_dir(tmp_path, "aaaaaaaa", 1, [1, 2])
     fake_trial_dir(tmp_path, "bbbbbbbb", 2, [1])
-    study, dists = rebuild_study(_cfg(), read_trials(tmp_path))
+    study, dists = rebuild_study(SearchSpace.from_config(_cfg()), read_trials(tmp_path))
     assert len(study.trials) == 2
     note = plot_importances(study, dists, tmp_path / "imp.png")
     assert note == "needs trials that differ in a searched parameter"
 
 
 def test_report_refuses_a_foreign_out_dir(tmp_path, capsys):
-    from sweep._runstate import RunState, write_state
+    from sweep.rundir import RunState, write_state
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from common import SweepInterrupted, UserError
-from sweep._resume import resume_sweep
-from sweep._runstate import RunState, read_state, write_state
-from sweep._trials import read_trials
+from sweep import resume_sweep
+from sweep.rundir import RunState, read_state, write_state
+from sweep.rundir import read_trials
 from sweep.cli import main
 from trainables import TrialParams
 from trainables.trainable import FAIL_ONCE_ENV, planted_failure, run_trial
@@ -156,12 +156,12 @@ def test_resume_refuses_a_sweep_whose_driver_still_runs(tmp_path):
 
 
 def test_interruption_prints_the_resume_command_last(tmp_path, capsys, monkeypatch):
-    import sweep._resume
+    import sweep._pipeline
 
     def interrupted(run_dir, **kw):
         raise SweepInterrupted(run_dir, 2, 8)
 
-    monkeypatch.setattr(sweep._resume, "resume_sweep", interrupted)
+    monkeypatch.setattr(sweep._pipeline, "resume_sweep", interrupted)
     assert main(["resume", str(tmp_path)]) == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f"sweep interrupted with 2 of 8 trials finished; continue it with: synthsweep resume {tmp_path}"
@@ -202,7 +202,7 @@ def test_a_sweep_recorded_before_the_checkpoint_interval_hands_each_checkpoint_a
     import yaml
 
     from sweep import load_config
-    from sweep._resume import recorded_config
+    from sweep.rundir import recorded_config
 
     run = tmp_path / "demo"
     run.mkdir()

@@ -21,9 +21,9 @@ import pytest
 
 from common import SweepFailed, UserError
 from sweep import load_config, run_sweep
-from sweep._resume import resume_sweep
-from sweep._runstate import read_state
-from sweep._trials import read_trials
+from sweep import resume_sweep
+from sweep.rundir import read_state
+from sweep.rundir import read_trials
 from trainables.trainable import FAIL_ONCE_ENV
 
 from .conftest import REPO

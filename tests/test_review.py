@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from sweep._review import stratified_counts, wilson_interval
+from sweep.outputs._review import stratified_counts, wilson_interval
 from sweep.cli import main
 
 from .fakes import fake_run

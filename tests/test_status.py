@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from sweep._runstate import RunState, write_state
+from sweep.rundir import RunState, write_state
 from sweep.cli import main
 
 from .fakes import fake_experiment_state, fake_trial_dir
@@ -25,7 +25,7 @@ NO_RAY = (
 def _run_dir(tmp_path, status="running", **kw):
     run_dir = tmp_path / "demo"
     run_dir.mkdir()
-    (run_dir / "config.yaml").write_text("search: {num_samples: 4}\nclassifier: {epochs: 3}\n")
+    (run_dir / "config.yaml").write_text("data: {train: x.csv}\nsearch: {num_samples: 4}\nclassifier: {epochs: 3}\n")
     write_state(run_dir, RunState(status=status, started=0.0, **kw))
     fake_trial_dir(run_dir, "aaaaaaaa", 1, [1, 2, 3])
     fake_trial_dir(run_dir, "bbbbbbbb", 2, [1])
@@ -77,7 +77,7 @@ def test_status_never_shortens_trial_ids(tmp_path, width):
 
     from rich.console import Console
 
-    from sweep._status import print_status
+    from sweep.outputs import print_status
 
     run_dir = _run_dir(tmp_path)
     buf = io.StringIO()

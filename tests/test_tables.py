@@ -8,7 +8,7 @@ import re
 import pytest
 from rich.console import Console
 
-from sweep._tables import Column, FittedTable
+from sweep.outputs import Column, FittedTable
 
 HEADERS = [
     "#",
@@ -103,31 +103,22 @@ def test_long_word_cells_fold_rather_than_end_in_an_ellipsis():
 
 
 def test_the_summary_of_a_one_generator_sweep_fits_100_columns(tmp_path):
-    from sweep._summary import print_summary
-    from sweep._trials import read_trials
+    from sweep.outputs import print_summary
+    from sweep.rundir import read_trials
 
     from .fakes import fake_trial_dir as _trial_dir
-    from .fakes import fake_verdict
+    from .fakes import fake_entry, fake_summary, fake_verdict
 
     for i in range(1, 9):
         _trial_dir(tmp_path, f"{i:08x}", i, [1, 2, 3])
     records = read_trials(tmp_path)
-    entry = {
-        "params": {"generator": "default", "temperature": 0.7, "n_synthetic": 0, "real_ratio": 1.0},
-        "val_auc": 0.551,
-        "test_auc": 0.581,
-        "precision": 0.328,
-        "recall": 0.348,
-        "f1": 0.337,
-    }
-    summary = {
-        "name": "demo",
-        "run_dir": "runs/demo",
-        "best": {**entry, "trial_id": records[0].trial_id, "number": 2},
-        "baseline": {**entry, "number": 1},
-        "synthetic": {"generated": 1, "from_cache": 2},
-        "verdict": fake_verdict(),
-    }
+    summary = fake_summary(
+        run_dir="runs/demo",
+        best=fake_entry(records[0].trial_id, 2),
+        baseline=fake_entry(records[1].trial_id, 1),
+        synthetic={"generated": 1, "from_cache": 2, "rejected": 0, "rejected_by_reason": {}, "pools": {}},
+        verdict=fake_verdict(),
+    )
     for r in records:
         r.params["generator"] = "default"
     buf = io.StringIO()

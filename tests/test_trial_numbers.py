@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import pytest
 
 from sweep import UserError
-from sweep._export import find_trial
-from sweep._progress import trial_line, trial_number
-from sweep._report import history_axes
-from sweep._trials import read_trials
+from sweep.outputs import find_trial
+from sweep.search import trial_line, trial_number
+from sweep.outputs._plots import history_axes
+from sweep.rundir import read_trials
 
 from .fakes import fake_trial_dir as _trial_dir
 

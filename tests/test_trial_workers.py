@@ -23,7 +23,7 @@ from .conftest import REPO
 def test_tune_trial_env_is_dropped_while_fitting_and_restored():
     from ray.tune.execution import class_cache
 
-    from sweep._runner import trial_actors_on_ready_workers
+    from sweep.search import trial_actors_on_ready_workers
 
     assert class_cache.DEFAULT_ENV_VARS == {"PL_DISABLE_FORK": "1"}, "Ray changed what Tune gives its trial actors"
     with pytest.raises(RuntimeError), trial_actors_on_ready_workers():
@@ -72,7 +72,8 @@ def test_first_trial_takes_an_idle_worker_and_the_feature_store_does_not(tmp_pat
     from ray.tune.logger import JsonLoggerCallback
 
     from common import OFFLINE_ENV, SERVICE_ACTOR_VAR
-    from sweep._runner import PRELOAD_VAR, init_ray, trial_actors_on_ready_workers
+    from sweep.cluster import PRELOAD_VAR, init_ray
+    from sweep.search import trial_actors_on_ready_workers
     from trainables import feature_store_ready
     from trainables._feature_store import start_feature_store
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from sweep._bootstrap import Interval, bootstrap_deltas, conclusion, resampled_auc
-from sweep._controls import eda_texts, oversample
+from sweep.verdict import Interval, bootstrap_deltas, conclusion, resampled_auc
+from sweep.verdict import eda_texts, oversample
 from trainables import TrainingMix, balanced_class_weights, classification_metrics, mix_weights
 
 
@@ -172,29 +172,23 @@ def test_head_mode_reads_the_encoders_pooling(tmp_path):
 
 def test_verdict_sentence_names_intervals_and_the_shift():
     from sweep import load_config
-    from sweep._verdict import verdict_sentence
+    from sweep.verdict import verdict_sentence
 
     cfg = load_config(Path(__file__).resolve().parents[1] / "conf" / "demo.yaml")
 
-    def arm(mean, lo, hi, concl, recall=0.5, precision=0.5):
-        return {
-            "delta_auc": {"mean": mean, "ci95": [lo, hi]},
-            "conclusion": concl,
-            "positive_recall": recall,
-            "positive_precision": precision,
-            "params": {"temperature": 0.9, "n_synthetic": 18, "real_share": 0.82, "generator": "default"},
-        }
+    from .fakes import fake_arm, fake_verdict
 
-    verdict = {
-        "positive_label": "negative",
-        "arms": {
-            "baseline": arm(0, 0, 0, "reference"),
-            "reweighted": arm(0.001, -0.01, 0.012, "no evidence"),
-            "oversample": arm(0.004, -0.010, 0.018, "no evidence"),
-            "eda": arm(-0.002, -0.02, 0.01, "no evidence"),
-            "best": arm(-0.021, -0.048, 0.006, "no evidence", recall=0.63, precision=0.34),
-        },
-    }
+    def arm(mean, lo, hi, concl, recall=0.5, precision=0.5):
+        params = {"temperature": 0.9, "n_synthetic": 18, "real_share": 0.82, "generator": "default"}
+        return fake_arm(mean, lo, hi, concl, positive_recall=recall, positive_precision=precision, params=params)
+
+    verdict = fake_verdict(
+        baseline=arm(0, 0, 0, "reference"),
+        reweighted=arm(0.001, -0.01, 0.012, "no evidence"),
+        oversample=arm(0.004, -0.010, 0.018, "no evidence"),
+        eda=arm(-0.002, -0.02, 0.01, "no evidence"),
+        best=arm(-0.021, -0.048, 0.006, "no evidence", recall=0.63, precision=0.34),
+    )
     s = verdict_sentence(verdict, cfg)
     assert s.startswith(
         "Synthetic data (smollm2-135m-instruct, T 0.9, 18 examples, real share 0.82) changed test AUC by "

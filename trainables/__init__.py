@@ -6,13 +6,18 @@ first used.
 
 from typing import Any
 
-from ._params import ClassifierSettings, EpochRow, TrialData, TrialParams, TrialSettings
+from ._layout import SYNTHETIC_FILE, TRIAL_META_FILE
+from ._params import DIMENSIONS, ClassifierSettings, Dimension, EpochRow, TrialData, TrialParams, TrialSettings
 
 __all__ = [
+    "DIMENSIONS",
     "ClassifierSettings",
+    "Dimension",
     "EpochRow",
     "FrozenEncoder",
     "Repeats",
+    "SYNTHETIC_FILE",
+    "TRIAL_META_FILE",
     "TrainingMix",
     "TrialData",
     "TrialParams",

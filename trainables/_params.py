@@ -4,11 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from generators import DEFAULT_GENERATOR
 
-_OPTIONAL = ("consistency_min_prob",)
+
+@dataclass(frozen=True)
+class Dimension:
+    """One value trials are searched over: the one place its name, kind and grid are written.
+
+    The sweep's search space takes its bounds from the config and everything else from here; the
+    trial snaps what Tune hands it to the same grid.
+    """
+
+    name: str
+    kind: Literal["float", "int", "choice"]
+    step: float | None = None
+    """Grid of a float dimension (Tune's ``quniform``); None: continuous, or the config sets it."""
+    decimals: int | None = None
+    """A float on a grid is rounded to this many decimals (Tune's quantized values carry float error)."""
+    optional: bool = False
+    """Searched only when the config asks for it; absent from a trial's parameters otherwise."""
+    reported_as: str | None = None
+    """The epoch-row key holding the value the trial really trained with, when it can differ from the
+    suggestion (filters can leave a pool short; the weight cap can raise the real share)."""
+
+    def snap(self, value: Any) -> Any:
+        if self.kind == "int":
+            return int(round(float(value)))
+        if self.kind == "choice":
+            return str(value)
+        return round(float(value), self.decimals) if self.decimals is not None else float(value)
+
+
+TEMPERATURE = Dimension("temperature", "float", step=0.1, decimals=1)
+N_SYNTHETIC = Dimension("n_synthetic", "int", reported_as="n_synthetic_used")
+REAL_RATIO = Dimension("real_ratio", "float", reported_as="real_share")
+GENERATOR = Dimension("generator", "choice")
+CONSISTENCY = Dimension("consistency_min_prob", "float", step=0.05, decimals=2, optional=True)
+DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (TEMPERATURE, N_SYNTHETIC, REAL_RATIO, GENERATOR, CONSISTENCY)}
+"""Every searched dimension, in the order Tune's search space lists them."""
 
 
 @dataclass(frozen=True)
@@ -27,25 +62,25 @@ class TrialParams:
     def from_config(cls, config: Mapping[str, Any]) -> TrialParams:
         """Accept Tune's config (flat, or flattened ``a/b`` keys from a searcher); reject strays."""
         flat = {k.rsplit("/", 1)[-1]: v for k, v in config.items()}
-        missing = {"temperature", "n_synthetic", "real_ratio"} - flat.keys()
+        missing = {TEMPERATURE.name, N_SYNTHETIC.name, REAL_RATIO.name} - flat.keys()
         if missing:
             raise KeyError(f"trial config lacks {sorted(missing)}")
-        n = int(round(float(flat["n_synthetic"])))
-        consistency = flat.get("consistency_min_prob")
+        n = N_SYNTHETIC.snap(flat[N_SYNTHETIC.name])
+        consistency = flat.get(CONSISTENCY.name)
         return cls(
-            temperature=round(float(flat["temperature"]), 1),
+            temperature=TEMPERATURE.snap(flat[TEMPERATURE.name]),
             n_synthetic=n,
             # Without synthetic examples the real data carries all the weight.
-            real_ratio=1.0 if n == 0 else float(flat["real_ratio"]),
+            real_ratio=1.0 if n == 0 else REAL_RATIO.snap(flat[REAL_RATIO.name]),
             # ... and there is nothing for the label-consistency filter to drop.
-            consistency_min_prob=None if consistency is None or n == 0 else round(float(consistency), 2),
-            # Runs from before `search.generator` existed had one generator and no such key.
-            generator=str(flat.get("generator", DEFAULT_GENERATOR)),
+            consistency_min_prob=None if consistency is None or n == 0 else CONSISTENCY.snap(consistency),
+            # A sweep with the `generator` section alone has no generator dimension.
+            generator=GENERATOR.snap(flat.get(GENERATOR.name, DEFAULT_GENERATOR)),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        # Optional search dimensions appear only when searched, so outputs stay as they were without them.
-        return {k: v for k, v in asdict(self).items() if v is not None or k not in _OPTIONAL}
+        # Optional dimensions appear only when searched.
+        return {k: v for k, v in asdict(self).items() if v is not None or not DIMENSIONS[k].optional}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,447 @@
+"""The sweep configuration's schema: the YAML keys are the public interface.
+
+Every group is a small pydantic model with a docstring under each field (shown by
+``synthsweep keys`` and in docs/configuration.md) and checks whose messages name the exact key.
+Unknown keys are rejected, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from generators import DEFAULT_GENERATOR, GeneratorBackend
+from trainables import DIMENSIONS
+
+CACHE_DIR = ".cache"
+"""Directory under ``storage`` holding the caches every run of that storage shares."""
+SYNTHETIC_CACHE = "synthetic.sqlite"
+"""Every raw generation attempt, keyed by model and prompt (``generators.SyntheticCache``)."""
+FEATURE_CACHE = "features.sqlite"
+"""Head mode's pooled encoder features, keyed by encoder and text."""
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_assignment=True)
+
+
+def _check_range(value: Sequence[float], key: str, lo: float | None = None, hi: float | None = None) -> Sequence[float]:
+    if len(value) != 2:
+        raise ValueError(f"{key} must be [low, high], got {value}")
+    low, high = value
+    if low > high:
+        raise ValueError(f"{key}: low {low} is above high {high}")
+    if lo is not None and low < lo:
+        raise ValueError(f"{key}: low {low} is below {lo}")
+    if hi is not None and high > hi:
+        raise ValueError(f"{key}: high {high} is above {hi}")
+    return value
+
+
+class DataConfig(_Group):
+    train: Path
+    """Labelled training data: CSV, TSV, JSONL or Parquet (read with pandas)."""
+    test: Path | None = None
+    """Optional held-out test file in the same format; without it a stratified test split is cut from `train`."""
+    text_column: str = "text"
+    """Column holding the text."""
+    label_column: str = "label"
+    """Column holding the label (any values; two or more classes)."""
+    validation_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    """Share of the training data held out to pick trials (validation AUC)."""
+    test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    """Share of `train` cut off as the test split when `data.test` is not given."""
+    max_train: int | None = Field(None, ge=2)
+    """Keep at most this many (stratified) training examples after the splits: the small-data case."""
+    labels: list[str] | None = None
+    """Keep only rows with these labels (e.g. `[negative, positive]` to drop a neutral class); `null` keeps all."""
+    positive_label: str | None = None
+    """With two classes, the class of interest: its precision, recall and F1 are reported beside the macro
+    figures. Default: the second label in sorted order (the output says which)."""
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        v = [str(x) for x in v]
+        if len(set(v)) < 2 or len(set(v)) != len(v):
+            raise ValueError("data.labels must list at least two distinct labels")
+        return v
+
+    @model_validator(mode="after")
+    def _fractions(self) -> DataConfig:
+        if self.test is None and self.validation_fraction + self.test_fraction >= 0.9:
+            raise ValueError("data.validation_fraction + data.test_fraction must leave at least 10% for training")
+        return self
+
+
+class GeneratorConfig(_Group):
+    backend: GeneratorBackend = GeneratorBackend.LLAMA_CPP
+    """Generator backend: `llama_cpp` (GGUF through llama-cpp-python) or `transformers`
+    (`AutoModelForCausalLM` from a model directory or a GGUF file; bf16 on a GPU)."""
+    model: str = "smollm2-135m-instruct"
+    """A bundled model name (`smollm2-135m-instruct`, `gemma3-270m`), a GGUF file, or (`transformers`)
+    a Hugging Face model directory."""
+    prompt_style: Literal["auto", "chat", "completion"] = "auto"
+    """`auto` follows the model: `chat` when it has a chat template (instruct models), else
+    `completion` (base models continue a numbered list of examples)."""
+    few_shot: int = Field(3, ge=1, le=16)
+    """Real training examples of the target label shown in each prompt."""
+    samples_per_prompt: int = Field(4, ge=1, le=64)
+    """Samples drawn from one few-shot prompt before new shots are picked; they share the processed prompt and
+    decode together."""
+    shot_max_chars: int = Field(400, ge=40)
+    """Few-shot examples longer than this are cut at a word boundary (prompt processing dominates on CPU)."""
+    max_new_tokens: int = Field(96, ge=8, le=2048)
+    """Most tokens generated for one synthetic example."""
+    min_chars: int = Field(20, ge=1)
+    """Synthetic texts shorter than this (after cleaning) are rejected."""
+    context_length: int = Field(2048, ge=256)
+    """Context window of the generator (prompt plus output)."""
+    constrain: Literal["prefill", "grammar"] = "prefill"
+    """Hold each chat reply to one example: `prefill` opens the JSON reply and stops at its end
+    (about 2x faster); `grammar` (`llama_cpp` only) constrains every token with a JSON-schema grammar."""
+    threads: int | None = Field(None, ge=1)
+    """llama.cpp or torch threads per actor; default `generator.cpus`. More than `cpus` pays off when
+    trials sit idle while their pool is generated."""
+    system_prompt: str = (
+        "You write realistic, varied examples of short texts for a {task}. Each example you write "
+        'has the label "{label}". Write a new example in your own words; do not copy the examples.'
+    )
+    """System message of the chat template; `{label}` and `{task}` are filled in."""
+    user_prompt: str = 'Write one new example with the label "{label}".'
+    """User turn of each few-shot exchange; the assistant turns are the real examples as JSON."""
+    list_prompt: str = 'Examples of {task} texts with the label "{label}", one per line:'
+    """Header of the numbered list a `completion`-style (base) model continues; `{label}` and `{task}` are filled in."""
+    task: str = "text classification dataset"
+    """What the texts are, for the prompt (e.g. `patient drug review`)."""
+    actors: int = Field(1, ge=1)
+    """Generator actors; each loads the model once and serves one request at a time."""
+    cpus: float = Field(1.0, gt=0)
+    """CPUs per generator actor (also the llama.cpp thread count)."""
+    gpus: float = Field(0.0, ge=0)
+    """GPUs per generator actor (may be fractional); with a GPU, all layers are offloaded (`llama_cpp`) or the
+    model runs in bf16 on it (`transformers`). A node without a usable GPU is refused at start."""
+    resources: dict[str, float] = {}
+    """Custom Ray resources per generator actor (e.g. `{a100: 1}`), as nodes declare them with
+    `ray start --resources`."""
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    """Nucleus sampling: sample from the smallest set of tokens holding this share of the probability."""
+    top_k: int = Field(40, ge=1)
+    """Sample only from the k likeliest tokens."""
+    min_p: float = Field(0.05, ge=0.0, lt=1.0)
+    """Drop tokens below this share of the likeliest token's probability."""
+    repeat_penalty: float = Field(1.1, ge=1.0)
+    """Penalty on tokens repeated within the last 64 (small models loop without it); 1 turns it off."""
+
+    @field_validator("system_prompt", "user_prompt", "list_prompt")
+    @classmethod
+    def _placeholders(cls, v: str) -> str:
+        unknown = set(re.findall(r"{(\w*)}", v)) - {"label", "task"}
+        if unknown:
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; use {{label}} or {{task}}")
+        return v
+
+    @field_validator("resources")
+    @classmethod
+    def _resources(cls, v: dict[str, float]) -> dict[str, float]:
+        return _custom_resources(v)
+
+    @field_validator("constrain")
+    @classmethod
+    def _constrain(cls, v: str, info: ValidationInfo) -> str:
+        if v == "grammar" and info.data.get("backend") == "transformers":
+            raise ValueError("grammar needs the llama_cpp backend; use prefill with transformers")
+        return v
+
+
+class ClassifierConfig(_Group):
+    model: str = "minilm-l6"
+    """A bundled model name (`minilm-l6`) or a path to a Hugging Face model directory."""
+    mode: Literal["head", "lora", "full"] = "head"
+    """`head`: frozen encoder, cached features, linear head; `lora`: peft LoRA; `full`: all weights."""
+    epochs: int = Field(20, ge=1)
+    """Training epochs; validation AUC and a checkpoint are reported after each."""
+    learning_rate: float = Field(1e-2, gt=0)
+    """AdamW learning rate (head mode wants ~1e-2, lora ~5e-4, full ~3e-5)."""
+    batch_size: int = Field(16, ge=1)
+    """Examples per optimisation step."""
+    max_length: int = Field(128, ge=8, le=512)
+    """Tokens kept per text."""
+    weight_decay: float = Field(0.0, ge=0)
+    """AdamW weight decay."""
+    lora_r: int = Field(8, ge=1)
+    """LoRA rank (lora mode)."""
+
+
+class SearchConfig(_Group):
+    num_samples: int = Field(8, ge=1)
+    """Trials in the sweep, the baseline (`n_synthetic=0`) included."""
+    max_concurrent: int = Field(1, ge=1)
+    """Trials running at once."""
+    temperature: list[float] = [0.5, 1.0]
+    """Generation temperature bounds [low, high], searched on a 0.1 grid."""
+    n_synthetic: list[int] = [0, 60]
+    """Bounds [low, high] of the synthetic examples added to the training mix (label-balanced)."""
+    n_synthetic_step: int = Field(1, ge=1)
+    """Grid step of `n_synthetic` (a coarser grid lets trials share pools)."""
+    real_ratio: list[float] = [0.5, 1.0]
+    """Bounds [low, high] of the share of total training weight carried by real examples."""
+    max_failures: int = Field(1, ge=0)
+    """Times a failed trial is retried before it counts as errored."""
+    checkpoint_interval_s: float = Field(10.0, ge=0)
+    """Least seconds between two checkpoints a trial hands to Tune. Its first improving epoch and its
+    best one are always kept; an improving epoch in between waits (on the trial's local disk) until
+    the interval has passed or the trial ends. Each checkpoint makes Tune rewrite the whole experiment
+    state, which costs more than a short head-mode epoch; a trial stopped early repeats at most this
+    much training. 0: every improving epoch at once."""
+    consistency_min_prob: list[float] | None = None
+    """Bounds [low, high] of the label-consistency threshold (`quality.consistency_min_prob`), searched on
+    a 0.05 grid; `null` (default) leaves it out of the search."""
+    generator: list[str] = []
+    """Names from `generators` the sweep chooses among (the trial parameter `generator`); empty: all of them."""
+    startup_trials: int | None = Field(None, ge=0)
+    """Synthetic trials sampled at random before TPE guides the search; `null`: half of them (at least 1,
+    at most 10). The baseline comes first and is not counted."""
+    max_synthetic_weight: float = Field(1.0, gt=0.0)
+    """Most loss weight one synthetic text may carry, relative to one real text. Without a cap, a small
+    synthetic set and a low `real_ratio` give each synthetic text many times a real text's weight; the
+    trial records the real share it actually trained with (`real_share`)."""
+    synthetic_labels: Literal["balanced", "proportional"] = "balanced"
+    """How a trial's synthetic examples are split over labels: `balanced` (equal counts) or `proportional`
+    (in the real training data's label proportions)."""
+
+    @field_validator("temperature")
+    @classmethod
+    def _temperature(cls, v: list[float]) -> list[float]:
+        _check_range(v, "search.temperature", 0.0, 5.0)
+        return [DIMENSIONS["temperature"].snap(x) for x in v]
+
+    @field_validator("n_synthetic")
+    @classmethod
+    def _n_synthetic(cls, v: list[int]) -> list[int]:
+        return [int(x) for x in _check_range(v, "search.n_synthetic", 0)]
+
+    @property
+    def synthetic_range(self) -> tuple[int, int]:
+        """`n_synthetic` bounds of the trials after the baseline: on the grid, never 0 (unless high is 0)."""
+        lo, hi = self.n_synthetic
+        step = self.n_synthetic_step
+        lo = max(lo, step) if lo == 0 else lo
+        return (min(lo, hi), hi)
+
+    def random_trials(self) -> int:
+        """TPE's random start-up trials (the baseline not counted)."""
+        synthetic = self.num_samples - 1
+        if self.startup_trials is not None:
+            return min(self.startup_trials, synthetic)
+        return min(synthetic, max(1, min(10, (synthetic + 1) // 2)))
+
+    @field_validator("consistency_min_prob")
+    @classmethod
+    def _consistency(cls, v: list[float] | None) -> list[float] | None:
+        if v is None:
+            return v
+        _check_range(v, "search.consistency_min_prob", 0.0, 1.0)
+        return [DIMENSIONS["consistency_min_prob"].snap(x) for x in v]
+
+    @field_validator("generator", mode="before")
+    @classmethod
+    def _generator_names(cls, v: Any) -> Any:
+        if isinstance(v, str):  # --set search.generator=gemma
+            return [v]
+        if isinstance(v, list) and len(set(map(str, v))) != len(v):
+            raise ValueError("search.generator lists a generator twice")
+        return [] if v is None else v
+
+    @field_validator("real_ratio")
+    @classmethod
+    def _real_ratio(cls, v: list[float]) -> list[float]:
+        _check_range(v, "search.real_ratio", 0.0, 1.0)
+        if v[0] <= 0.0:
+            raise ValueError("search.real_ratio: low must be above 0 (real data must carry some weight)")
+        return v
+
+
+class QualityConfig(_Group):
+    max_chars: int = Field(2000, ge=1)
+    """Synthetic texts longer than this (after cleaning) are rejected; `generator.min_chars` is the lower bound."""
+    shingle: int = Field(5, ge=2, le=20)
+    """Characters per shingle (character n-gram) of the near-duplicate checks."""
+    near_duplicate: float | None = Field(0.7, gt=0.0, le=1.0)
+    """Reject a synthetic text whose shingle Jaccard similarity to an example already in its pool is at
+    least this; `null` turns the check off."""
+    near_real: float | None = Field(0.7, gt=0.0, le=1.0)
+    """Reject a synthetic text whose shingle Jaccard similarity to a real training record is at least
+    this; `null` turns the check off."""
+    language_ratio: float | None = Field(1.3, ge=1.0)
+    """Reject a synthetic text whose cross-entropy under a character-trigram model of the real training
+    texts exceeds this multiple of the real texts' own 99th percentile; `null` turns the check off."""
+    consistency_min_prob: float | None = Field(None, ge=0.0, le=1.0)
+    """Label-consistency filter: drop a synthetic example when a TF-IDF logistic regression trained on
+    the real training data gives its intended label a probability below this; `null` (default) is off.
+    `search.consistency_min_prob` searches it instead."""
+
+
+class EvalConfig(_Group):
+    repeats: int | None = Field(None, ge=1)
+    """Classifiers each trial trains on its mix, one seed each (initialisation and shuffling); the trial's
+    score is their mean validation AUC and its SD is recorded. `null`: 3 in head mode (features are cached,
+    so repeats cost little), 1 in lora and full mode."""
+    verdict_seeds: int = Field(5, ge=2)
+    """Seeds per arm of the verdict: after the search, each arm (baseline, reweighted, oversample, eda,
+    best) is retrained this many times and scored on the test split, the only place test data is used."""
+    bootstrap: int = Field(2000, ge=1000)
+    """Paired bootstrap resamples (test examples and seeds) behind each verdict interval."""
+    eda_alpha: float = Field(0.1, gt=0.0, le=0.5)
+    """Share of a text's words the `eda` control changes (random swap, deletion or insertion)."""
+
+    def repeats_for(self, mode: str) -> int:
+        return self.repeats if self.repeats is not None else (3 if mode == "head" else 1)
+
+
+class PrivacyConfig(_Group):
+    ngram: int = Field(8, ge=2, le=32)
+    """Words per n-gram of the privacy audit's overlap measure."""
+    max_shared_words: int | None = Field(12, ge=2)
+    """Drop a synthetic text that shares a run of at least this many consecutive words with one training
+    record (overlap with validation and test records is reported against it, never used to drop);
+    `null` turns the limit off."""
+    max_ngram_overlap: float | None = Field(0.5, gt=0.0, le=1.0)
+    """Drop a synthetic text when at least this share of its word n-grams occur in one training record;
+    `null` turns the limit off."""
+
+
+def _custom_resources(v: dict[str, float]) -> dict[str, float]:
+    for name, amount in v.items():
+        if name.upper() in ("CPU", "GPU", "MEMORY") or name.startswith("node:"):
+            raise ValueError(f"{name!r} is not a custom resource; use the cpus and gpus keys")
+        if amount < 0:
+            raise ValueError(f"{name}: amount {amount} is below 0")
+    return v
+
+
+class TrialResources(_Group):
+    cpus: float = Field(1.0, gt=0)
+    """CPUs per trial (also the torch thread count)."""
+    gpus: float = Field(0.0, ge=0)
+    """GPUs per trial; fractional (e.g. `0.25`) lets trials share one GPU. A node without a usable GPU is
+    refused at start."""
+    custom: dict[str, float] = {}
+    """Custom Ray resources per trial (e.g. `{a100: 1}`), as nodes declare them with `ray start --resources`."""
+
+    @field_validator("custom")
+    @classmethod
+    def _custom(cls, v: dict[str, float]) -> dict[str, float]:
+        return _custom_resources(v)
+
+
+class ResourcesConfig(_Group):
+    trial: TrialResources = TrialResources()
+    """Resources each trial asks Ray for."""
+
+
+class RayConfig(_Group):
+    address: str | None = None
+    """Address of an existing Ray cluster (`auto`, `ray://host:10001`); empty starts Ray locally."""
+
+
+class SweepConfig(_Group):
+    name: str = "sweep"
+    """Run name; the run directory is `<storage>/<name>`."""
+    seed: int = 0
+    """Seed for splits, few-shot picks, generation, training and the TPE sampler."""
+    storage: Path = Path("runs")
+    """Directory holding run directories and the shared synthetic cache."""
+    data: DataConfig
+    """Dataset."""
+    generator: GeneratorConfig = GeneratorConfig()
+    """Synthetic-text generator (the defaults of every entry of `generators`)."""
+    generators: dict[str, GeneratorConfig] = {}
+    """Named generators a sweep compares, each with its own actors and cache: an entry holds `generator`
+    keys that override the `generator` section (e.g. `gemma: {model: gemma3-270m}`). Empty: the
+    `generator` section alone, named `default`."""
+    classifier: ClassifierConfig = ClassifierConfig()
+    """Classifier fine-tuned in every trial."""
+    search: SearchConfig = SearchConfig()
+    """Search space and budget."""
+    eval: EvalConfig = EvalConfig()
+    """Repeated training inside the search and the final verdict on the test split."""
+    resources: ResourcesConfig = ResourcesConfig()
+    """Per-trial resources."""
+    ray: RayConfig = RayConfig()
+    """Ray cluster."""
+    quality: QualityConfig = QualityConfig()
+    """Synthetic-text quality filters."""
+    privacy: PrivacyConfig = PrivacyConfig()
+    """Privacy audit of synthetic texts against the real records."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_generator(cls, tree: Any) -> Any:
+        """Each `generators` entry starts from the `generator` section."""
+        if not isinstance(tree, dict) or not isinstance(tree.get("generators"), dict):
+            return tree
+        base = tree.get("generator") or {}
+        if isinstance(base, BaseModel):
+            base = base.model_dump()
+        if not isinstance(base, dict):
+            return tree
+        merged = {}
+        for name, entry in tree["generators"].items():
+            if isinstance(entry, BaseModel):
+                entry = entry.model_dump(exclude_unset=True)
+            merged[name] = {**base, **(entry or {})} if isinstance(entry, dict) or entry is None else entry
+        return {**tree, "generators": merged}
+
+    @field_validator("generators")
+    @classmethod
+    def _generator_keys(cls, v: dict[str, GeneratorConfig]) -> dict[str, GeneratorConfig]:
+        for name in v:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+                raise ValueError(f"generators.{name}: a name must be letters, digits, '.', '_' or '-'")
+        return v
+
+    @model_validator(mode="after")
+    def _searched_generators(self) -> SweepConfig:
+        known = list(self.generator_configs())
+        for name in self.search.generator:
+            if name not in known:
+                raise ValueError(f"search.generator: unknown generator {name!r} (configured: {', '.join(known)})")
+        return self
+
+    def generator_configs(self) -> dict[str, GeneratorConfig]:
+        """Every configured generator by name (the `generator` section alone is `default`)."""
+        return dict(self.generators) if self.generators else {DEFAULT_GENERATOR: self.generator}
+
+    def searched_generators(self) -> list[str]:
+        """The generators trials choose among, in order; the first serves the baseline."""
+        return list(self.search.generator) or list(self.generator_configs())
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", v) or v.startswith(".cache"):
+            raise ValueError("name must be letters, digits, '.', '_' or '-' (it names a directory)")
+        return v
+
+    @property
+    def run_dir(self) -> Path:
+        return self.storage / self.name
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.storage / CACHE_DIR
+
+    @property
+    def synthetic_cache(self) -> Path:
+        return self.cache_dir / SYNTHETIC_CACHE
+
+    @property
+    def feature_cache(self) -> Path:
+        return self.cache_dir / FEATURE_CACHE

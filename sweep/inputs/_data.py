@@ -1,0 +1,279 @@
+"""Load and split the user's labelled text data, with one-line errors for bad input.
+
+Errors name files, columns, labels and row numbers, never the text itself: the text may be
+patient data and must not reach logs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from common import UserError, sha256_file
+
+from ..config import DataConfig
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported when a file is read: `status` imports this package and reads no data file.
+_READERS = {
+    ".csv": lambda pd, p: pd.read_csv(p),
+    ".tsv": lambda pd, p: pd.read_csv(p, sep="\t"),
+    ".jsonl": lambda pd, p: pd.read_json(p, lines=True),
+    ".ndjson": lambda pd, p: pd.read_json(p, lines=True),
+    ".json": lambda pd, p: pd.read_json(p),
+    ".parquet": lambda pd, p: pd.read_parquet(p),
+    ".pq": lambda pd, p: pd.read_parquet(p),
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    """Texts and integer labels (indices into ``Dataset.labels``)."""
+
+    texts: list[str]
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def by_label(self, label_index: int) -> list[str]:
+        return [t for t, y in zip(self.texts, self.y) if y == label_index]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    labels: list[str]
+    """Class names, sorted; a label's index is its class id."""
+    train: Split
+    validation: Split
+    test: Split
+    files: dict[str, str]
+    """Data file path -> sha256, for provenance."""
+    positive_label: str | None = None
+    """With two classes, the class of interest (`data.positive_label`, default the second label)."""
+    removed: dict[str, int] = field(default_factory=dict)
+    """Rows dropped before training: `overlap_train` / `overlap_validation` (texts that also occur in
+    another split), `other_labels` (rows whose label `data.labels` leaves out)."""
+
+    @property
+    def num_labels(self) -> int:
+        return len(self.labels)
+
+    @property
+    def positive(self) -> int | None:
+        return self.labels.index(self.positive_label) if self.positive_label is not None else None
+
+
+_SHOWN_CHARS = 40
+
+
+def shown(value: object, quote: bool = True) -> str:
+    """A column name or label as error messages show it.
+
+    A long one may be record text (a file without a header row turns its first record into
+    column names; a text column given as the label column turns records into labels), so only
+    its length is shown.
+    """
+    s = str(value)
+    if len(s) > _SHOWN_CHARS:
+        return f"<{len(s)} characters>"
+    return repr(s) if quote else s
+
+
+def read_table(path: Path, key: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise UserError(f"{key}: file not found: {path.absolute()}")
+    reader = _READERS.get(path.suffix.lower())
+    if reader is None:
+        raise UserError(f"{key}: {path} has an unknown format; use .csv, .tsv, .jsonl or .parquet")
+    import pandas
+
+    try:
+        df = reader(pandas, path)
+    except Exception as e:  # pandas raises many types; the user needs the file and the reason
+        raise UserError(f"{key}: cannot read {path}: {type(e).__name__}") from None
+    if len(df) == 0:
+        raise UserError(f"{key}: {path} has no rows")
+    return df
+
+
+def _texts_and_labels(df: pd.DataFrame, cfg: DataConfig, key: str, path: Path) -> tuple[list[str], list[str]]:
+    for col_key, col in (("data.text_column", cfg.text_column), ("data.label_column", cfg.label_column)):
+        if col not in df.columns:
+            names = [str(c) for c in df.columns[:12]]
+            cols = ", ".join(shown(n, quote=False) for n in names)
+            hint = "; does the file lack a header row?" if any(len(n) > _SHOWN_CHARS for n in names) else ""
+            raise UserError(f"{col_key}: column {col!r} not in {path} (columns: {cols}){hint}")
+    texts = df[cfg.text_column]
+    labels = df[cfg.label_column]
+    missing = labels.isna()
+    if missing.any():
+        raise UserError(
+            f"{key}: {int(missing.sum())} rows of {path} have no label (first at row {int(np.argmax(missing)) + 1})"
+        )
+    clean = texts.fillna("").astype(str).str.strip()
+    empty = clean.str.len() == 0
+    if empty.any():
+        raise UserError(
+            f"{key}: {int(empty.sum())} rows of {path} have empty text (first at row {int(np.argmax(empty)) + 1})"
+        )
+    return clean.tolist(), labels.astype(str).str.strip().tolist()
+
+
+def _stratified_cut(y: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (kept, cut): ``fraction`` of every class is cut, at least one per class with 2+ rows."""
+    kept: list[int] = []
+    cut: list[int] = []
+    for c in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n_cut = int(round(len(idx) * fraction))
+        if len(idx) >= 2:
+            n_cut = min(max(n_cut, 1), len(idx) - 1)
+        else:
+            n_cut = 0
+        cut.extend(idx[:n_cut])
+        kept.extend(idx[n_cut:])
+    return np.sort(np.array(kept, dtype=np.int64)), np.sort(np.array(cut, dtype=np.int64))
+
+
+def _stratified_take(y: np.ndarray, n: int, rng: np.random.Generator, floor: int) -> np.ndarray:
+    """About ``n`` indices in class proportion, but at least ``floor`` of every class (if it has them)."""
+    if n >= len(y):
+        return np.arange(len(y))
+    classes, counts = np.unique(y, return_counts=True)
+    want = np.maximum(np.round(counts * n / len(y)).astype(int), np.minimum(floor, counts))
+    while want.sum() > n and (want > np.minimum(floor, counts)).any():
+        want[np.argmax(want - np.minimum(floor, counts))] -= 1  # trim the largest class first
+    taken = [rng.permutation(np.flatnonzero(y == c))[:k] for c, k in zip(classes, want)]
+    return np.sort(np.concatenate(taken))
+
+
+def normalized(text: str) -> str:
+    """A text as the cross-split duplicate check compares it: whitespace collapsed, case folded."""
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _keep_labels(texts: list[str], labels: list[str], keep: list[str] | None) -> tuple[list[str], list[str], int]:
+    if keep is None:
+        return texts, labels, 0
+    rows = [(t, lab) for t, lab in zip(texts, labels) if lab in keep]
+    return [t for t, _ in rows], [lab for _, lab in rows], len(texts) - len(rows)
+
+
+def _drop_overlaps(train: Split, validation: Split, test: Split) -> tuple[Split, Split, dict[str, int]]:
+    """Remove from train and validation every text that also occurs in another split.
+
+    A review posted twice, or a note copied between records, would otherwise be scored on a
+    split the classifier trained on (or picked trials on), flattering every result.
+    """
+    seen = {
+        name: {normalized(t) for t in split.texts}
+        for name, split in (("train", train), ("validation", validation), ("test", test))
+    }
+
+    def keep(split: Split, name: str) -> tuple[Split, int]:
+        others = set().union(*(v for k, v in seen.items() if k != name))
+        mask = np.array([normalized(t) not in others for t in split.texts], dtype=bool)
+        return Split([t for t, k in zip(split.texts, mask) if k], split.y[mask]), int((~mask).sum())
+
+    train2, n_train = keep(train, "train")
+    validation2, n_val = keep(validation, "validation")
+    return train2, validation2, {"overlap_train": n_train, "overlap_validation": n_val}
+
+
+def _read_train(cfg: DataConfig, files: dict[str, str]) -> tuple[list[str], list[str], list[str], int]:
+    """(texts, their labels, the sorted classes, rows dropped by ``data.labels``) of the training file."""
+    texts, raw_labels = _texts_and_labels(read_table(cfg.train, "data.train"), cfg, "data.train", cfg.train)
+    files[str(cfg.train)] = sha256_file(cfg.train)
+    if cfg.labels is not None:
+        unknown = [lab for lab in cfg.labels if lab not in set(raw_labels)]
+        if unknown:
+            raise UserError(f"data.labels: label {shown(unknown[0])} does not occur in data.train")
+    texts, raw_labels, other_labels = _keep_labels(texts, raw_labels, cfg.labels)
+    labels = sorted(set(raw_labels))
+    if len(labels) > max(20, len(texts) // 2):
+        # Checked before any message names a label: these "labels" are probably record texts.
+        raise UserError(
+            f"data.label_column: column {cfg.label_column!r} has {len(labels)} distinct values in {len(texts)} rows; "
+            "a label column holds a few classes (is it the text column?)"
+        )
+    if len(labels) < 2:
+        raise UserError(f"data.label_column: {cfg.train} has {len(labels)} class; at least two are needed")
+    return texts, raw_labels, labels, other_labels
+
+
+def _read_test(cfg: DataConfig, labels: list[str], files: dict[str, str]) -> Split:
+    """The separate test file (``data.test``), its labels checked against the training classes."""
+    assert cfg.test is not None
+    test_texts, test_raw = _texts_and_labels(read_table(cfg.test, "data.test"), cfg, "data.test", cfg.test)
+    test_texts, test_raw, _ = _keep_labels(test_texts, test_raw, cfg.labels)
+    files[str(cfg.test)] = sha256_file(cfg.test)
+    unknown = sorted(set(test_raw) - set(labels))
+    if unknown:
+        raise UserError(f"data.test: label {shown(unknown[0])} does not occur in data.train")
+    index = {lab: i for i, lab in enumerate(labels)}
+    return Split(test_texts, np.array([index[lab] for lab in test_raw]))
+
+
+def _positive_label(cfg: DataConfig, labels: list[str]) -> str | None:
+    if len(labels) == 2:
+        positive = cfg.positive_label if cfg.positive_label is not None else labels[1]
+        if positive not in labels:
+            raise UserError(
+                f"data.positive_label: {shown(positive)} is not a label (labels: {', '.join(map(shown, labels))})"
+            )
+        return positive
+    if cfg.positive_label is not None:
+        raise UserError(f"data.positive_label: only for two classes; the data has {len(labels)}")
+    return None
+
+
+def _check_floor(labels: list[str], train: Split, validation: Split, min_per_label: int) -> None:
+    """Every class keeps ``min_per_label`` training examples and one validation example."""
+    for i, lab in enumerate(labels):
+        have = int((train.y == i).sum())
+        if have < min_per_label:
+            raise UserError(
+                f"generator.few_shot: class {shown(lab)} has {have} training examples after the splits, "
+                f"fewer than generator.few_shot={min_per_label}"
+            )
+        if int((validation.y == i).sum()) == 0:
+            raise UserError(
+                f"data.validation_fraction: class {shown(lab)} has no validation examples; add data or raise it"
+            )
+
+
+def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
+    """Read, check and split the data; every class keeps ``min_per_label`` training examples."""
+    files: dict[str, str] = {}
+    texts, raw_labels, labels, other_labels = _read_train(cfg, files)
+    index = {lab: i for i, lab in enumerate(labels)}
+    y = np.array([index[lab] for lab in raw_labels])
+    rng = np.random.default_rng(seed)
+    if cfg.test is not None:
+        test = _read_test(cfg, labels, files)
+        pool = np.arange(len(texts))
+    else:
+        pool, test_idx = _stratified_cut(y, cfg.test_fraction, rng)
+        test = Split([texts[i] for i in test_idx], y[test_idx])
+
+    kept, val_local = _stratified_cut(y[pool], cfg.validation_fraction, rng)
+    train_idx, val_idx = pool[kept], pool[val_local]
+    if cfg.max_train is not None and len(train_idx) > cfg.max_train:
+        train_idx = train_idx[_stratified_take(y[train_idx], cfg.max_train, rng, floor=max(min_per_label, 2))]
+
+    train = Split([texts[i] for i in train_idx], y[train_idx])
+    validation = Split([texts[i] for i in val_idx], y[val_idx])
+    train, validation, removed = _drop_overlaps(train, validation, test)
+    if other_labels:
+        removed["other_labels"] = other_labels
+    positive = _positive_label(cfg, labels)
+    _check_floor(labels, train, validation, min_per_label)
+    return Dataset(labels, train, validation, test, files, positive_label=positive, removed=removed)

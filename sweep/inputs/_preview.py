@@ -1,0 +1,89 @@
+"""``synthsweep generate``: a quick look at synthetic examples, in this process, without Ray."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from common import UserError, force_offline
+
+from ..config import GeneratorConfig, SweepConfig
+from ._data import shown
+from ._prepared import generator_path, sweep_dataset
+from ._settings import backend_kwargs, pool_source
+
+
+def generate_examples(
+    cfg: SweepConfig,
+    label: str,
+    n: int,
+    temperature: float | None = None,
+    progress=None,
+    generator: str | None = None,
+):
+    """``n`` accepted examples of ``label`` through the same prompts, filters and cache as a sweep.
+
+    ``generator`` names one of the configured generators (default: the first searched one).
+    """
+    from generators import PoolBuilder, SyntheticCache, attempt_budget, create_backend
+
+    force_offline()
+    if n < 1:
+        raise UserError("--n must be at least 1")
+    t = round(temperature if temperature is not None else sum(cfg.search.temperature) / 2, 1)
+    if not 0.0 <= t <= 5.0:
+        raise UserError(f"--temperature {t} is outside 0..5")
+    g, path, source = _pool_inputs(cfg, label, generator)
+    cache = SyntheticCache(cfg.synthetic_cache)
+    builder = PoolBuilder(source, cache, label, t)
+    budget = builder.next_index + attempt_budget(builder.missing(n))
+    if builder.missing(n):
+        model = create_backend(g.backend, **backend_kwargs(path, g))
+        while builder.missing(n) and builder.next_index < budget:
+            groups = builder.plan(n, max_groups=1)
+            before = len(builder.accepted)
+            builder.add(groups, [model.generate(group) for group in groups])
+            if progress:
+                progress(min(n, len(builder.accepted)) - min(n, before))
+    result = builder.result(n)
+    cache.close()
+    return t, result
+
+
+def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None) -> tuple[GeneratorConfig, Path, Any]:
+    """(generator config, checked model path, pool source) for one label of a named generator, from
+    the same data a sweep of ``cfg`` uses."""
+    configs = cfg.generator_configs()
+    name = generator or cfg.searched_generators()[0]
+    if name not in configs:
+        raise UserError(f"--generator {name!r} is not configured (generators: {', '.join(configs)})")
+    path = generator_path(cfg, name)
+    data = sweep_dataset(cfg)
+    if label not in data.labels:
+        classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
+        raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
+    return configs[name], path, pool_source(cfg, data, path, configs[name])
+
+
+def shots_used(
+    cfg: SweepConfig, label: str, temperature: float, n: int, generator: str | None = None
+) -> list[tuple[list[int], tuple[str, ...]]]:
+    """For ``--show-text``: the few-shot examples behind each of the first ``n`` examples of a pool.
+
+    Rebuilt from the cache and the seeded prompt plan, without generating: (example numbers
+    counted from 1, the shots of their prompt), one entry per prompt group.
+    """
+    from generators import PoolBuilder, SyntheticCache
+
+    _, _, source = _pool_inputs(cfg, label, generator)
+    cache = SyntheticCache(cfg.synthetic_cache)
+    builder = PoolBuilder(source, cache, label, temperature)
+    cache.close()
+    groups: dict[int, tuple[list[int], tuple[str, ...]]] = {}
+    spp = source.spec.samples_per_prompt
+    for number, (idx, _) in enumerate(builder.accepted[:n], start=1):
+        if idx // spp not in groups:
+            shots = source.spec.request(label, source.shots_by_label[label], builder.temperature, idx).shots
+            groups[idx // spp] = ([], shots)
+        groups[idx // spp][0].append(number)
+    return list(groups.values())

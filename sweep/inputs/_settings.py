@@ -1,0 +1,191 @@
+"""What the typed config becomes for generator actors, the pool service and trials.
+
+Each function translates; none starts anything. The pipeline hands the results to Ray.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from common import sha256_json, sha256_path
+
+from ..config import GeneratorConfig, SweepConfig
+from ._data import Dataset
+from ._prepared import Prepared
+
+if TYPE_CHECKING:
+    from generators import FilterSettings, PoolSource, PrivacyLimits
+    from trainables import ClassifierSettings, TrialData, TrialSettings
+
+_BACKEND_PACKAGES = {"llama_cpp": "llama_cpp_python", "transformers": "transformers"}
+
+
+def backend_version(backend: str) -> str | None:
+    """The installed version of the library a backend computes with (another version, other texts)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(_BACKEND_PACKAGES[backend])
+    except PackageNotFoundError:
+        return None
+
+
+def generator_cache_key(g: GeneratorConfig, generator_path: Path, device: str | None = None) -> str:
+    """The synthetic cache's model key: everything besides the prompt that changes a generated text.
+
+    The model's content, the backend and its library version, the device (the same weights give
+    other texts for the same seed on a GPU), the prompt style, the output constraint and the
+    sampler settings. The prompt itself (templates, shots, lengths, seed) is the cache's prompt key.
+    ``device`` is where the generator workers actually run (``gpu`` or ``cpu``, as they report it);
+    without it, where the config asks them to (the start-up checks refuse a GPU that is not usable).
+    """
+    return sha256_json(
+        {
+            "model": sha256_path(generator_path),
+            "backend": g.backend,
+            "backend_version": backend_version(g.backend),
+            "device": device or ("gpu" if g.gpus > 0 else "cpu"),
+            "prompt_style": g.prompt_style,
+            "constrain": g.constrain,
+            "sampler": {"top_p": g.top_p, "top_k": g.top_k, "min_p": g.min_p, "repeat_penalty": g.repeat_penalty},
+        }
+    )
+
+
+def pool_source(
+    cfg: SweepConfig, data: Dataset, generator_path: Path, g: GeneratorConfig, device: str | None = None
+) -> PoolSource:
+    """What a pool service needs to build pools: prompts, the real shots per label, filters, the cache key."""
+    from generators import PoolSource, PromptSpec
+
+    spec = PromptSpec(
+        system_prompt=g.system_prompt,
+        user_prompt=g.user_prompt,
+        task=g.task,
+        few_shot=g.few_shot,
+        samples_per_prompt=g.samples_per_prompt,
+        shot_max_chars=g.shot_max_chars,
+        max_new_tokens=g.max_new_tokens,
+        seed=cfg.seed,
+        list_prompt=g.list_prompt,
+    )
+    shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
+    return PoolSource(
+        model_hash=generator_cache_key(g, generator_path, device),
+        spec=spec,
+        shots_by_label=shots,
+        min_chars=g.min_chars,
+        filters=filter_settings(cfg),
+    )
+
+
+def backend_kwargs(generator_path: Path, g: GeneratorConfig) -> dict[str, Any]:
+    """The keyword arguments a generator worker builds its backend with: the backend's own config,
+    made from the generator section by the backend itself (``from_generator``)."""
+    from generators import backend_config
+
+    return asdict(backend_config(g.backend).from_generator(g, str(generator_path)))
+
+
+def classifier_settings(p: Prepared) -> ClassifierSettings:
+    from trainables import ClassifierSettings
+
+    c = p.cfg.classifier
+    return ClassifierSettings(
+        path=str(p.classifier_path.resolve()),
+        hash=sha256_path(p.classifier_path),
+        mode=c.mode,
+        epochs=c.epochs,
+        learning_rate=c.learning_rate,
+        batch_size=c.batch_size,
+        max_length=c.max_length,
+        weight_decay=c.weight_decay,
+        lora_r=c.lora_r,
+        model=c.model,
+    )
+
+
+def trial_settings(
+    p: Prepared, services: dict[str, str], env: dict[str, str], feature_store: str | None = None
+) -> TrialSettings:
+    """Fixed for the whole sweep: ``services`` maps each generator to its pool service's actor name,
+    ``feature_store`` names the actor that owns the feature cache (None: trials open the file)."""
+    from trainables import TrialSettings
+
+    cfg = p.cfg
+    return TrialSettings(
+        classifier=classifier_settings(p),
+        seed=cfg.seed,
+        repeats=cfg.eval.repeats_for(cfg.classifier.mode),
+        cpus=cfg.resources.trial.cpus,
+        gpus=cfg.resources.trial.gpus,
+        services=dict(services),
+        feature_cache=str(cfg.feature_cache.resolve()),
+        feature_store=feature_store,
+        env=env,
+        consistency_min_prob=cfg.quality.consistency_min_prob,
+        max_synthetic_weight=cfg.search.max_synthetic_weight,
+        synthetic_labels=cfg.search.synthetic_labels,
+        checkpoint_interval_s=cfg.search.checkpoint_interval_s,
+    )
+
+
+def trial_data(data: Dataset) -> TrialData:
+    """The train and validation splits as trials see them (the test split stays with the driver)."""
+    from trainables import TrialData
+
+    return TrialData(
+        labels=data.labels,
+        train_texts=data.train.texts,
+        train_y=data.train.y.tolist(),
+        val_texts=data.validation.texts,
+        val_y=data.validation.y.tolist(),
+        positive=data.positive,
+    )
+
+
+def privacy_limits(cfg: SweepConfig) -> PrivacyLimits:
+    from generators import PrivacyLimits
+
+    p = cfg.privacy
+    return PrivacyLimits(ngram=p.ngram, max_shared_words=p.max_shared_words, max_ngram_overlap=p.max_ngram_overlap)
+
+
+def filter_settings(cfg: SweepConfig) -> FilterSettings:
+    from generators import FilterSettings
+
+    q = cfg.quality
+    return FilterSettings(
+        max_chars=q.max_chars,
+        shingle=q.shingle,
+        near_duplicate=q.near_duplicate,
+        near_real=q.near_real,
+        language_ratio=q.language_ratio,
+        privacy=privacy_limits(cfg),
+    )
+
+
+def provenance(p: Prepared) -> dict[str, Any]:
+    """``summary.json``'s ``models``: each searched generator and the classifier, with content hashes."""
+    generators = {
+        name: {
+            "name": g.model,
+            "backend": g.backend,
+            "path": str(p.generator_paths[name]),
+            "sha256": sha256_path(p.generator_paths[name]),
+            "cache_key": generator_cache_key(g, p.generator_paths[name]),
+        }
+        for name, g in p.generators.items()
+    }
+    return {
+        # The first searched generator (it serves the baseline); every one is under "generators".
+        "generator": next(iter(generators.values())),
+        "generators": generators,
+        "classifier": {
+            "name": p.cfg.classifier.model,
+            "path": str(p.classifier_path),
+            "sha256": sha256_path(p.classifier_path),
+        },
+    }

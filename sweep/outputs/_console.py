@@ -1,0 +1,162 @@
+"""What ``run`` and ``resume`` print at the end: the trials, the search's best, the verdict and its sentence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+from ..rundir import SUMMARY_FILE, TRIALS_CSV, TrialRecord
+from ..verdict import ARM_WORDS, BASELINE, Conclusion, Verdict
+from ._format import fmt, plus_minus
+from ._summary import trial_row
+from ._summary_model import RunSummary
+from ._tables import Column, FittedTable
+
+_REMOVED = {
+    "overlap_train": "training texts that also occur in another split",
+    "overlap_validation": "validation texts that also occur in the test split",
+    "other_labels": "rows with labels data.labels leaves out",
+}
+_STYLES = {Conclusion.BETTER: "green", Conclusion.WORSE: "red"}
+
+
+def console_for_output() -> Console:
+    """A console on stdout; logs and pipes get one wide enough that no column is cut."""
+    console = Console()
+    return console if console.is_terminal else Console(width=120)
+
+
+def privacy_line(p: dict[str, Any]) -> str:
+    """Two lines: what the audit dropped, and how close the trained-on examples come to each split."""
+    dropped = {k: v for k, v in p["dropped"].items() if k != "total" and v}
+    why = " (" + ", ".join(f"{k} {v}" for k, v in dropped.items()) + ")" if dropped else ""
+    runs = {name: b["longest_run"].get("max") for name, b in p["against"].items()}
+    over = "/".join(str(b["over_limits"]) for b in p["against"].values())
+    longest = ", ".join(f"{name} {int(v)}" for name, v in runs.items() if v is not None) or "-"
+    return (
+        f"privacy: {p['dropped']['total']} synthetic examples dropped as copies of training records{why}; "
+        f"{p['examples']} trained on\n"
+        f"  longest word run shared with a record: {longest} (over the limits: {over}; only train drops)"
+    )
+
+
+def print_search_best(summary: RunSummary, console: Console) -> None:
+    """One line on the search's best synthetic trial against the baseline, on validation, with the noise."""
+    b, w = summary.baseline, summary.best
+    if not b or not w:
+        return
+    diff = (w.val_auc or 0.0) - (b.val_auc or 0.0)
+    tail = {
+        True: "within the seed noise of the repeats, so the search alone cannot tell them apart",
+        False: "more than twice the standard error of the repeats",
+        None: "one seed per trial, so the noise is unknown",
+    }[summary.search_best_within_noise]
+    console.print(
+        f"search: best synthetic trial {w.number} reached validation AUC {plus_minus(w.val_auc, w.val_auc_sd)}, "
+        f"baseline {plus_minus(b.val_auc, b.val_auc_sd)}: {diff:+.3f}, {tail}. Test data was not used."
+    )
+
+
+def verdict_table(verdict: Verdict) -> FittedTable:
+    """Every arm's test AUC, difference from the baseline with its interval, and the class shift."""
+    arms = verdict.arms
+    pos = verdict.positive_label if any(a.positive_recall is not None for a in arms.values()) else None
+    # Narrow enough for 100 columns: what each arm is goes on a line below; all metrics are in summary.json.
+    headers: list[Column | str] = ["test AUC ± SD", "Δ AUC [95% CI]", Column("conclusion", justify="left")]
+    headers += [f"{pos} P", f"{pos} R"] if pos else ["precision", "recall"]
+    rows, styles = [], []
+    for name, a in arms.items():
+        lo, hi = a.delta_auc.ci95
+        shown = (a.positive_precision, a.positive_recall) if pos else (a.precision, a.recall)
+        rows.append(
+            [
+                name,
+                plus_minus(a.test_auc_mean, a.test_auc_sd),
+                "-" if name == BASELINE else f"{a.delta_auc.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+                "" if name == BASELINE else str(a.conclusion),
+                *(fmt(v) for v in shown),
+            ]
+        )
+        styles.append(_STYLES.get(a.conclusion))
+    title = (
+        f"verdict on the test split ({verdict.n_test} texts): {verdict.seeds} fresh seeds per arm, "
+        f"95% paired bootstrap ({verdict.bootstrap} resamples)"
+    )
+    return FittedTable([Column("arm", justify="left", key=True), *headers], rows, title=title, row_styles=styles)
+
+
+def print_verdict(verdict: Verdict, console: Console) -> None:
+    """The verdict table (test split, every arm), what each arm is, and its plain sentence."""
+    console.print(verdict_table(verdict), crop=False)
+    added = {name: a.params.get("n_synthetic") for name, a in verdict.arms.items() if name != BASELINE}
+    console.print(
+        "arms: "
+        + "; ".join(
+            f"{name} = {ARM_WORDS[name]}" + (f" ({added[name]} added)" if added.get(name) else "")
+            for name in verdict.arms
+        ),
+        soft_wrap=False,
+    )
+    console.print(verdict.sentence)
+
+
+def trials_table(summary: RunSummary, records: list[TrialRecord]) -> FittedTable:
+    """One row per trial: its parameters, mean validation AUC ± SD, and where its examples came from."""
+    params: list[Column | str] = [Column("generator", may_drop=True), "temperature", "n_synthetic", "real share"]
+    after = ["val AUC ± SD", "epoch", "val F1", "generated", "cached", "time s"]
+    columns: list[Column | str] = ["#", Column("state", may_drop=True), *params, *after]
+    best_id = summary.best.trial_id if summary.best else None
+    rows, styles = [], []
+    for r in records:
+        row = trial_row(r)
+        styles.append("bold green" if r.trial_id == best_id else None)
+        n_used, share = row.get("n_synthetic_used"), row.get("real_share")
+        rows.append(
+            [
+                str(r.number),
+                str(r.state),
+                str(row.get("generator") or "-"),
+                fmt(row["temperature"], 1),
+                str(n_used if n_used is not None else row["n_synthetic"]),
+                fmt(share if share is not None else row["real_ratio"], 2),
+                plus_minus(row["val_auc"], row.get("val_auc_sd")),
+                str(row["best_epoch"] or "-"),
+                fmt(row["val_f1"]),
+                str(row.get("synthetic_generated") or 0),
+                str(row.get("synthetic_from_cache") or 0),
+                fmt(row["time_s"], 1),
+            ]
+        )
+    return FittedTable(columns, rows, title=f"trials of {summary.name}", row_styles=styles)
+
+
+def print_footer(summary: RunSummary, console: Console) -> None:
+    """Rows dropped from the data, synthetic counts, filter rejections, the privacy audit, the files."""
+    removed = {k: v for k, v in summary.data.removed.items() if v}
+    if removed:
+        words = ", ".join(f"{v} {_REMOVED[k]}" for k, v in removed.items() if k in _REMOVED)
+        console.print(f"data: removed before training: {words}")
+    syn = summary.synthetic
+    console.print(f"synthetic examples: {syn.generated} generated this run, {syn.from_cache} taken from the cache")
+    reasons = {k: v for k, v in syn.rejected_by_reason.items() if v}
+    inconsistent = reasons.pop("label_inconsistent", 0)
+    if reasons:
+        console.print("filters rejected, per reason over all pools: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+    if inconsistent:
+        console.print(
+            f"label-consistency filter: {inconsistent} synthetic examples dropped, summed over trials "
+            "(per trial in trials.csv)"
+        )
+    if summary.privacy:
+        console.print(privacy_line(summary.privacy))
+    console.print(f"results: {summary.run_dir}/{SUMMARY_FILE}, {summary.run_dir}/{TRIALS_CSV}")
+
+
+def print_summary(summary: RunSummary, records: list[TrialRecord], console: Console | None = None) -> None:
+    console = console or console_for_output()
+    console.print(trials_table(summary, records), crop=False)
+    print_search_best(summary, console)
+    if summary.verdict:
+        print_verdict(summary.verdict, console)
+    print_footer(summary, console)

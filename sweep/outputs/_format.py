@@ -1,0 +1,22 @@
+"""How numbers appear in tables, reports and model cards: one place, so they read alike everywhere."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+MISSING = "-"
+
+
+def missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def fmt(v: Any, digits: int = 3) -> str:
+    """A number with ``digits`` decimals, or ``-`` when there is none (None, NaN)."""
+    return MISSING if missing(v) else f"{v:.{digits}f}"
+
+
+def plus_minus(v: Any, sd: Any, digits: int = 3) -> str:
+    """``mean ± SD`` (just the mean when the SD is unknown)."""
+    return fmt(v, digits) if missing(sd) else f"{fmt(v, digits)} ± {fmt(sd, digits)}"

@@ -1,0 +1,100 @@
+"""The verdict's arms: what each one trains on.
+
+* ``baseline``: real data only (what the user has today);
+* ``reweighted``: real data with class-balanced loss weights (synthetic pools are label-balanced,
+  so a gain may be rebalancing, not content);
+* ``oversample``: real examples repeated to the best trial's count per label and weight;
+* ``eda``: word-level edits of real examples (``_controls``), same count and weight;
+* ``best``: the best synthetic trial's exact synthetic set (its checkpoint records it) and weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainables import SYNTHETIC_FILE
+
+from ..config import SweepConfig
+from ..inputs import Dataset
+from ..rundir import CHECKPOINT_GLOB, TrialRecord, trial_params
+from ._model import BASELINE, BEST
+
+VERDICT_SEED_OFFSET = 1000
+"""Verdict seeds are ``seed + 1000 + k``: never a seed a search trial trained with."""
+
+
+@dataclass
+class Arm:
+    name: str
+    texts: list[str]
+    y: np.ndarray
+    weights: np.ndarray
+    params: dict[str, Any]
+    test_probs: np.ndarray | None = None
+    """(seeds, n_test, classes) at the chosen epoch."""
+    epoch: int = 0
+    val_auc_mean: float = float("nan")
+    """Mean validation AUC over the seeds at the chosen epoch."""
+
+
+def verdict_seeds(cfg: SweepConfig) -> list[int]:
+    return [cfg.seed + VERDICT_SEED_OFFSET + k for k in range(cfg.eval.verdict_seeds)]
+
+
+def _trial_checkpoint(r: TrialRecord) -> Path | None:
+    """The checkpoint of the trial's best epoch, else its newest that records a synthetic set."""
+    if r.best_checkpoint is not None:
+        return r.best_checkpoint
+    kept = sorted(c for c in r.path.glob(CHECKPOINT_GLOB) if (c / SYNTHETIC_FILE).is_file())
+    return kept[-1] if kept else None
+
+
+def _real_arms(data: Dataset) -> list[Arm]:
+    from trainables import TrainingMix, balanced_class_weights
+
+    base = TrainingMix.build(data.train.texts, data.train.y)
+    return [
+        Arm(BASELINE, base.texts, base.y, base.weights, {"n_synthetic": 0}),
+        Arm(
+            "reweighted",
+            base.texts,
+            base.y,
+            balanced_class_weights(data.train.y),
+            {"n_synthetic": 0, "class_weights": "balanced"},
+        ),
+    ]
+
+
+def build_arms(cfg: SweepConfig, data: Dataset, best: TrialRecord | None) -> list[Arm]:
+    """Every arm; the cheap controls and ``best`` only when a synthetic trial finished with its checkpoint."""
+    from trainables import TrainingMix, read_synthetic
+
+    from ._controls import eda_texts, oversample
+
+    arms = _real_arms(data)
+    ckpt = _trial_checkpoint(best) if best is not None else None
+    if best is None or ckpt is None:
+        return arms
+    real_texts, real_y = data.train.texts, data.train.y
+    synth = read_synthetic(ckpt / SYNTHETIC_FILE, data.labels)
+    best_params = trial_params(best)
+    real_ratio = float(best_params.get("real_ratio", 1.0))
+    cap = cfg.search.max_synthetic_weight
+    counts = {i: int((synth.y == i).sum()) for i in range(len(data.labels))}
+    best_mix = TrainingMix.build(real_texts, real_y, synth.texts, synth.y, real_ratio, cap)
+    shared = {"n_synthetic": len(synth.texts), "real_ratio": real_ratio, "real_share": best_mix.real_share}
+    seed = cfg.seed + VERDICT_SEED_OFFSET
+    controls = {
+        "oversample": oversample(real_texts, real_y, counts, seed),
+        "eda": eda_texts(real_texts, real_y, counts, seed, cfg.eval.eda_alpha),
+    }
+    for name, (texts, ys) in controls.items():
+        mix = TrainingMix.build(real_texts, real_y, texts, ys, real_ratio, cap)
+        arms.append(Arm(name, mix.texts, mix.y, mix.weights, {**shared, "n_synthetic": len(texts)}))
+    params = {**best_params, **shared, "trial": best.number, "trial_id": best.trial_id}
+    arms.append(Arm(BEST, best_mix.texts, best_mix.y, best_mix.weights, params))
+    return arms

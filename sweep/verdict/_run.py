@@ -1,0 +1,105 @@
+"""The verdict: does synthetic data help on the untouched test split, and by how much?
+
+After the search, the arms (``_arms``) are retrained with ``eval.verdict_seeds`` fresh seeds each
+(seeds the search never saw, so the search's luck with its own seeds does not carry over) and
+scored on the test split, the only place test data is used. Every arm trains
+``classifier.epochs`` epochs; the epoch is chosen by the mean validation AUC over its seeds, as
+in the search. Differences from ``baseline`` carry a 95% paired bootstrap interval
+(``_bootstrap``); an arm is ``better`` or ``worse`` only when the interval excludes 0.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import SweepConfig
+from ..inputs import Dataset
+from ..rundir import Selection
+from ._arms import Arm, build_arms, verdict_seeds
+from ._bootstrap import bootstrap_deltas, conclusion
+from ._model import BASELINE, Conclusion, Verdict, VerdictArm
+from ._sentence import verdict_sentence
+from ._training import arm_inputs, train_arm
+
+HOLD_ENV = "SYNTHSWEEP_TEST_HOLD_VERDICT_FILE"
+"""Test hook, inert unless set: the verdict waits while the file it names exists (after creating
+``<file>.reached``), so a test can interrupt it at a known point."""
+
+_METRICS = ("precision", "recall", "f1", "positive_precision", "positive_recall", "positive_f1")
+
+
+def _held_for_a_test() -> None:
+    path = os.environ.get(HOLD_ENV)
+    if not path:
+        return
+    Path(path + ".reached").touch()
+    deadline = time.monotonic() + 600.0
+    while Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def _arm_record(arm: Arm, test_y: np.ndarray, data: Dataset, interval: Any) -> VerdictArm:
+    """The arm's test metrics averaged over its seeds (as a trial averages its repeats on validation)."""
+    from trainables import classification_metrics, mean_metrics
+
+    assert arm.test_probs is not None
+    m = mean_metrics([classification_metrics(test_y, p, data.labels, data.positive) for p in arm.test_probs])
+    return VerdictArm(
+        params=arm.params,
+        epoch=arm.epoch,
+        val_auc_mean=arm.val_auc_mean,
+        test_auc_mean=m["auc"],
+        test_auc_sd=m["auc_sd"],
+        **{k: m[k] for k in _METRICS if k in m},
+        delta_auc=interval.as_delta(),
+        conclusion=Conclusion.REFERENCE if arm.name == BASELINE else conclusion(interval),
+    )
+
+
+def run_verdict(
+    cfg: SweepConfig,
+    data: Dataset,
+    settings: Any,
+    selection: Selection,
+    progress: Callable[[str], None] | None = None,
+) -> Verdict:
+    """Retrain the arms, score them on the test split; ``selection.best`` is the synthetic trial tested.
+
+    ``settings`` (``trainables.ClassifierSettings``) builds every arm's classifiers as the trials did.
+    """
+    import torch
+
+    t0 = time.perf_counter()
+    _held_for_a_test()
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    arms = build_arms(cfg, data, selection.best)
+    seeds = verdict_seeds(cfg)
+    device = "cuda" if cfg.resources.trial.gpus > 0 and torch.cuda.is_available() else "cpu"
+    val_y, test_y = np.asarray(data.validation.y), np.asarray(data.test.y)
+    train_ins, val_in, test_in, dim = arm_inputs(cfg, data, settings, arms, device)
+    for i, (arm, train_in) in enumerate(zip(arms, train_ins)):
+        if progress:
+            progress(f"verdict: training {arm.name} ({i + 1}/{len(arms)}), {len(seeds)} seeds")
+        train_arm(arm, settings, data.labels, seeds, (train_in, val_in, test_in), val_y, dim, device)
+    intervals = bootstrap_deltas(test_y, {a.name: a.test_probs for a in arms}, BASELINE, cfg.eval.bootstrap, seed=cfg.seed)
+    records = {a.name: _arm_record(a, test_y, data, intervals[a.name]) for a in arms}
+    best = records.get("best")
+    verdict = Verdict(
+        seeds=len(seeds),
+        seed_values=seeds,
+        bootstrap=cfg.eval.bootstrap,
+        confidence=0.95,
+        n_test=len(test_y),
+        positive_label=data.positive_label,
+        conclusion=best.conclusion if best is not None else Conclusion.NO_SYNTHETIC,
+        arms=records,
+        verdict_s=time.perf_counter() - t0,
+        sentence="",
+    )
+    return verdict.model_copy(update={"sentence": verdict_sentence(verdict, cfg)})
