@@ -136,8 +136,7 @@ def main() -> None:
     from common import force_offline, resolve_generator_model
     from generators import PoolResult, create_backend, start_service
     from sweep import load_config
-    from sweep.inputs import load_dataset
-    from sweep.inputs import backend_kwargs, pool_source
+    from sweep.inputs import backend_kwargs, pool_source, sweep_dataset
 
     env = force_offline()
     work = Path(tempfile.mkdtemp(prefix="synthsweep-genbench-"))
@@ -147,9 +146,9 @@ def main() -> None:
     )
     g = cfg.generator
     path = resolve_generator_model(g.model)
-    data = load_dataset(cfg.data, cfg.seed, min_per_label=g.few_shot)
-    source = pool_source(cfg, data, path)
-    kwargs = backend_kwargs(cfg, path)
+    data = sweep_dataset(cfg)
+    source = pool_source(cfg, data, path, g)
+    kwargs = backend_kwargs(path, g)
     print(
         f"model {g.model}, {args.threads} threads, {args.per_label} accepted examples per label x "
         f"{len(data.labels)} labels, T={args.temperature}, max_new_tokens {g.max_new_tokens}, "

@@ -8,8 +8,9 @@ Python turns SIGINT into ``KeyboardInterrupt``; ``interrupts_raise`` makes SIGTE
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _received: int | None = None
 
@@ -29,13 +30,13 @@ def exit_code() -> int:
     return 128 + received_signal()
 
 
-def _terminate(signum, frame) -> None:
+def _terminate(signum: int, frame: Any) -> None:
     note_signal(signum)
     raise KeyboardInterrupt
 
 
 @contextmanager
-def on_sigterm(handler) -> Iterator[None]:
+def on_sigterm(handler: Callable[[int, Any], None]) -> Iterator[None]:
     """While inside, SIGTERM calls ``handler(signum, frame)`` (main thread only; elsewhere a no-op)."""
     try:
         previous = signal.signal(signal.SIGTERM, handler)

@@ -135,8 +135,8 @@ def generate(
     from rich.console import Console
     from rich.progress import Progress
 
-    from .inputs import generate_examples
     from .config import load_config
+    from .inputs import generate_examples
 
     cfg = load_config(config, set_)
     err = Console(stderr=True)

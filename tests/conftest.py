@@ -75,6 +75,16 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+def wait_until(condition, timeout: float, what: str, interval: float = 0.2) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout:g} s waiting for {what}"
+        time.sleep(interval)
+
+
 SMALL_RUN = [
     "name=small",
     "data.max_train=24",
@@ -103,7 +113,7 @@ def small_run(tmp_path_factory) -> Path:
     overrides = [f"storage={root / 'runs'}", f"data.test={test_file}", *SMALL_RUN]
     ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": force_offline()})
     try:
-        return run_sweep(load_config(REPO / "conf" / "demo.yaml", overrides))
+        return run_sweep(load_config(REPO / "conf" / "demo.yaml", overrides)).run_dir
     finally:
         ray.shutdown()
 

@@ -91,7 +91,7 @@ def test_two_node_sweep_with_token_auth(cluster, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((storage / "demo" / "summary.json").read_text())
     assert summary["trials"] == {"total": 3, "with_results": 3, "errored": 0}
-    assert summary["best"]["test_auc"] is not None
+    assert summary["best"]["test_auc_mean"] is not None
 
     # A driver without the token is refused by synthsweep with one line, not left hanging.
     home = tmp_path / "home-without-token"

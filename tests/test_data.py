@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from sweep import UserError
-from sweep.inputs import load_dataset
 from sweep.config import DataConfig
+from sweep.inputs import load_dataset
 
 
 def _cfg(path, **kw):

@@ -10,10 +10,9 @@ import sysconfig
 import numpy as np
 import pytest
 
-from sweep.inputs import load_dataset
-from sweep.rundir import recorded_config
-from sweep.rundir import read_trials
 from sweep.cli import main
+from sweep.inputs import load_dataset
+from sweep.rundir import read_trials, recorded_config
 from trainables import auc
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ from generators._styles import (
     resolve_style,
 )
 from sweep import UserError, load_config
-from sweep.inputs import backend_kwargs, generator_cache_key
 from sweep.config import SearchSpace
+from sweep.inputs import backend_kwargs, generator_cache_key
 from sweep.search import tune_space
 from trainables import ClassifierSettings, TrialParams, TrialSettings
 
@@ -256,8 +256,8 @@ def test_transformers_accepts_a_model_directory(tmp_path):
     ids=lambda c: next(iter(c)),
 )
 def test_every_setting_that_changes_a_text_changes_the_cache_key(tmp_path, change):
-    from sweep.inputs import generator_cache_key
     from sweep.config import GeneratorConfig
+    from sweep.inputs import generator_cache_key
 
     model = tmp_path / "m.gguf"
     model.write_bytes(b"GGUF" + b"\0" * 64)

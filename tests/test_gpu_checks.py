@@ -6,8 +6,8 @@ import pytest
 
 from generators import device_kind
 from sweep import load_config
-from sweep.inputs import generator_cache_key
 from sweep.cluster import Node
+from sweep.inputs import generator_cache_key
 
 from .conftest import REPO
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from common import SweepFailed
-from sweep.rundir import Outcome, check_outcome, error_line
-from sweep.rundir import TrialRecord
+from sweep.rundir import Outcome, TrialRecord, check_outcome, error_line
 
 RAY_ERROR = """Failure # 1 (occurred at 2026-11-22_18-40-01)
 ray::ImplicitFunc.train() (pid=123, ip=10.0.0.2, actor_id=abc, repr=train_classifier)
@@ -73,8 +72,8 @@ def test_sweep_where_every_trial_fails_exits_1_with_one_line(tmp_path, capsys, m
     """A real sweep (local Ray) whose only trial raises: exit 1, one line, no verdict, no summary."""
     import ray
 
-    from sweep.rundir import read_state
     from sweep.cli import main
+    from sweep.rundir import read_state
     from trainables.trainable import FAIL_ONCE_ENV
 
     from .conftest import REPO

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from sweep.cli import main
+from sweep.config import SearchSpace, SweepConfig
 from sweep.outputs import rebuild_study
 from sweep.outputs._plots import plot_importances
 from sweep.rundir import read_trials
-from sweep.cli import main
-from sweep.config import SearchSpace, SweepConfig
 
 from .fakes import fake_trial_dir
 
@@ -48,7 +48,7 @@ def test_report_of_a_real_sweep(small_run, capsys):
     summary = json.loads((small_run / "summary.json").read_text())
     for key in ("baseline", "best"):
         assert summary[key]["trial_id"] in html
-    assert f"{summary['best']['test_auc']:.3f}" in html  # from the verdict
+    assert f"{summary['best']['test_auc_mean']:.3f}" in html  # from the verdict
     assert summary["verdict"]["sentence"] in unescape(html)
 
     # Written again in place (a derived file), never half-way.

@@ -12,9 +12,8 @@ import pytest
 
 from common import SweepInterrupted, UserError
 from sweep import resume_sweep
-from sweep.rundir import RunState, read_state, write_state
-from sweep.rundir import read_trials
 from sweep.cli import main
+from sweep.rundir import RunState, read_state, read_trials, write_state
 from trainables import TrialParams
 from trainables.trainable import FAIL_ONCE_ENV, planted_failure, run_trial
 

@@ -20,13 +20,11 @@ from pathlib import Path
 import pytest
 
 from common import SweepFailed, UserError
-from sweep import load_config, run_sweep
-from sweep import resume_sweep
-from sweep.rundir import read_state
-from sweep.rundir import read_trials
+from sweep import load_config, resume_sweep, run_sweep
+from sweep.rundir import read_state, read_trials
 from trainables.trainable import FAIL_ONCE_ENV
 
-from .conftest import REPO
+from .conftest import REPO, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -233,6 +231,65 @@ def test_ctrl_c_then_resume(shared_storage, test_slice, tmp_path):
     assert proc.returncode == 2 and proc.stderr.strip() == f"error: {run_dir} holds a finished sweep; nothing to resume"
 
 
+def test_ctrl_c_during_a_resumed_verdict_marks_the_run_interrupted_and_resumes_to_the_same_verdict(
+    shared_storage, test_slice, tmp_path
+):
+    """run and resume share one path: Ctrl-C in a resumed sweep's verdict is handled as in a new one."""
+    from sweep.verdict import HOLD_ENV
+
+    run_dir = shared_storage / "verdict-interrupted"
+    args = _cli(*_run_args(shared_storage, test_slice, "verdict-interrupted"))
+    _start_and_interrupt(run_dir, args, signal.SIGINT, tmp_path / "run.log")
+    assert read_state(run_dir).status == "interrupted"
+
+    hold = tmp_path / "verdict.hold"
+    hold.touch()
+    log = tmp_path / "resume.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            _cli("resume", str(run_dir)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=REPO,
+            env={**os.environ, HOLD_ENV: str(hold)},
+        )
+    try:
+        reached = Path(f"{hold}.reached")
+        wait_until(lambda: reached.exists() or proc.poll() is not None, 1200, "the resumed sweep's verdict")
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert read_state(run_dir).status == "running"
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=300)
+    finally:
+        hold.unlink(missing_ok=True)
+        _reap(proc, [])
+    out = log.read_text()
+    assert proc.returncode == 130, out[-3000:]
+    last = [line for line in out.splitlines() if line.strip()][-1]
+    assert last == (
+        f"sweep interrupted during its verdict (all {SAMPLES} trials finished); "
+        f"continue it with: synthsweep resume {run_dir}"
+    ), out[-3000:]
+    assert read_state(run_dir).status == "interrupted" and not (run_dir / "summary.json").exists()
+
+    _resume(run_dir, tmp_path / "resume-2.log")
+    assert read_state(run_dir).status == "finished"
+    verdict = json.loads((run_dir / "summary.json").read_text())["verdict"]
+    assert verdict == _verdict_without_interruption(run_dir, verdict["verdict_s"])
+
+
+def _verdict_without_interruption(run_dir: Path, verdict_s: float) -> dict:
+    """The verdict of the run's finished trials, computed here from the run directory alone."""
+    from sweep.inputs import classifier_settings, prepare
+    from sweep.rundir import recorded_config, select
+    from sweep.verdict import run_verdict
+
+    p = prepare(recorded_config(run_dir), run_dir=run_dir)
+    verdict = run_verdict(p.cfg, p.data, classifier_settings(p), select(read_trials(run_dir)))
+    return json.loads(verdict.model_copy(update={"verdict_s": verdict_s}).model_dump_json())
+
+
 # ----------------------------------------------------------------------------- planted failures
 # No synthetic data here (n_synthetic fixed at 0): these test Tune's retries, not generation.
 NO_SYNTH = {"search.n_synthetic": "[0, 0]", "search.num_samples": 2}
@@ -242,13 +299,13 @@ def test_planted_failure_is_retried_and_the_trial_continues_exactly(
     ray_start_2_cpus, tmp_path, test_slice, monkeypatch
 ):
     storage = tmp_path / "runs"
-    clean = run_sweep(load_config(DEMO, _overrides(storage, test_slice, "clean", **NO_SYNTH)))
+    clean = run_sweep(load_config(DEMO, _overrides(storage, test_slice, "clean", **NO_SYNTH))).run_dir
 
     markers = tmp_path / "markers"
     monkeypatch.setenv(FAIL_ONCE_ENV, str(markers))
     flaky = run_sweep(
         load_config(DEMO, _overrides(storage, test_slice, "flaky", **NO_SYNTH, **{"search.max_failures": 1}))
-    )
+    ).run_dir
 
     records, reference = read_trials(flaky), read_trials(clean)
     assert len(list(markers.iterdir())) == 2, "each trial failed once"
@@ -265,7 +322,7 @@ def test_errored_trials_are_restarted_on_request(ray_start_2_cpus, tmp_path, tes
     storage = tmp_path / "runs"
     monkeypatch.setenv(FAIL_ONCE_ENV, str(tmp_path / "markers"))
     cfg = load_config(DEMO, _overrides(storage, test_slice, "errored", **NO_SYNTH, **{"search.max_failures": 0}))
-    # No trial finished: the sweep fails with one line (issue 8), no verdict, no summary.
+    # No trial finished: the sweep fails with one line, no verdict, no summary.
     with pytest.raises(SweepFailed, match="no trial finished .all 2 trials errored.; first error in trial 1"):
         run_sweep(cfg)
     run_dir = storage / "errored"

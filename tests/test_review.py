@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from sweep.outputs._review import stratified_counts, wilson_interval
 from sweep.cli import main
+from sweep.outputs._review import stratified_counts, wilson_interval
 
 from .fakes import fake_run
 

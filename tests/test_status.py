@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from sweep.rundir import RunState, write_state
 from sweep.cli import main
+from sweep.rundir import RunState, write_state
 
 from .fakes import fake_experiment_state, fake_trial_dir
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sweep import load_config, run_sweep
+from sweep.outputs import read_summary
 
 from .conftest import REPO, small_overrides
 
@@ -19,22 +20,22 @@ DEMO = REPO / "conf" / "demo.yaml"
 
 def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, demo_test_slice):
     cfg = load_config(DEMO, small_overrides(tmp_path / "runs", demo_test_slice))
-    run_dir = run_sweep(cfg)
+    result = run_sweep(cfg)
+    run_dir = result.run_dir
     assert run_dir == tmp_path / "runs" / "demo"
+    assert read_summary(run_dir) == result, "what run_sweep returns is what summary.json holds"
 
     summary = json.loads((run_dir / "summary.json").read_text())
-    for key in ("baseline", "best"):
-        entry = summary[key]
-        for field in ("params", "val_auc", "test_auc", "precision", "recall", "f1"):
-            assert entry[field] is not None, (key, field)
-        assert 0.0 <= entry["test_auc"] <= 1.0
-    assert summary["baseline"]["params"]["n_synthetic"] == 0
-    assert summary["best"]["params"]["n_synthetic"] > 0, "best: the best trial with synthetic data"
+    for entry in (result.baseline, result.best):
+        assert entry is not None and None not in (entry.val_auc, entry.test_auc_mean, entry.precision, entry.f1)
+        assert 0.0 <= entry.test_auc_mean <= 1.0
+    assert result.baseline.params["n_synthetic"] == 0
+    assert result.best.params["n_synthetic"] > 0, "best: the best trial with synthetic data"
     _check_verdict(summary)
-    assert summary["trials"]["total"] == 3
-    assert summary["synthetic"]["generated"] > 0
+    assert result.trials.total == 3
+    assert result.synthetic.generated > 0
     used = sum(int(r["n_synthetic_used"]) for r in csv.DictReader(open(run_dir / "trials.csv")))
-    assert summary["synthetic"]["from_cache"] + summary["synthetic"]["generated"] == used
+    assert result.synthetic.from_cache + result.synthetic.generated == used
 
     rows = list(csv.DictReader(open(run_dir / "trials.csv")))
     assert len(rows) == 3
@@ -64,7 +65,7 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
 
     first = (run_dir / "summary.json").read_bytes()
     # Same sweep again: the first run is kept, nothing new is generated.
-    run_dir2 = run_sweep(cfg)
+    run_dir2 = run_sweep(cfg).run_dir
     assert run_dir2 == tmp_path / "runs" / "demo-2"
     assert (run_dir / "summary.json").read_bytes() == first
     summary2 = json.loads((run_dir2 / "summary.json").read_text())
@@ -73,7 +74,7 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
     assert summary2["best"]["val_auc"] == pytest.approx(summary["best"]["val_auc"])
 
     # Synthetic examples with no loss weight cannot change anything: the verdict must say so.
-    zero = run_sweep(load_config(DEMO, small_overrides(tmp_path / "runs", demo_test_slice, **ZERO_WEIGHT)))
+    zero = run_sweep(load_config(DEMO, small_overrides(tmp_path / "runs", demo_test_slice, **ZERO_WEIGHT))).run_dir
     _check_no_evidence(json.loads((zero / "summary.json").read_text()))
 
 
@@ -90,8 +91,8 @@ def _check_verdict(summary: dict) -> None:
             assert arm[key] is not None, (name, key)
         lo, hi = arm["delta_auc"]["ci95"]
         assert lo <= arm["delta_auc"]["mean"] <= hi
-    assert summary["best"]["test_auc"] == v["arms"]["best"]["test_auc_mean"]
-    assert summary["baseline"]["test_auc"] == v["arms"]["baseline"]["test_auc_mean"]
+    assert summary["best"]["test_auc_mean"] == v["arms"]["best"]["test_auc_mean"]
+    assert summary["baseline"]["test_auc_mean"] == v["arms"]["baseline"]["test_auc_mean"]
     assert "against no augmentation" in v["sentence"]
 
 
@@ -131,10 +132,10 @@ def test_other_dataset_three_classes_by_config_only(ray_start_2_cpus, tmp_path):
             },
         ),
     )
-    run_dir = run_sweep(cfg)
+    run_dir = run_sweep(cfg).run_dir
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["data"]["labels"] == sorted(top)
-    assert summary["best"]["test_auc"] is not None
+    assert summary["best"]["test_auc_mean"] is not None
     assert set(summary["best"]["val_per_class"]) == set(top)
     # Its synthetic examples carry no weight (search.real_ratio [1, 1]): no evidence either way.
     _check_no_evidence(summary)

@@ -106,8 +106,8 @@ def test_the_summary_of_a_one_generator_sweep_fits_100_columns(tmp_path):
     from sweep.outputs import print_summary
     from sweep.rundir import read_trials
 
-    from .fakes import fake_trial_dir as _trial_dir
     from .fakes import fake_entry, fake_summary, fake_verdict
+    from .fakes import fake_trial_dir as _trial_dir
 
     for i in range(1, 9):
         _trial_dir(tmp_path, f"{i:08x}", i, [1, 2, 3])

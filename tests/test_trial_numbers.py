@@ -9,9 +9,9 @@ import pytest
 
 from sweep import UserError
 from sweep.outputs import find_trial
-from sweep.search import trial_line, trial_number
 from sweep.outputs._plots import history_axes
 from sweep.rundir import read_trials
+from sweep.search import trial_line, trial_number
 
 from .fakes import fake_trial_dir as _trial_dir
 

@@ -27,10 +27,13 @@ def test_sweep_over_two_generators(ray_start_2_cpus, tmp_path, demo_test_slice):
         # seed 1 smollm2 (n_synthetic 6) then gemma (3) after the baseline (tests/test_search.py
         # shows how to list a seed's suggestions without running a trial).
         **{"generator.threads": 1, "seed": 1, "search.startup_trials": 2},
+        # Gemma's prompts show more shots than the other generator's: every class keeps five
+        # training examples, more than its share of twelve would be.
+        **{"data.max_train": 12, "generators.gemma.few_shot": 5},
     )
     cfg = load_config(TWO, overrides)
     assert cfg.searched_generators() == ["smollm2", "gemma"]
-    run_dir = run_sweep(cfg)
+    run_dir = run_sweep(cfg).run_dir
 
     summary = json.loads((run_dir / "summary.json").read_text())
     rows = list(csv.DictReader(open(run_dir / "trials.csv")))
@@ -52,3 +55,17 @@ def test_sweep_over_two_generators(ray_start_2_cpus, tmp_path, demo_test_slice):
     with sqlite3.connect(tmp_path / "runs" / ".cache" / "synthetic.sqlite") as db:
         cached = {k for (k,) in db.execute("SELECT DISTINCT model_hash FROM attempts")}
     assert cached == keys
+    _check_one_dataset(run_dir, tmp_path, summary["data"]["n_train"])
+
+
+def _check_one_dataset(run_dir, tmp_path, n_train: int) -> None:
+    """Report and export rebuild the sweep's data by its rule (the hungriest generator's few_shot)."""
+    import re
+
+    from sweep import export_trial, write_report
+
+    assert n_train == 15, "five per class, the floor gemma's few_shot sets"
+    html = write_report(run_dir).read_text()
+    assert re.search(r"Data: (\d+) training,", html).group(1) == str(n_train)
+    out = export_trial(run_dir, tmp_path / "model")
+    assert json.loads((out / "synthsweep.json").read_text())["data"]["n_train"] == n_train

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from sweep.verdict import Interval, bootstrap_deltas, conclusion, resampled_auc
-from sweep.verdict import eda_texts, oversample
+from sweep.verdict import Interval, bootstrap_deltas, conclusion, eda_texts, oversample, resampled_auc
 from trainables import TrainingMix, balanced_class_weights, classification_metrics, mix_weights
 
 

@@ -24,9 +24,8 @@ from typing import Any
 
 from common import UserError
 
-from ._placement import Node, _fits, sweep_demands
-
-
+from ..config import SweepConfig
+from ._placement import Node, fits, sweep_demands
 
 PROBE_TIMEOUT_S = 180.0
 
@@ -80,7 +79,7 @@ def _user_path(model: str, bundled: list[str]) -> str | None:
     return str(Path(model).expanduser().resolve())
 
 
-def node_checks(cfg, node: Node, driver_node: str | None, marker: str | None) -> NodeChecks:
+def node_checks(cfg: SweepConfig, node: Node, driver_node: str | None, marker: str | None) -> NodeChecks:
     """What ``node`` must check for this sweep: GPUs where it may get GPU work, storage and model paths."""
     from common import BundledModel
 
@@ -88,12 +87,12 @@ def node_checks(cfg, node: Node, driver_node: str | None, marker: str | None) ->
     actors, trial = sweep_demands(cfg)
     checks = NodeChecks()
     gpu_node = node.resources.get("GPU", 0.0) > 0
-    may_trial = _fits(trial.resources, node.resources)
+    may_trial = fits(trial.resources, node.resources)
     configs = cfg.generator_configs()
     for name in cfg.searched_generators():
         g = configs[name]
         res = {"CPU": g.cpus, "GPU": g.gpus, **g.resources}
-        if not _fits(res, node.resources):
+        if not fits(res, node.resources):
             continue
         if g.gpus > 0 and gpu_node:
             if g.backend == "llama_cpp":
@@ -116,13 +115,13 @@ def node_checks(cfg, node: Node, driver_node: str | None, marker: str | None) ->
                 checks.paths["classifier.model"] = path
             else:
                 checks.bundled["classifier.model"] = cfg.classifier.model
-    may_actor = any(_fits(a.resources, node.resources) for a in actors)
+    may_actor = any(fits(a.resources, node.resources) for a in actors)
     if marker and node.node_id != driver_node and (may_trial or may_actor):
         checks.storage_marker = marker
     return checks
 
 
-def _problems(cfg, node: Node, facts: dict[str, Any]) -> list[str]:
+def _problems(cfg: SweepConfig, node: Node, facts: dict[str, Any]) -> list[str]:
     where = f"node {node.name}"
     out = []
     if facts.get("cuda") is False:
@@ -147,7 +146,7 @@ def _problems(cfg, node: Node, facts: dict[str, Any]) -> list[str]:
     return out
 
 
-def check_nodes(cfg, nodes: list[Node]) -> None:
+def check_nodes(cfg: SweepConfig, nodes: list[Node]) -> None:
     """Run the checks on every node that has any; raise one UserError line for the first problem."""
     import ray
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy

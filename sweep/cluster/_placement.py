@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-
+from ..config import SweepConfig
 
 Resources = dict[str, float]
 _EPS = 1e-9
@@ -29,7 +29,7 @@ def format_resources(res: Resources, always: tuple[str, ...] = ("CPU", "GPU")) -
     return ", ".join(f"{k} {res.get(k, 0.0):g}" for k in keys)
 
 
-def _fits(need: Resources, free: Resources) -> bool:
+def fits(need: Resources, free: Resources) -> bool:
     return all(free.get(k, 0.0) + _EPS >= v for k, v in need.items() if v > _EPS)
 
 
@@ -119,7 +119,7 @@ class Plan:
         return ("CPU", "GPU", *sorted(custom - {"CPU", "GPU"}))
 
 
-def sweep_demands(cfg) -> tuple[list[Demand], Demand]:
+def sweep_demands(cfg: SweepConfig) -> tuple[list[Demand], Demand]:
     """Every generator actor's and one trial's resources, from the config."""
     configs = cfg.generator_configs()
     actors = []
@@ -136,7 +136,7 @@ def sweep_demands(cfg) -> tuple[list[Demand], Demand]:
 
 def _place(demand: Demand, free: dict[str, Resources]) -> str | None:
     """The node an actor goes to: among those with room, GPU nodes only for GPU actors where possible."""
-    candidates = [name for name, res in free.items() if _fits(demand.resources, res)]
+    candidates = [name for name, res in free.items() if fits(demand.resources, res)]
     if not candidates:
         return None
     if demand.resources.get("GPU", 0.0) <= _EPS:
@@ -146,7 +146,7 @@ def _place(demand: Demand, free: dict[str, Resources]) -> str | None:
     return node
 
 
-def plan_placement(cfg, nodes: list[Node], source: str) -> Plan:
+def plan_placement(cfg: SweepConfig, nodes: list[Node], source: str) -> Plan:
     actors, trial = sweep_demands(cfg)
     free = {n.name: dict(n.resources) for n in nodes}
     # Scarce resources first: GPU and custom-resource actors before CPU-only ones.

@@ -113,7 +113,9 @@ def widened(distribution: Any, value: float) -> Any:
     return distribution
 
 
-def really_used(params: dict[str, Any], distributions: dict[str, Any], result: dict[str, Any]):
+def really_used(
+    params: dict[str, Any], distributions: dict[str, Any], result: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(params, distributions) a trial trained with, from its last result, when they differ from the
     suggestion; None when they do not. Each dimension with ``reported_as`` names the result's key."""
     params, distributions = dict(params), dict(distributions)

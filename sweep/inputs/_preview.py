@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import UserError, force_offline
 
@@ -12,15 +13,18 @@ from ._data import shown
 from ._prepared import generator_path, sweep_dataset
 from ._settings import backend_kwargs, pool_source
 
+if TYPE_CHECKING:
+    from generators import PoolResult
+
 
 def generate_examples(
     cfg: SweepConfig,
     label: str,
     n: int,
     temperature: float | None = None,
-    progress=None,
+    progress: Callable[[int], None] | None = None,
     generator: str | None = None,
-):
+) -> tuple[float, PoolResult]:
     """``n`` accepted examples of ``label`` through the same prompts, filters and cache as a sweep.
 
     ``generator`` names one of the configured generators (default: the first searched one).

@@ -58,7 +58,7 @@ def _quantiles(values: np.ndarray) -> dict[str, float]:
     return {"p50": float(q[0]), "p90": float(q[1]), "p99": float(q[2]), "max": float(values.max())}
 
 
-def measure(texts: list[str], records: list[str], limits) -> dict[str, Any]:
+def measure(texts: list[str], records: list[str], limits: PrivacyLimits) -> dict[str, Any]:
     """Distribution of longest shared word run and n-gram overlap of ``texts`` against ``records``."""
     from generators import OverlapIndex
 
@@ -83,7 +83,11 @@ def measure(texts: list[str], records: list[str], limits) -> dict[str, Any]:
 
 
 def privacy_report(
-    records: list[TrialRecord], data: Dataset, limits: PrivacyLimits, dropped: dict[str, int], run_dir: Path | None = None
+    records: list[TrialRecord],
+    data: Dataset,
+    limits: PrivacyLimits,
+    dropped: dict[str, int],
+    run_dir: Path | None = None,
 ) -> dict[str, Any]:
     """The summary's ``privacy`` block; also draws ``privacy.png`` into ``run_dir`` when given."""
     texts = [t for _, t in synthetic_examples(records)]
@@ -105,7 +109,7 @@ def privacy_report(
     return report
 
 
-def _plot(path: Path, against: dict[str, dict], limits) -> Path:
+def _plot(path: Path, against: dict[str, dict], limits: PrivacyLimits) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -142,7 +142,8 @@ def print_footer(summary: RunSummary, console: Console) -> None:
     reasons = {k: v for k, v in syn.rejected_by_reason.items() if v}
     inconsistent = reasons.pop("label_inconsistent", 0)
     if reasons:
-        console.print("filters rejected, per reason over all pools: " + ", ".join(f"{k} {v}" for k, v in reasons.items()))
+        words = ", ".join(f"{k} {v}" for k, v in reasons.items())
+        console.print(f"filters rejected, per reason over all pools: {words}")
     if inconsistent:
         console.print(
             f"label-consistency filter: {inconsistent} synthetic examples dropped, summed over trials "

@@ -137,7 +137,7 @@ def trial_generator(cfg: SweepConfig, params: dict[str, Any]) -> tuple[str, Gene
 MODELING_FILE = "modeling_synthsweep.py"
 
 
-def ship_pooling_code(directory: Path, config) -> None:
+def ship_pooling_code(directory: Path, config: Any) -> None:
     """Make a head-mode model loadable by transformers alone (``trust_remote_code=True``).
 
     The encoder's pooling (mean pooling for all-MiniLM-L6-v2) is no transformers architecture,
@@ -226,7 +226,10 @@ def _models_block(cfg: SweepConfig, record: TrialRecord) -> dict[str, Any]:
             "generator": gen_name or None,
             "sha256": sha256_path(gen_path),
         },
-        "classifier": {"name": cfg.classifier.model, "sha256": sha256_path(resolve_classifier_model(cfg.classifier.model))},
+        "classifier": {
+            "name": cfg.classifier.model,
+            "sha256": sha256_path(resolve_classifier_model(cfg.classifier.model)),
+        },
     }
 
 

@@ -36,7 +36,7 @@ def placeholder(path: Path, title: str, why: str) -> None:
     plt.close(fig)
 
 
-def _save_axes(ax, path: Path) -> None:
+def _save_axes(ax: Any, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig = ax.figure if not isinstance(ax, np.ndarray) else ax.flat[0].figure
@@ -46,7 +46,7 @@ def _save_axes(ax, path: Path) -> None:
     plt.close(fig)
 
 
-def history_axes(records: list[TrialRecord]):
+def history_axes(records: list[TrialRecord]) -> Any:
     """Each trial's best validation AUC in trial order and the best so far, numbered as the tables number
     trials (from 1), with integer ticks; None before any trial reported."""
     import matplotlib.pyplot as plt
@@ -78,7 +78,7 @@ def plot_history(records: list[TrialRecord], path: Path) -> None:
     _save_axes(ax, path)
 
 
-def plot_importances(study, dists: dict, path: Path) -> str:
+def plot_importances(study: Any, dists: dict[str, Any], path: Path) -> str:
     """Parameter importances, or a placeholder saying why there are none; returns the caption note."""
     from optuna.trial import TrialState
     from optuna.visualization.matplotlib import plot_param_importances
@@ -105,7 +105,9 @@ def plot_importances(study, dists: dict, path: Path) -> str:
     return why
 
 
-def plot_param_auc(records: list[TrialRecord], param: str, best: TrialRecord | None, baseline, path: Path) -> None:
+def plot_param_auc(
+    records: list[TrialRecord], param: str, best: TrialRecord | None, baseline: TrialRecord | None, path: Path
+) -> None:
     """Best validation AUC of every finished trial against one searched parameter."""
     import matplotlib.pyplot as plt
 

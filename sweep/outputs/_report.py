@@ -19,8 +19,18 @@ from common import UserError, atomic_dir, force_offline
 
 from ..config import SearchSpace, SweepConfig
 from ..inputs import Dataset, sweep_dataset
-from ..rundir import REPORT_DIR, RunState, RunStatus, Selection, TrialRecord, TrialState, load_run, read_trials
-from ..rundir import recorded_config, trial_params
+from ..rundir import (
+    REPORT_DIR,
+    RunState,
+    RunStatus,
+    Selection,
+    TrialRecord,
+    TrialState,
+    load_run,
+    read_trials,
+    recorded_config,
+    trial_params,
+)
 from ..verdict import ARM_WORDS, BASELINE, Conclusion, Verdict
 from ._format import fmt
 from ._plots import finite, placeholder, plot_history, plot_importances, plot_param_auc, plot_verdict, repeat_sd

@@ -13,8 +13,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..rundir import RunState, RunStatus, Selection, TrialRecord, TrialState, load_run, read_trials, recorded_config
-from ..rundir import trial_params
+from ..rundir import (
+    RunState,
+    RunStatus,
+    Selection,
+    TrialRecord,
+    TrialState,
+    load_run,
+    read_trials,
+    recorded_config,
+    trial_params,
+)
 from ._console import console_for_output
 from ._format import fmt, plus_minus
 from ._summary_model import RunSummary, read_summary, recorded_selection

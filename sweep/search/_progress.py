@@ -41,16 +41,16 @@ def make_callback(total: int) -> Any:
         # Tune pickles the run config (callbacks included) into tuner.pkl for resume, so this
         # holds no console (a lock) and counts finished trials from Tune's own list, which a
         # resumed sweep restores, instead of a counter that would start again at zero.
-        def _done(self, trials, trial) -> int:
+        def _done(self, trials: list, trial: Any) -> int:
             return sum(1 for t in trials if t is trial or TrialState.read(t.status).final)
 
-        def on_trial_complete(self, iteration, trials, trial, **info):
+        def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
             done = self._done(trials, trial)
             number = trial_number(trial, done)
             line = trial_line(number, total, trial.config, trial.last_result or {}, done)
             Console(stderr=True).print(line, soft_wrap=True)  # the terminal wraps it: no trailing space
 
-        def on_trial_error(self, iteration, trials, trial, **info):
+        def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
             Console(stderr=True).print(
                 f"trial {trial_number(trial, 0)} ({trial.trial_id}, {self._done(trials, trial)}/{total} done) "
                 f"failed; see {trial.local_path}/{ERROR_FILE}",

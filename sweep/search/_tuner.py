@@ -105,7 +105,7 @@ def new_tuner(p: Prepared, trainable: Any) -> Any:
             search_alg=ConcurrencyLimiter(searcher, max_concurrent=cfg.search.max_concurrent),
             num_samples=cfg.search.num_samples,
             # A finished trial's worker (Python, torch, the loaded encoder) serves the next trial:
-            # the per-trial process start-up was most of Tune's overhead on short head-mode trials.
+            # a new process per trial would cost more than a short head-mode trial trains.
             reuse_actors=True,
         ),
         run_config=tune_run_config(cfg, p.run_dir),

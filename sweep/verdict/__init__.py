@@ -29,4 +29,5 @@ __all__ = [
     "run_verdict",
     "signed",
     "verdict_seeds",
+    "verdict_sentence",
 ]

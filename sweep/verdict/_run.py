@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,9 @@ from ._bootstrap import bootstrap_deltas, conclusion
 from ._model import BASELINE, Conclusion, Verdict, VerdictArm
 from ._sentence import verdict_sentence
 from ._training import arm_inputs, train_arm
+
+if TYPE_CHECKING:
+    from trainables import ClassifierSettings
 
 HOLD_ENV = "SYNTHSWEEP_TEST_HOLD_VERDICT_FILE"
 """Test hook, inert unless set: the verdict waits while the file it names exists (after creating
@@ -65,7 +68,7 @@ def _arm_record(arm: Arm, test_y: np.ndarray, data: Dataset, interval: Any) -> V
 def run_verdict(
     cfg: SweepConfig,
     data: Dataset,
-    settings: Any,
+    settings: ClassifierSettings,
     selection: Selection,
     progress: Callable[[str], None] | None = None,
 ) -> Verdict:
@@ -87,7 +90,8 @@ def run_verdict(
         if progress:
             progress(f"verdict: training {arm.name} ({i + 1}/{len(arms)}), {len(seeds)} seeds")
         train_arm(arm, settings, data.labels, seeds, (train_in, val_in, test_in), val_y, dim, device)
-    intervals = bootstrap_deltas(test_y, {a.name: a.test_probs for a in arms}, BASELINE, cfg.eval.bootstrap, seed=cfg.seed)
+    probs = {a.name: a.test_probs for a in arms}
+    intervals = bootstrap_deltas(test_y, probs, BASELINE, cfg.eval.bootstrap, seed=cfg.seed)
     records = {a.name: _arm_record(a, test_y, data, intervals[a.name]) for a in arms}
     best = records.get("best")
     verdict = Verdict(

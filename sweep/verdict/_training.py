@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,8 +11,13 @@ from ..config import SweepConfig
 from ..inputs import Dataset
 from ._arms import Arm
 
+if TYPE_CHECKING:
+    from trainables import ClassifierSettings
 
-def arm_inputs(cfg: SweepConfig, data: Dataset, settings: Any, arms: list[Arm], device: str) -> tuple[list, Any, Any, int]:
+
+def arm_inputs(
+    cfg: SweepConfig, data: Dataset, settings: ClassifierSettings, arms: list[Arm], device: str
+) -> tuple[list, Any, Any, int]:
     """(each arm's training inputs, validation inputs, test inputs, feature width): cached pooled
     features in head mode (width > 0), else the texts themselves (width 0)."""
     if settings.mode != "head":
@@ -28,7 +33,14 @@ def arm_inputs(cfg: SweepConfig, data: Dataset, settings: Any, arms: list[Arm], 
 
 
 def train_arm(
-    arm: Arm, settings: Any, labels: list[str], seeds: list[int], inputs: tuple, val_y: np.ndarray, dim: int, device: str
+    arm: Arm,
+    settings: ClassifierSettings,
+    labels: list[str],
+    seeds: list[int],
+    inputs: tuple,
+    val_y: np.ndarray,
+    dim: int,
+    device: str,
 ) -> None:
     """Train the arm's seeds in lockstep; keep the test probabilities of the best mean-validation epoch.
 
