@@ -6,6 +6,7 @@ first used.
 
 from typing import Any
 
+from ._layout import SYNTHETIC_FILE, TRIAL_META_FILE
 from ._params import ClassifierSettings, EpochRow, TrialData, TrialParams, TrialSettings
 
 __all__ = [
@@ -13,6 +14,8 @@ __all__ = [
     "EpochRow",
     "FrozenEncoder",
     "Repeats",
+    "SYNTHETIC_FILE",
+    "TRIAL_META_FILE",
     "TrainingMix",
     "TrialData",
     "TrialParams",

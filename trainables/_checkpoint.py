@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from ._classifier import HEAD_FILE, MODEL_DIR, label_maps, repeat_dir
+from ._layout import TRIAL_META_FILE
 
 
 def read_meta(ckpt: str | Path) -> dict:
-    return json.loads((Path(ckpt) / "trial.json").read_text())
+    return json.loads((Path(ckpt) / TRIAL_META_FILE).read_text())
 
 
 def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | Path):

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ._layout import TRIAL_META_FILE
 from ._params import ClassifierSettings
 
 HEAD_FILE = "head.safetensors"
@@ -293,4 +294,4 @@ class Repeats:
 
 
 def write_trial_meta(directory: Path, meta: dict) -> None:
-    (directory / "trial.json").write_text(json.dumps(meta, indent=2, default=str))
+    (directory / TRIAL_META_FILE).write_text(json.dumps(meta, indent=2, default=str))

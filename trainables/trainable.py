@@ -22,6 +22,7 @@ import numpy as np
 from generators import Reject
 
 from ._classifier import Repeats, TrainingMix, write_trial_meta
+from ._layout import SYNTHETIC_FILE, TRIAL_META_FILE
 from ._metrics import classification_metrics
 from ._params import TrialData, TrialParams, TrialSettings
 
@@ -75,15 +76,15 @@ def held_while_file_exists(config: dict, epoch: int, timeout_s: float = 600.0) -
 
 def mark_finished(ckpt: Path, epochs: int) -> None:
     """Record in the checkpoint's trial.json that its trial trained all ``epochs``."""
-    meta = json.loads((ckpt / "trial.json").read_text())
+    meta = json.loads((ckpt / TRIAL_META_FILE).read_text())
     write_trial_meta(ckpt, {**meta, "finished_epochs": epochs})
 
 
 def resume_meta(ckpt: Path | None, params: TrialParams) -> dict | None:
     """The checkpoint's trial.json when it is this trial's, else None (start from scratch)."""
-    if ckpt is None or not (Path(ckpt) / "trial.json").is_file():
+    if ckpt is None or not (Path(ckpt) / TRIAL_META_FILE).is_file():
         return None
-    meta = json.loads((Path(ckpt) / "trial.json").read_text())
+    meta = json.loads((Path(ckpt) / TRIAL_META_FILE).read_text())
     return meta if meta.get("params") == params.to_dict() else None
 
 
@@ -239,8 +240,8 @@ def trial_synthetic(
     params: TrialParams, data: TrialData, settings: TrialSettings, fetch: PoolFetcher, recorded: Path | None
 ) -> SyntheticSet:
     """The trial's synthetic set: the one a checkpoint recorded (retry, resume), else fresh pools, filtered."""
-    if recorded is not None and (recorded / "synthetic.csv").is_file():
-        return read_synthetic(recorded / "synthetic.csv", data.labels)
+    if recorded is not None and (recorded / SYNTHETIC_FILE).is_file():
+        return read_synthetic(recorded / SYNTHETIC_FILE, data.labels)
     synth = fetch_synthetic(params, data, fetch, settings.synthetic_labels)
     min_prob = params.consistency_min_prob if params.consistency_min_prob is not None else settings.consistency_min_prob
     return drop_inconsistent(synth, data, min_prob) if min_prob is not None else synth
@@ -311,7 +312,7 @@ def save_checkpoint(
             "synthetic_ids": [example_id(t) for t in synth.texts],
         },
     )
-    _write_synthetic(ckpt / "synthetic.csv", synth.texts, synth.y, data.labels)
+    _write_synthetic(ckpt / SYNTHETIC_FILE, synth.texts, synth.y, data.labels)
 
 
 def run_trial(
