@@ -315,6 +315,141 @@ def save_checkpoint(
     _write_synthetic(ckpt / SYNTHETIC_FILE, synth.texts, synth.y, data.labels)
 
 
+@dataclass
+class PreparedTrial:
+    """A trial's inputs and fresh classifiers, prepared once before its first epoch."""
+
+    params: TrialParams
+    data: TrialData
+    settings: TrialSettings
+    synth: SyntheticSet
+    mix: TrainingMix
+    counts: dict[str, Any]
+    """``trial_counts`` and ``generation_s``, part of every reported row."""
+    clf: Repeats
+    train_in: Any
+    val_in: Any
+    started: float
+    """``time.perf_counter()`` when the synthetic set was ready: the reported ``train_s`` counts from it."""
+
+
+def prepare_trial(
+    params: TrialParams,
+    data: TrialData,
+    settings: TrialSettings,
+    fetch: PoolFetcher,
+    progress_factory: Callable[[int], Any] | None,
+    recorded: Path | None,
+) -> PreparedTrial:
+    """The trial's synthetic set (``recorded``'s when resuming), its training mix, model inputs and classifiers."""
+    device = trial_device(settings)
+    t0 = time.perf_counter()
+    synth = trial_synthetic(params, data, settings, fetch, recorded)
+    mix = TrainingMix.build(
+        data.train_texts, data.train_y, synth.texts, synth.y, params.real_ratio, settings.max_synthetic_weight
+    )
+    counts = {**trial_counts(settings, mix, synth, data.labels), "generation_s": time.perf_counter() - t0}
+
+    t1 = time.perf_counter()
+    train_in, val_in, dim = model_inputs(
+        settings, mix.texts, device, list(data.val_texts), progress_factory=progress_factory
+    )
+    clf = Repeats.build(settings.classifier, data.labels, settings.seeds, dim, device)
+    return PreparedTrial(params, data, settings, synth, mix, counts, clf, train_in, val_in, t1)
+
+
+def resume_point(clf: Repeats, meta: dict | None, ckpt: Path | None) -> tuple[int, float, float]:
+    """(first epoch to train, best mean validation AUC so far, its SD).
+
+    After the checkpoint's epoch when ``clf`` could load its state from it (head mode), else from
+    the first epoch with nothing to beat.
+    """
+    if meta is None or not clf.load(Path(ckpt)):
+        return 1, -np.inf, float("nan")
+    prev = meta.get("best_val_auc", meta.get("val_auc"))
+    best = prev if isinstance(prev, float) and math.isfinite(prev) else -np.inf
+    return meta["epoch"] + 1, best, meta.get("best_val_auc_sd", float("nan"))
+
+
+class BestEpoch:
+    """The best epoch so far: its mean validation AUC and its checkpoint, and when Tune gets that.
+
+    The checkpoint is the best epoch (export wants it; resume continues after it, later epochs are
+    recomputed exactly). It is written to local disk when the mean validation AUC improves and
+    handed to Tune at once, or, within ``interval_s`` of the last one handed over, with a later
+    report: Tune rewrites its whole experiment state per checkpoint. The last report always
+    carries it, marked finished, so a resume never trains the trial again.
+    """
+
+    def __init__(self, scratch: Path, interval_s: float, auc: float, sd: float):
+        self.scratch, self.interval_s = scratch, interval_s
+        self.auc, self.sd = auc, sd
+        self.dir: Path | None = None
+        self.handed, self.handed_at = True, -math.inf
+
+    def restore(self, ckpt: Path, epoch: int) -> None:
+        """Keep a copy of the resumed checkpoint (of ``epoch``) as the best until an epoch beats it."""
+        self.dir = Path(shutil.copytree(ckpt, self.scratch / f"epoch-{epoch}"))
+
+    def improves(self, m: dict[str, Any]) -> bool:
+        """Whether ``m``'s mean AUC beats the best (a tie does not); if it does, it becomes the best."""
+        improved = bool(np.isfinite(m["auc"]) and m["auc"] > self.auc)
+        if improved:
+            self.auc, self.sd = m["auc"], m["auc_sd"]
+        return improved
+
+    def new_dir(self, epoch: int) -> Path:
+        """An empty directory for ``epoch``'s checkpoint, in place of the kept one; Tune has not got it yet."""
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir = self.scratch / f"epoch-{epoch}"
+        self.dir.mkdir()
+        self.handed = False
+        return self.dir
+
+    def report(self, report: Callable[[dict, Path | None], None], row: dict, epoch: int, last: bool) -> None:
+        """Report the epoch's row, with the kept checkpoint when it is due or the epoch is the last."""
+        due = not self.handed and time.perf_counter() - self.handed_at >= self.interval_s
+        if self.dir is not None and last:
+            mark_finished(self.dir, epoch)
+            report(row, self.dir)
+        elif self.dir is not None and due:
+            report(row, self.dir)
+            self.handed, self.handed_at = True, time.perf_counter()
+        else:
+            report(row, None)
+
+
+def train_epochs(
+    trial: PreparedTrial, first: int, best: BestEpoch, report: Callable[[dict, Path | None], None]
+) -> None:
+    """Train and score epochs ``first`` to the last, reporting each; an improved epoch is checkpointed."""
+    clf, mix, data, counts = trial.clf, trial.mix, trial.data, trial.counts
+    epochs = trial.settings.classifier.epochs
+    val_y = np.asarray(data.val_y)
+    for epoch in range(first, epochs + 1):
+        loss = clf.fit_epoch(trial.train_in, mix.y, mix.weights)
+        probs = clf.predict_proba(trial.val_in)
+        m = mean_metrics([classification_metrics(val_y, p, data.labels, data.positive) for p in probs])
+        improved = best.improves(m)
+        row = {
+            **epoch_metrics(epoch, loss, m, best.auc, best.sd),
+            "train_s": time.perf_counter() - trial.started,
+            **counts,
+        }
+        if improved:
+            state = {
+                "epoch": epoch,
+                "val_auc": m["auc"],
+                "best_val_auc": best.auc,
+                "best_val_auc_sd": best.sd,
+                "real_share": mix.real_share,
+                "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
+            }
+            save_checkpoint(best.new_dir(epoch), clf, trial.params, trial.settings, data, state, trial.synth)
+        best.report(report, row, epoch, last=epoch == epochs)
+
+
 def run_trial(
     params: TrialParams,
     data: TrialData,
@@ -335,76 +470,19 @@ def run_trial(
     """
     import torch
 
-    c = settings.classifier
     meta = resume_meta(resume_from, params)
-    if meta is not None and max(meta["epoch"], meta.get("finished_epochs", 0)) >= c.epochs:
+    if meta is not None and max(meta["epoch"], meta.get("finished_epochs", 0)) >= settings.classifier.epochs:
         return  # it had finished: only the news was lost with the driver; Tune keeps its last result
 
     torch.set_num_threads(max(1, int(settings.cpus)))  # Ray sets OMP_NUM_THREADS=1 in workers
-    device = trial_device(settings)
-
-    t0 = time.perf_counter()
-    synth = trial_synthetic(params, data, settings, fetch, Path(resume_from) if meta is not None else None)
-    mix = TrainingMix.build(
-        data.train_texts, data.train_y, synth.texts, synth.y, params.real_ratio, settings.max_synthetic_weight
-    )
-    counts = {**trial_counts(settings, mix, synth, data.labels), "generation_s": time.perf_counter() - t0}
-
-    t1 = time.perf_counter()
-    train_in, val_in, dim = model_inputs(
-        settings, mix.texts, device, list(data.val_texts), progress_factory=progress_factory
-    )
-    clf = Repeats.build(c, data.labels, settings.seeds, dim, device)
-    val_y = np.asarray(data.val_y)
-
-    best, best_sd, first = -np.inf, float("nan"), 1
-    if meta is not None and clf.load(Path(resume_from)):
-        first = meta["epoch"] + 1
-        prev = meta.get("best_val_auc", meta.get("val_auc"))
-        best = prev if isinstance(prev, float) and math.isfinite(prev) else -np.inf
-        best_sd = meta.get("best_val_auc_sd", float("nan"))
-    # The checkpoint is the best epoch so far (export wants it; resume continues after it, later
-    # epochs are recomputed exactly). It is written to local disk when the mean validation AUC
-    # improves and handed to Tune at once, or, within ``checkpoint_interval_s`` of the last one
-    # handed over, with a later report: Tune rewrites its whole experiment state per checkpoint.
-    # The last report always carries it, marked finished, so a resume never trains the trial again.
+    recorded = Path(resume_from) if meta is not None else None
+    trial = prepare_trial(params, data, settings, fetch, progress_factory, recorded)
+    first, best_auc, best_sd = resume_point(trial.clf, meta, recorded)
     with tempfile.TemporaryDirectory() as scratch:
-        best_dir: Path | None = None
+        best = BestEpoch(Path(scratch), settings.checkpoint_interval_s, best_auc, best_sd)
         if meta is not None and first > 1:
-            best_dir = Path(shutil.copytree(resume_from, Path(scratch) / f"epoch-{meta['epoch']}"))
-        handed, handed_at = True, -math.inf
-        for epoch in range(first, c.epochs + 1):
-            loss = clf.fit_epoch(train_in, mix.y, mix.weights)
-            probs = clf.predict_proba(val_in)
-            m = mean_metrics([classification_metrics(val_y, p, data.labels, data.positive) for p in probs])
-            improved = bool(np.isfinite(m["auc"]) and m["auc"] > best)
-            if improved:
-                best, best_sd = m["auc"], m["auc_sd"]
-            row = {**epoch_metrics(epoch, loss, m, best, best_sd), "train_s": time.perf_counter() - t1, **counts}
-            if improved:
-                if best_dir is not None:
-                    shutil.rmtree(best_dir, ignore_errors=True)
-                best_dir = Path(scratch) / f"epoch-{epoch}"
-                best_dir.mkdir()
-                state = {
-                    "epoch": epoch,
-                    "val_auc": m["auc"],
-                    "best_val_auc": best,
-                    "best_val_auc_sd": best_sd,
-                    "real_share": mix.real_share,
-                    "n_synthetic_used_by_label": counts["n_synthetic_used_by_label"],
-                }
-                save_checkpoint(best_dir, clf, params, settings, data, state, synth)
-                handed = False
-            due = not handed and time.perf_counter() - handed_at >= settings.checkpoint_interval_s
-            if best_dir is not None and epoch == c.epochs:
-                mark_finished(best_dir, epoch)
-                report(row, best_dir)
-            elif best_dir is not None and due:
-                report(row, best_dir)
-                handed, handed_at = True, time.perf_counter()
-            else:
-                report(row, None)
+            best.restore(recorded, meta["epoch"])
+        train_epochs(trial, first, best, report)
 
 
 def _write_synthetic(path: Path, texts: list[str], ys: np.ndarray, labels: list[str]) -> None:

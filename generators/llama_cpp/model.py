@@ -196,6 +196,20 @@ class LlamaCppGenerator:
         )
 
 
+@dataclasses.dataclass
+class _Reply:
+    """One request's reply while its sequence is decoded."""
+
+    req: GenerationRequest
+    sampler: Any
+    """The request's llama.cpp sampler chain, seeded by it; freed when the group is done."""
+    pieces: bytearray = dataclasses.field(default_factory=bytearray)
+    """The sampled tokens' bytes: a UTF-8 character may span tokens, so the text is decoded from all of them."""
+    count: int = 0
+    text: str = ""
+    truncated: bool = False
+
+
 class _SharedPrefixDecoder:
     """Decodes up to ``n_seq`` replies to one prompt at once through llama.cpp's batch API."""
 
@@ -321,57 +335,66 @@ class _SharedPrefixDecoder:
         """
         ll = self.ll
         tokens = self.model.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-        head_len = 0
-        if self.reuse_head:
-            for a, b in zip(tokens, self.model.tokenize(head.encode("utf-8"), add_bos=True, special=True)):
-                if a != b:
-                    break
-                head_len += 1
-            head_len = min(head_len, len(tokens) - 1)  # the last prompt token must be decoded for its logits
-        n = len(requests)
+        head_len = self._head_length(tokens, head)
         if len(tokens) + max(r.max_new_tokens for r in requests) > self.c.n_ctx:
             raise RuntimeError(
                 f"prompt of {len(tokens)} tokens plus max_new_tokens exceeds the context of {self.c.n_ctx}; "
                 "raise generator.context_length or lower generator.shot_max_chars"
             )
         self._prefill(tokens, head_len)
-        for s in range(1, n):
+        for s in range(1, len(requests)):
             ll.llama_memory_seq_cp(self.mem, 0, s, -1, -1)
-        samplers = [self._sampler(r, grammar) for r in requests]
+        replies = [_Reply(r, self._sampler(r, grammar)) for r in requests]
         try:
-            pieces = [bytearray() for _ in range(n)]
-            texts = [""] * n
-            counts = [0] * n
-            truncated = [False] * n
-            # Every sequence samples its first token from the prompt's last logits.
-            nxt = [ll.llama_sampler_sample(samplers[s], self.ctx, -1) for s in range(n)]
-            active = list(range(n))
-            pos = len(tokens)
-            while active:
-                still = []
-                for s in active:
-                    tok = nxt[s]
-                    if ll.llama_vocab_is_eog(self.vocab, tok):
-                        texts[s] = pieces[s].decode("utf-8", "ignore")
-                        continue
-                    counts[s] += 1
-                    pieces[s] += self._piece_of(tok)
-                    text = pieces[s].decode("utf-8", "ignore")
-                    cut = first_stop(text, stop)
-                    if cut >= 0:
-                        texts[s] = text[:cut]
-                    elif counts[s] >= requests[s].max_new_tokens:
-                        texts[s], truncated[s] = text, True
-                    else:
-                        still.append(s)
-                active = still
-                if not active:
-                    break
-                self._decode([(nxt[s], pos, s, True) for s in active])
-                pos += 1
-                for i, s in enumerate(active):
-                    nxt[s] = ll.llama_sampler_sample(samplers[s], self.ctx, i)
+            self._decode_replies(replies, stop, len(tokens))
         finally:
-            for smpl in samplers:
-                ll.llama_sampler_free(smpl)
-        return [(texts[s], counts[s], truncated[s]) for s in range(n)]
+            for reply in replies:
+                ll.llama_sampler_free(reply.sampler)
+        return [(r.text, r.count, r.truncated) for r in replies]
+
+    def _head_length(self, tokens: list[int], head: str) -> int:
+        """How many of the prompt's first tokens are the head's, and may be kept from the last group."""
+        if not self.reuse_head:
+            return 0
+        head_len = 0
+        for a, b in zip(tokens, self.model.tokenize(head.encode("utf-8"), add_bos=True, special=True)):
+            if a != b:
+                break
+            head_len += 1
+        return min(head_len, len(tokens) - 1)  # the last prompt token must be decoded for its logits
+
+    def _decode_replies(self, replies: list[_Reply], stop: list[str], pos: int) -> None:
+        """Decode every sequence a token per ``llama_decode`` from position ``pos`` until each reply is done."""
+        ll = self.ll
+        # Every sequence samples its first token from the prompt's last logits.
+        nxt = [ll.llama_sampler_sample(r.sampler, self.ctx, -1) for r in replies]
+        active = list(range(len(replies)))
+        while active:
+            still = []
+            for s in active:
+                if self._add_token(replies[s], nxt[s], stop):
+                    still.append(s)
+            active = still
+            if not active:
+                break
+            self._decode([(nxt[s], pos, s, True) for s in active])
+            pos += 1
+            for i, s in enumerate(active):
+                nxt[s] = ll.llama_sampler_sample(replies[s].sampler, self.ctx, i)
+
+    def _add_token(self, reply: _Reply, tok: int, stop: list[str]) -> bool:
+        """Add a sampled token to the reply; False once the reply is done (end of generation, stop string, limit)."""
+        if self.ll.llama_vocab_is_eog(self.vocab, tok):
+            reply.text = reply.pieces.decode("utf-8", "ignore")
+            return False
+        reply.count += 1
+        reply.pieces += self._piece_of(tok)
+        text = reply.pieces.decode("utf-8", "ignore")
+        cut = first_stop(text, stop)
+        if cut >= 0:
+            reply.text = text[:cut]
+        elif reply.count >= reply.req.max_new_tokens:
+            reply.text, reply.truncated = text, True
+        else:
+            return True
+        return False

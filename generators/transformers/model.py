@@ -17,6 +17,7 @@ ends at its prompt style's stop string (one example), at an end-of-sequence toke
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,19 @@ from .config import TransformersConfig
 __all__ = ["TransformersGenerator", "load_model"]
 
 _PENALTY_LAST_N = 64
+
+
+@dataclass
+class _Reply:
+    """One request's reply while it is decoded."""
+
+    req: GenerationRequest
+    stop: list[str]
+    gen: Any
+    """The ``torch.Generator`` seeded by the request that samples this reply."""
+    tokens: list[int] = field(default_factory=list)
+    text: str = ""
+    truncated: bool = False
 
 
 def _sha256(path: Path) -> str:
@@ -136,11 +150,28 @@ class TransformersGenerator:
         return out
 
     def _batch(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
+        """One batch's replies: each distinct prompt prefilled once, then all replies decoded together."""
         import torch
 
         rendered = [self.render(r) for r in requests]
         prompts = list(dict.fromkeys(p for p, _ in rendered))
         rows = torch.tensor([prompts.index(p) for p, _ in rendered], device=self.device)
+        cache, logits, mask, pos = self._prefill(prompts, rows)
+        replies = [_Reply(r, stop, torch.Generator().manual_seed(r.seed)) for r, (_, stop) in zip(requests, rendered)]
+        self._decode(replies, cache, logits, mask, pos)
+        return [
+            Completion(text=reply_text(self.style, r.text), n_tokens=len(r.tokens), truncated=r.truncated)
+            for r in replies
+        ]
+
+    def _prefill(self, prompts: list[str], rows: Any) -> tuple[Any, Any, Any, Any]:
+        """(KV cache, last logits, attention mask, last position) of the prompts, one row per request.
+
+        ``rows`` names each request's prompt; the prompts are left-padded into one batch.
+        """
+        import torch
+        from transformers import DynamicCache
+
         # A chat template writes its own special tokens; a plain list needs the tokenizer's BOS.
         enc = self.tok(
             prompts,
@@ -150,16 +181,7 @@ class TransformersGenerator:
         ).to(self.device)
         mask = enc["attention_mask"]
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        gens = [torch.Generator().manual_seed(r.seed) for r in requests]
-        max_new = max(r.max_new_tokens for r in requests)
-        n = len(requests)
-        generated: list[list[int]] = [[] for _ in range(n)]
-        texts = [""] * n
-        truncated = [False] * n
-        active = list(range(n))
         with torch.inference_mode():
-            from transformers import DynamicCache
-
             cache = DynamicCache(config=self.model.config)
             logits = self.model(
                 input_ids=enc["input_ids"],
@@ -170,25 +192,23 @@ class TransformersGenerator:
             ).logits[:, -1, :]
             # Requests sharing a prompt share its prefill: repeat the cache rows, not the work.
             cache.reorder_cache(rows)  # type: ignore[arg-type]  # any index tensor works
-            logits, mask, pos = logits[rows], mask[rows], positions[rows, -1]
-            for _step in range(max_new):
-                nxt = self._sample(
-                    logits, [requests[s] for s in active], [generated[s] for s in active], [gens[s] for s in active]
-                )
+            return cache, logits[rows], mask[rows], positions[rows, -1]
+
+    def _decode(self, replies: list[_Reply], cache: Any, logits: Any, mask: Any, pos: Any) -> None:
+        """Sample a token for every unfinished reply per step, until each is done.
+
+        A finished reply's row leaves the cache, the mask and the positions.
+        """
+        import torch
+
+        active = list(range(len(replies)))
+        with torch.inference_mode():
+            for _step in range(max(r.req.max_new_tokens for r in replies)):
+                live = [replies[s] for s in active]
+                nxt = self._sample(logits, [r.req for r in live], [r.tokens for r in live], [r.gen for r in live])
                 keep = []
-                for i, s in enumerate(active):
-                    tok = nxt[i]
-                    if tok in self._eos:
-                        texts[s] = self.tok.decode(generated[s], skip_special_tokens=True)
-                        continue
-                    generated[s].append(tok)
-                    text = self.tok.decode(generated[s], skip_special_tokens=True)
-                    cut = first_stop(text, rendered[s][1])
-                    if cut >= 0:
-                        texts[s] = text[:cut]
-                    elif len(generated[s]) >= requests[s].max_new_tokens:
-                        texts[s], truncated[s] = text, True
-                    else:
+                for i, (reply, tok) in enumerate(zip(live, nxt)):
+                    if self._add_token(reply, tok):
                         keep.append(i)
                 if not keep:
                     break
@@ -197,7 +217,7 @@ class TransformersGenerator:
                     cache.batch_select_indices(idx)
                     mask, pos = mask[idx], pos[idx]
                 active = [active[i] for i in keep]
-                step_ids = torch.tensor([[generated[s][-1]] for s in active], device=self.device)
+                step_ids = torch.tensor([[replies[s].tokens[-1]] for s in active], device=self.device)
                 mask = torch.cat([mask, mask.new_ones((len(active), 1))], dim=1)
                 pos = pos + 1
                 logits = self.model(
@@ -207,10 +227,22 @@ class TransformersGenerator:
                     past_key_values=cache,
                     use_cache=True,
                 ).logits[:, -1, :]
-        return [
-            Completion(text=reply_text(self.style, texts[s]), n_tokens=len(generated[s]), truncated=truncated[s])
-            for s in range(n)
-        ]
+
+    def _add_token(self, reply: _Reply, tok: int) -> bool:
+        """Add a sampled token to the reply; False once the reply is done (end of sequence, stop string, limit)."""
+        if tok in self._eos:
+            reply.text = self.tok.decode(reply.tokens, skip_special_tokens=True)
+            return False
+        reply.tokens.append(tok)
+        text = self.tok.decode(reply.tokens, skip_special_tokens=True)
+        cut = first_stop(text, reply.stop)
+        if cut >= 0:
+            reply.text = text[:cut]
+        elif len(reply.tokens) >= reply.req.max_new_tokens:
+            reply.text, reply.truncated = text, True
+        else:
+            return True
+        return False
 
     def _sample(
         self, logits: Any, reqs: list[GenerationRequest], history: list[list[int]], gens: list[Any]
