@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +22,7 @@ def read_meta(ckpt: str | Path) -> dict:
     return json.loads((Path(ckpt) / TRIAL_META_FILE).read_text())
 
 
-def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | Path):
+def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | Path) -> Any:
     """Head mode as one transformers model: the frozen encoder, its pooling and the trained linear layer."""
     import transformers
     from safetensors.torch import load_file
@@ -40,7 +41,7 @@ def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | P
     return model.eval()
 
 
-def load_classifier(ckpt: str | Path):
+def load_classifier(ckpt: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     """(model, tokenizer, meta) of the checkpoint's first repeat, in eval mode."""
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -57,7 +58,9 @@ def load_classifier(ckpt: str | Path):
     return model, tokenizer, meta
 
 
-def predict_proba(model, tokenizer, texts: Sequence[str], max_length: int, batch_size: int = 32) -> np.ndarray:
+def predict_proba(
+    model: Any, tokenizer: Any, texts: Sequence[str], max_length: int, batch_size: int = 32
+) -> np.ndarray:
     import torch
 
     out = []

@@ -107,7 +107,7 @@ def label_maps(labels: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def load_fresh(path: str, labels: Sequence[str], seed: int):
+def load_fresh(path: str, labels: Sequence[str], seed: int) -> tuple[Any, Any]:
     """A freshly initialised sequence classifier and its tokenizer (lora and full mode; head seeded)."""
     import torch
     import transformers
@@ -269,15 +269,17 @@ class Repeats:
         self.members, self.seeds = members, list(seeds)
 
     @classmethod
-    def build(cls, settings: ClassifierSettings, labels: Sequence[str], seeds: Sequence[int], dim: int, device: str):
+    def build(
+        cls, settings: ClassifierSettings, labels: Sequence[str], seeds: Sequence[int], dim: int, device: str
+    ) -> Repeats:
         if settings.mode == "head":
             return cls([HeadClassifier(settings, dim, len(labels), s) for s in seeds], seeds)
         return cls([TunedClassifier(settings, labels, s, device) for s in seeds], seeds)
 
-    def fit_epoch(self, inputs, y: np.ndarray, w: np.ndarray) -> float:
+    def fit_epoch(self, inputs: Any, y: np.ndarray, w: np.ndarray) -> float:
         return float(np.mean([m.fit_epoch(inputs, y, w) for m in self.members]))
 
-    def predict_proba(self, inputs) -> list[np.ndarray]:
+    def predict_proba(self, inputs: Any) -> list[np.ndarray]:
         return [m.predict_proba(inputs) for m in self.members]
 
     def save(self, directory: Path) -> None:

@@ -100,7 +100,9 @@ class FrozenEncoder:
             _LOADED[key] = (model, AutoTokenizer.from_pretrained(self.path, local_files_only=True))
         return _LOADED[key]
 
-    def embed(self, texts: Sequence[str], batch_size: int = 32, progress: Callable[[int], None] | None = None):
+    def embed(
+        self, texts: Sequence[str], batch_size: int = 32, progress: Callable[[int], None] | None = None
+    ) -> np.ndarray:
         """Pooled features of ``texts`` (no cache)."""
         import torch
 
@@ -127,7 +129,7 @@ class FrozenEncoder:
                     progress(len(idx))
         return np.stack(feats).astype(np.float32) if feats else np.zeros((0, self.dim), dtype=np.float32)
 
-    def features(self, texts: Sequence[str], progress_factory=None) -> np.ndarray:
+    def features(self, texts: Sequence[str], progress_factory: Callable[[int], Any] | None = None) -> np.ndarray:
         """Pooled features of ``texts``, from the cache where it has them."""
         if self.cache is None:
             return self.embed(texts)

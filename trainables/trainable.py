@@ -192,7 +192,13 @@ def trial_device(settings: TrialSettings) -> str:
     return "cuda"
 
 
-def model_inputs(settings: TrialSettings, texts: list[str], device: str, *more: list[str], progress_factory=None):
+def model_inputs(
+    settings: TrialSettings,
+    texts: list[str],
+    device: str,
+    *more: list[str],
+    progress_factory: Callable[[int], Any] | None = None,
+) -> tuple:
     """What the classifiers read: cached pooled features in head mode (and their width), else the texts."""
     c = settings.classifier
     if c.mode != "head":
