@@ -198,3 +198,17 @@ def fake_entry(trial_id: str, number: int, **over) -> dict:
         "checkpoint": None,
         **over,
     }
+
+
+class FakeTuner:
+    """Stands in for ``ray.tune.Tuner``: ``fit`` installs a SIGINT handler of its own and leaves it
+    in place, as Tune does when no Ctrl-C arrived during the search."""
+
+    def __init__(self):
+        self.fitted = False
+
+    def fit(self) -> None:
+        import signal
+
+        signal.signal(signal.SIGINT, lambda signum, frame: None)
+        self.fitted = True

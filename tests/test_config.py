@@ -185,3 +185,20 @@ def test_every_key_has_a_docstring_and_is_documented():
     for key, doc, _ in config_keys():
         assert doc, f"{key} has no docstring"
         assert re.search(rf"`{re.escape(key)}`", page), f"docs/configuration.md does not document {key}"
+
+
+def test_the_recorded_config_of_a_two_generator_run_keeps_each_generator(tmp_path):
+    """recorded_config assigns storage and name; re-validation must leave the generator entries typed."""
+    import yaml
+
+    from sweep.config import GeneratorConfig
+    from sweep.inputs import resolved_config
+    from sweep.rundir import recorded_config
+
+    cfg = load_config(REPO / "conf" / "two_generators.yaml", ["generators.gemma.few_shot=5"])
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(resolved_config(cfg, run_dir)))
+    again = recorded_config(run_dir)
+    assert all(isinstance(g, GeneratorConfig) for g in again.generators.values())
+    assert (again.generators["gemma"].few_shot, again.generators["smollm2"].few_shot) == (5, 3)

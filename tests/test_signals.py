@@ -112,3 +112,18 @@ def test_a_signal_stops_a_real_generate_with_one_line(tmp_path, signum, code):
     assert lines[0].startswith("generate (after ") and " of 200 examples) interrupted; " in lines[0]
     assert lines[0].endswith(f"the examples generated so far are kept in the synthetic cache {cache}")
     assert cached() > 0, "what was generated stays in the cache"
+
+
+def test_ctrl_c_raises_again_once_the_search_has_ended():
+    """Tune keeps its own SIGINT handler after a search nobody interrupted; the verdict must not inherit it."""
+    from sweep.search import fit
+
+    from .fakes import FakeTuner
+
+    before = signal.getsignal(signal.SIGINT)
+    tuner = FakeTuner()
+    fit(tuner)
+    assert tuner.fitted and signal.getsignal(signal.SIGINT) is before
+    with pytest.raises(KeyboardInterrupt):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)

@@ -394,8 +394,8 @@ class SweepConfig(_Group):
             return tree
         merged = {}
         for name, entry in tree["generators"].items():
-            if isinstance(entry, BaseModel):
-                entry = entry.model_dump(exclude_unset=True)
+            # An entry that is a model already inherited when it was built; re-validating the config
+            # (``validate_assignment``) must not turn it back into a dict.
             merged[name] = {**base, **(entry or {})} if isinstance(entry, dict) or entry is None else entry
         return {**tree, "generators": merged}
 

@@ -200,7 +200,27 @@ def sigterm_stops_gracefully() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def sigint_handler_restored() -> Iterator[None]:
+    """Ctrl-C raises ``KeyboardInterrupt`` again once the search has ended.
+
+    Tune installs its own SIGINT handler for the search (a first Ctrl-C stops it gracefully) and
+    puts the previous one back only if a Ctrl-C arrived; without this, a Ctrl-C in the verdict
+    would only log Tune's "ending Ray Tune run" and be ignored.
+    """
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+    except ValueError:  # not the main thread: Tune installs nothing either
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def fit(tuner: Any) -> None:
     """Run the search; returns normally after a first Ctrl-C too, once Tune has saved its state."""
-    with sigterm_stops_gracefully(), without_tensorboard(tuner), trial_actors_on_ready_workers():
-        tuner.fit()
+    with sigint_handler_restored(), sigterm_stops_gracefully(), without_tensorboard(tuner):
+        with trial_actors_on_ready_workers():
+            tuner.fit()
