@@ -56,6 +56,22 @@ class FakePool:
         return PoolResult([f"synthetic {label} text {i} about a drug" for i in range(n)], generated=n, from_cache=0)
 
 
+class FakeShortPool(FakePool):
+    """A pool that comes back short after filtering: one example fewer than asked for."""
+
+    def __call__(self, label, temperature, n):
+        self.calls.append((label, temperature, n))
+        k = max(0, n - 1)
+        return PoolResult([f"short {label} text {i} about a drug" for i in range(k)], generated=k, from_cache=0)
+
+
+def fake_generate_examples(cfg, label, n, temperature, progress, generator):
+    """Stands in for ``sweep.inputs.generate_examples``: one text, generated, none rejected."""
+    from types import SimpleNamespace
+
+    return temperature, SimpleNamespace(texts=["a text"], generated=1, from_cache=0, rejected={})
+
+
 def fake_trial_dir(run_dir: Path, tid: str, number: int, epochs: list[int], error: bool = False) -> Path:
     """A Tune trial directory as a sweep leaves it: params.json, result.json, optionally error.txt."""
     d = run_dir / f"train_classifier_{tid}_{number}_n_synthetic=3,real_ratio=0.8,temperature=0.7_2026-01-01_00-00-00"

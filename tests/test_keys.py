@@ -33,14 +33,11 @@ def test_run_and_resume_take_verbose(capsys, command):
 
 
 def test_generate_warns_about_a_temperature_outside_the_search(capsys, monkeypatch, tmp_path):
-    from types import SimpleNamespace
-
     import sweep.inputs
 
-    def fake(cfg, label, n, temperature, progress, generator):
-        return temperature, SimpleNamespace(texts=["a text"], generated=1, from_cache=0, rejected={})
+    from .fakes import fake_generate_examples
 
-    monkeypatch.setattr(sweep.inputs, "generate_examples", fake)
+    monkeypatch.setattr(sweep.inputs, "generate_examples", fake_generate_examples)
     args = ["generate", DEMO, "--label", "positive", "--n", "1", "--set", f"storage={tmp_path}"]
     assert main([*args, "--temperature", "5"]) == 0
     err = capsys.readouterr().err

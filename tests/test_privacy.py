@@ -78,14 +78,13 @@ def test_short_texts_have_no_ngram_overlap_but_a_run():
     assert OverlapIndex([], n=8).measure("anything at all").longest_run == 0
 
 
-class _Split:
-    def __init__(self, texts):
-        self.texts = texts
+def _data(train, validation, test):
+    import numpy as np
 
+    from sweep.inputs import Dataset, Split
 
-class _Data:
-    def __init__(self, train, validation, test):
-        self.train, self.validation, self.test = _Split(train), _Split(validation), _Split(test)
+    splits = [Split(texts, np.zeros(len(texts), dtype=int)) for texts in (train, validation, test)]
+    return Dataset(["negative", "positive"], *splits, files={})
 
 
 def test_report_measures_validation_and_test_but_only_counts_drops_from_training(tmp_path):
@@ -105,7 +104,7 @@ def test_report_measures_validation_and_test_but_only_counts_drops_from_training
     )
     assert len(synthetic_examples(records)) == 2, "the union over trials, without repeats"
     limits = PrivacyLimits(ngram=8, max_shared_words=12, max_ngram_overlap=0.5)
-    report = privacy_report(records, _Data(train, validation, test), limits, {"copies_real": 1, "privacy": 2}, tmp_path)
+    report = privacy_report(records, _data(train, validation, test), limits, {"copies_real": 1, "privacy": 2}, tmp_path)
     assert report["dropped"] == {"copies_real": 1, "privacy": 2, "total": 3}
     assert report["dropped_against"] == "train"
     assert report["examples"] == 2

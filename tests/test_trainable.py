@@ -10,13 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generators import PoolResult
 from trainables import TrialParams, mix_weights, score_checkpoint
 from trainables._checkpoint import read_meta
 from trainables.trainable import run_trial
 
 from .conftest import demo_trial_data, tiny_trial_settings
-from .fakes import FakePool
+from .fakes import FakePool, FakeShortPool
 
 
 def test_params_from_flat_and_flattened_config():
@@ -104,22 +103,13 @@ def test_fresh_model_per_trial_same_init(tiny_bert, tmp_path):
     assert out[0] == out[1]
 
 
-class ShortPool(FakePool):
-    """A pool that comes back short after filtering: one example fewer than asked for."""
-
-    def __call__(self, label, temperature, n):
-        self.calls.append((label, temperature, n))
-        k = max(0, n - 1)
-        return PoolResult([f"short {label} text {i} about a drug" for i in range(k)], generated=k, from_cache=0)
-
-
 def test_trial_records_what_it_really_trained_on(tiny_bert, tmp_path):
     reports = []
     run_trial(
         TrialParams(0.7, 6, 0.6),
         demo_trial_data(),
         tiny_trial_settings(tiny_bert, tmp_path, "head", epochs=1, repeats=3),
-        ShortPool(),
+        FakeShortPool(),
         lambda m, c: reports.append((m, Path(shutil.copytree(c, tmp_path / "ck")))),
     )
     m, ckpt = reports[-1]
