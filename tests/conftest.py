@@ -1,16 +1,67 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
 
 from common import force_offline
 
+from . import _processes
+
 force_offline()  # no test may reach a model hub
+# Every process the tests start inherits this, whatever starts it (tests/_processes.py).
+os.environ[_processes.RUN_VAR] = uuid.uuid4().hex
+# A Ray temp dir of this run's own (unless one is set): a Ray process that overwrote its environment
+# and lost its parent is still known by the log files it keeps open there; and a local Ray started
+# here never takes a `ray start` cluster another session recorded in /tmp/ray for its own.
+if "RAY_TMPDIR" not in os.environ:
+    os.environ["RAY_TMPDIR"] = f"/tmp/sst-{os.environ[_processes.RUN_VAR][:8]}"  # short: socket paths
+    os.makedirs(os.environ["RAY_TMPDIR"])
+    _processes.own_dir(os.environ["RAY_TMPDIR"])
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_TRAIN = REPO / "data" / "drugsComTrain.tsv"
+
+
+KEPT_ACROSS_MODULES: set[int] = set()
+"""Pids a session-scoped fixture keeps alive across test modules (add them here; descendants included)."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_process_left(request):
+    """After each test module, no process this test run started is left running.
+
+    Module-scoped: pytest sets up autouse fixtures before the other fixtures of their scope, so
+    this one is torn down after the module's own fixtures (a module-scoped Ray or cluster is gone by
+    then; tests/test_processes.py checks the order). Marked processes alive when the module began
+    belong to session-scoped fixtures and may stay, with their descendants. What is left is given
+    up to 30 s to exit, then killed by pid and reported with its parent and command line.
+    """
+    before = _processes.marked()
+    _processes.CHECK_PENDING.add(request.module.__name__)
+    yield
+    _processes.CHECK_PENDING.discard(request.module.__name__)
+    exempt = _processes.with_descendants([*before, *_alive(KEPT_ACROSS_MODULES)])
+    problem = _processes.check_none_left(exempt, timeout=LEFTOVER_WAIT_S)
+    if problem:
+        pytest.fail(problem, pytrace=False)
+
+
+LEFTOVER_WAIT_S = 30.0
+
+
+def _alive(pids):
+    import psutil
+
+    procs = []
+    for pid in pids:
+        try:
+            procs.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            pass
+    return procs
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +116,15 @@ def small_csv(tmp_path) -> Path:
     path = tmp_path / "small.csv"
     df[["note", "outcome"]].to_csv(path, index=False)
     return path
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's Ray temp dir when every test passed (its logs stay for a failure)."""
+    import shutil
+
+    if exitstatus == 0:
+        for path in _processes.OWNED_DIRS:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):
