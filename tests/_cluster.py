@@ -7,9 +7,11 @@ machine with its own disk: it sees the repository, the virtual environment and `
 the driver's ``~/.cache/synthsweep``. Token authentication is on (Ray's default for a head); the
 token is generated here and handed to each node in ``RAY_AUTH_TOKEN``.
 
-Every node runs in its own session (``setsid``), so ``stop`` ends it, and all its Ray daemons and
-workers, by process-group id; nothing is stopped by name, so other Ray clusters on the machine are
-never touched. Socket paths stay short: the temp dirs live under ``/tmp/r8x``.
+Every node runs in its own session (``setsid``) with its own mark in the environment
+(``SYNTHSWEEP_TEST_NODE``, see tests/_processes.py), so ``kill`` ends it, and all its Ray daemons and
+workers, by process group and by that mark: Ray starts each worker in a process group of its own,
+which a process-group kill does not reach. Nothing is stopped by name, so other Ray clusters on the
+machine are never touched. Socket paths stay short: the temp dirs live under ``/tmp/r8x``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,12 @@ import sys
 import time
 from pathlib import Path
 
+from . import _processes
+
 RAY = str(Path(sys.executable).with_name("ray"))
 TMP_ROOT = Path("/tmp/r8x")
+NODE_VAR = "SYNTHSWEEP_TEST_NODE"
+"""Marks one node's processes: ``<cluster root>/<node key>``."""
 
 
 def free_port() -> int:
@@ -54,6 +60,7 @@ class LocalCluster:
     def __init__(self, name: str):
         self.root = TMP_ROOT / f"{name}-{secrets.token_hex(3)}"
         self.root.mkdir(parents=True)
+        _processes.own_dir(self.root)  # its nodes keep their logs open here
         self.token = secrets.token_hex(32)
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
@@ -85,8 +92,12 @@ class LocalCluster:
                 f"export HOME={home} XDG_CACHE_HOME={cache} && exec \"$@\""
             )
             cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *cmd]
-        proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        env = {**self.env, NODE_VAR: self._mark(key)}
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.groups[key] = proc
+
+    def _mark(self, key: str) -> str:
+        return f"{self.root}/{key}"
 
     def start_head(self) -> str:
         temp = self.root / "h"
@@ -127,7 +138,11 @@ class LocalCluster:
         raise TimeoutError(f"{n} Ray node(s) not alive after {timeout:g} s; logs in {self.root}")
 
     def kill(self, key: str) -> None:
-        """SIGKILL a node's whole process group: the node is lost, as a machine that disappears."""
+        """SIGKILL every process of a node at once: it is lost, as a machine that disappears.
+
+        Its process group (``ray start``, raylet, GCS, agents) and every process carrying its mark
+        (its workers, each in a process group of its own); returns when none is left.
+        """
         proc = self.groups.pop(key, None)
         if proc is None:
             return
@@ -135,14 +150,16 @@ class LocalCluster:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        _processes.kill_marked(NODE_VAR, self._mark(key))
         proc.wait(timeout=30)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # until the last process of the group is gone
             try:
                 os.killpg(proc.pid, 0)
             except ProcessLookupError:
-                return
+                break
             time.sleep(0.2)
+        _processes.kill_marked(NODE_VAR, self._mark(key))
 
     def stop(self, keep_logs: bool = False) -> None:
         """End every node started here (workers first, then the head), by process group."""

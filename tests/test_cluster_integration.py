@@ -2,7 +2,7 @@
 without CPUs, worker nodes with their own home and cache. The driver joins through ``ray.address``.
 
 These tests need root (``unshare -m`` and ``mount``); each leaves no Ray process behind: the
-cluster is stopped by process group in a ``finally``, whatever happens.
+cluster is stopped by process group and by its nodes' marks in a ``finally``, whatever happens.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from sweep import load_config, resume_sweep, run_sweep
 from sweep.rundir import read_state, read_trials
 from trainables.trainable import FAIL_ONCE_ENV
 
+from . import _processes
 from .conftest import REPO, wait_until
 
 pytestmark = pytest.mark.integration
@@ -72,29 +74,37 @@ def _run_args(storage: Path, test_file: Path, name: str) -> list[str]:
     return ["run", str(DEMO), *sum((["--set", o] for o in _overrides(storage, test_file, name)), [])]
 
 
-def _descendants(pid: int) -> list:
-    import psutil
-
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        return []
+DRIVER_VAR = "SYNTHSWEEP_TEST_DRIVER"
+"""Marks the processes one driver started (tests/_processes.py): its Ray, workers included."""
 
 
-def _reap(proc: subprocess.Popen, children: list) -> None:
-    """Kill what this test started: the driver's process group and the processes it spawned."""
-    import psutil
+def _start_driver(args: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start a driver in its own session, its processes marked with a fresh ``DRIVER_VAR``."""
+    mark = uuid.uuid4().hex
+    env = {**(os.environ if env is None else env), DRIVER_VAR: mark}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO, env=env)
+    return proc, mark
 
+
+def _reap(proc: subprocess.Popen, mark: str, check: bool) -> None:
+    """After the driver: with ``check``, everything it started must exit by itself within 30 s
+    (else it is killed and the test fails, naming it); without, whatever is left is killed.
+
+    Found by its mark, not as the driver's process group or a snapshot of its children: Ray runs
+    each worker in a process group of its own, and workers start after any snapshot.
+    """
+    left: list = []
+    if check and proc.poll() is not None:
+        left = _processes.wait_gone(_processes.marked(DRIVER_VAR, mark), timeout=30)
+        lines = [_processes.describe(p) for p in left]
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    for child in children:
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(children, timeout=30)
+    proc.wait()
+    _processes.kill_marked(DRIVER_VAR, mark)
+    assert not left, "the driver's processes outlived it by 30 s:\n" + "\n".join(lines)
 
 
 def _start_and_interrupt(
@@ -110,10 +120,8 @@ def _start_and_interrupt(
     """
     hold = log.with_name(log.name + ".hold")
     hold.touch()
-    env = {**os.environ, "SYNTHSWEEP_TEST_HOLD_FILE": str(hold)}
-    with open(log, "w") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO, env=env)
-    children: list = []
+    proc, mark = _start_driver(args, log, env={**os.environ, "SYNTHSWEEP_TEST_HOLD_FILE": str(hold)})
+    ok = False
     try:
         deadline = time.monotonic() + 1200
         while True:
@@ -132,7 +140,6 @@ def _start_and_interrupt(
                 break
             time.sleep(0.25)
         before = {r.trial_id: (r.path / "result.json").read_bytes() for r in finished}
-        children = _descendants(proc.pid)
         if sig == signal.SIGKILL:
             proc.kill()
             proc.wait()
@@ -140,21 +147,25 @@ def _start_and_interrupt(
             os.killpg(proc.pid, sig)  # a terminal's Ctrl-C reaches the whole foreground group
             hold.unlink()
             proc.wait(timeout=300)
+        ok = True
     finally:
         hold.unlink(missing_ok=True)
-        _reap(proc, children)
+        # A driver killed with SIGKILL runs no clean-up: its Ray goes by fate-sharing (the raylet is
+        # killed with it; its workers exit once they see the raylet's pid gone), which a machine
+        # whose first process reaps no orphans defeats (the dead raylet stays a zombie). What it
+        # leaves is this test's doing, and killed here; a driver that stops by itself must leave nothing.
+        _reap(proc, mark, check=ok and sig != signal.SIGKILL)
     return proc, before
 
 
 def _resume(run_dir: Path, log: Path) -> None:
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            _cli("resume", str(run_dir)), stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO
-        )
+    proc, mark = _start_driver(_cli("resume", str(run_dir)), log)
+    ok = False
     try:
         rc = proc.wait(timeout=1200)
+        ok = True
     finally:
-        _reap(proc, [])
+        _reap(proc, mark, check=ok)
     assert rc == 0, log.read_text()[-3000:]
 
 
@@ -245,15 +256,8 @@ def test_ctrl_c_during_a_resumed_verdict_marks_the_run_interrupted_and_resumes_t
     hold = tmp_path / "verdict.hold"
     hold.touch()
     log = tmp_path / "resume.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            _cli("resume", str(run_dir)),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=REPO,
-            env={**os.environ, HOLD_ENV: str(hold)},
-        )
+    proc, mark = _start_driver(_cli("resume", str(run_dir)), log, env={**os.environ, HOLD_ENV: str(hold)})
+    ok = False
     try:
         reached = Path(f"{hold}.reached")
         wait_until(lambda: reached.exists() or proc.poll() is not None, 1200, "the resumed sweep's verdict")
@@ -261,9 +265,10 @@ def test_ctrl_c_during_a_resumed_verdict_marks_the_run_interrupted_and_resumes_t
         assert read_state(run_dir).status == "running"
         os.killpg(proc.pid, signal.SIGINT)
         proc.wait(timeout=300)
+        ok = True
     finally:
         hold.unlink(missing_ok=True)
-        _reap(proc, [])
+        _reap(proc, mark, check=ok)
     out = log.read_text()
     assert proc.returncode == 130, out[-3000:]
     last = [line for line in out.splitlines() if line.strip()][-1]
