@@ -31,7 +31,7 @@ import yaml
 
 from common import SweepFailed, SweepInterrupted, UserError, bar_owner_env, received_signal
 
-from .cluster import connect, driver_env, quiet_ray, running_services
+from .cluster import connect, driver_env, quiet_ray, running_services, shutdown_ray
 from .config import SweepConfig, search_plan
 from .inputs import Prepared, check_inputs, classifier_settings, prepare, resolved_config, run_inputs
 from .outputs import RunSummary, print_summary, summarise
@@ -145,7 +145,7 @@ def _drive(p: Prepared, start: Start, address: str | None, verbose: bool) -> Run
         try:
             records, timings = _search(p, start, env, ray_.start_s)
             if ray_.owned:
-                _shutdown_ray()  # the verdict needs no Ray: its workers' memory goes back now
+                shutdown_ray()  # the verdict needs no Ray: its workers' memory goes back now
             summary = _conclude(p, records, timings)
             errors = Outcome(records).errors_line()
         except (KeyboardInterrupt, _StoppedEarly):
@@ -157,7 +157,7 @@ def _drive(p: Prepared, start: Start, address: str | None, verbose: bool) -> Run
             raise
     finally:
         if ray_.owned:
-            _shutdown_ray()  # before the last line, so the resume hint stays the last thing on the screen
+            shutdown_ray()  # before the last line, so the resume hint stays the last thing on the screen
     if errors:
         print(f"warning: {errors}", file=sys.stderr)
     return summary
@@ -203,9 +203,3 @@ def _interrupted(p: Prepared) -> SweepInterrupted:
     done = Outcome(read_trials(p.run_dir)).done
     return SweepInterrupted(p.run_dir, done, p.cfg.search.num_samples, signum=received_signal())
 
-
-def _shutdown_ray() -> None:
-    import ray
-
-    if ray.is_initialized():
-        ray.shutdown()

@@ -48,3 +48,20 @@ def test_trials_embed_through_the_store_actor(tmp_path, ray_start_2_cpus, tiny_b
     assert ray.get(trial.remote(texts)) == ((3, 16), 16, 0), "the second trial finds every vector in the store"
     assert path.is_file()
     del store
+
+
+@pytest.mark.integration
+def test_stopped_service_actors_leave_no_process(tmp_path, ray_start_2_cpus):
+    """``stop_services`` returns once the actor's process has exited, not when Ray says it is dead."""
+    import psutil
+
+    from sweep.cluster import service_processes, stop_services
+    from trainables import start_feature_store
+
+    store = start_feature_store(tmp_path / "features.sqlite", "test-stopped-store")
+    processes = service_processes([store])
+    assert len(processes) == 1
+    proc = psutil.Process(processes[0][0])
+    assert proc.create_time() == processes[0][1]
+    stop_services([store], processes)
+    assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE

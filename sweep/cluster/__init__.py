@@ -16,9 +16,10 @@ from ._ray import (
     join_failure,
     plan_sweep,
     quiet_ray,
+    shutdown_ray,
     starts_local_ray,
 )
-from ._services import GENERATOR_RESTARTS, Services, running_services
+from ._services import GENERATOR_RESTARTS, Services, running_services, service_processes, stop_services
 
 __all__ = [
     "GENERATOR_RESTARTS",
@@ -46,6 +47,9 @@ __all__ = [
     "quiet_ray",
     "ray_nodes",
     "running_services",
+    "service_processes",
+    "shutdown_ray",
     "starts_local_ray",
+    "stop_services",
     "sweep_demands",
 ]

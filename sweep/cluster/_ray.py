@@ -119,6 +119,26 @@ def join_failure(address: str | None, e: BaseException) -> str:
     )
 
 
+def shutdown_ray() -> None:
+    """``ray.shutdown()``, waiting until the processes of a Ray started here have exited and are reaped.
+
+    By default Ray gives its raylet a second, kills it, waits one more second and leaves it
+    unreaped: once this process exits, a zombie of the machine's first process, whose workers keep
+    seeing its pid alive (their only sign that it runs) and never exit where that process reaps
+    no orphans.
+    """
+    import inspect
+
+    import ray
+
+    if not ray.is_initialized():
+        return
+    if "wait_for_processes" in inspect.signature(ray.shutdown).parameters:  # Ray 2.60 and later
+        ray.shutdown(wait_for_processes=True)
+    else:
+        ray.shutdown()
+
+
 @dataclass(frozen=True)
 class Connection:
     owned: bool
@@ -154,7 +174,7 @@ def connect(cfg: SweepConfig, address: str | None, env: dict[str, str], verbose:
         check_nodes(cfg, ray_nodes())
     except BaseException:
         if owned:
-            ray.shutdown()
+            shutdown_ray()
         raise
     return Connection(owned, seconds)
 
@@ -175,7 +195,7 @@ def plan_sweep(cfg: SweepConfig, address: str | None = None, out: Callable[[str]
         try:
             plan = plan_placement(cfg, ray_nodes(), f"the Ray cluster at {address}")
         finally:
-            ray.shutdown()
+            shutdown_ray()
     else:
         plan = plan_placement(cfg, local_nodes(), "this machine (a local Ray would start here)")
     out(f"plan for {cfg.name} (dry run: nothing is started or written)")

@@ -1,8 +1,10 @@
 """The sweep's long-lived actors: generator workers, their pool services and the feature store.
 
-They live exactly as long as ``running_services``: its exit kills each one explicitly, so none
-waits for its last handle to be collected, and a sweep that stops half-way through start-up
-leaves nothing running.
+They live exactly as long as ``running_services``: its exit kills each one and waits until its
+process on this node has exited. Left to ``ray.shutdown``, they end only when the raylet kills
+them (Ray gives it one second); a worker left after that exits only once ``kill(raylet_pid, 0)``
+fails, which it never does for a raylet nobody reaped (a zombie, where the machine's first
+process reaps no orphans): such a worker lived on with parent 1 after a test run.
 """
 
 from __future__ import annotations
@@ -100,22 +102,73 @@ def start_generator(p: Prepared, gen_name: str, env: dict[str, str], run: str, s
     services.pools[gen_name] = name
 
 
-def _kill(actors: list[Any]) -> None:
+def _process_here() -> tuple[str, int]:
+    """Runs inside a service actor: its node and process."""
+    import os
+
     import ray
 
-    if not ray.is_initialized():
-        return
-    for handle in reversed(actors):
+    return ray.get_runtime_context().get_node_id(), os.getpid()
+
+
+def service_processes(handles: list[Any]) -> list[tuple[int, float]]:
+    """(pid, start time) of each service actor's process on this node, taken once they are up, so
+    ``stop_services`` can tell that a pid is still theirs. An actor on another node is left to that
+    node's Ray."""
+    import psutil
+    import ray
+
+    here = ray.get_runtime_context().get_node_id()
+    found = []
+    for ref in [h.__ray_call__.remote(lambda self: _process_here()) for h in handles]:
         try:
-            ray.kill(handle, no_restart=True)
-        except Exception:  # already gone with its node or its Ray: nothing left to stop
+            node, pid = ray.get(ref, timeout=60)
+        except Exception:  # an actor lost meanwhile: Ray restarts it or the sweep fails on it, not here
+            continue
+        if node == here:
+            try:
+                found.append((pid, psutil.Process(pid).create_time()))
+            except psutil.NoSuchProcess:
+                pass
+    return found
+
+
+def stop_services(handles: list[Any], processes: list[tuple[int, float]], timeout: float = 10.0) -> None:
+    """Kill the service actors and wait until their processes here (``service_processes``) are gone;
+    one still there after ``timeout`` s is killed by pid, when its start time shows it is still the actor's."""
+    import psutil
+    import ray
+
+    if ray.is_initialized():
+        for handle in reversed(handles):
+            try:
+                ray.kill(handle, no_restart=True)
+            except Exception:  # already dead, or its Ray going away: the wait below decides
+                pass
+    procs = []
+    for pid, started in processes:
+        try:
+            proc = psutil.Process(pid)
+            if proc.create_time() == started:
+                procs.append(proc)
+        except psutil.NoSuchProcess:
+            pass
+    deadline = time.monotonic() + timeout
+    while procs and time.monotonic() < deadline:
+        procs = [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.05)
+    for proc in procs:
+        try:
+            proc.kill()  # psutil refuses a pid another process has taken since
+        except psutil.NoSuchProcess:
             pass
 
 
 @contextmanager
 def running_services(p: Prepared, env: dict[str, str]) -> Iterator[Services]:
-    """Start the feature store and every searched generator; kill them all on the way out."""
+    """Start the feature store and every searched generator; stop them all on the way out."""
     services = Services()
+    processes: list[tuple[int, float]] = []
     try:
         store = start_feature_store(p, services)
         t0 = time.perf_counter()
@@ -127,6 +180,7 @@ def running_services(p: Prepared, env: dict[str, str]) -> Iterator[Services]:
             from trainables import feature_store_ready
 
             feature_store_ready(store)
+        processes = service_processes(services.actors)
         yield services
     finally:
-        _kill(services.actors)
+        stop_services(services.actors, processes)
