@@ -71,8 +71,8 @@ def marked(
             candidates[proc.pid] = (proc, proc.ppid())
             if proc.pid in skip:
                 continue
-            env = _environ(proc)
-            if env.get(var) == value or (not env and roots and _has_file_under(proc, roots)):
+            env, overwritten = _environ(proc)
+            if env.get(var) == value or (overwritten and roots and _has_file_under(proc, roots)):
                 found[proc.pid] = proc
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
@@ -90,9 +90,12 @@ def _has_file_under(proc: psutil.Process, roots: tuple[str, ...]) -> bool:
     return any(f.path.startswith(roots) for f in proc.open_files())
 
 
-def _environ(proc: psutil.Process) -> dict[str, str]:
-    """The environment ``/proc/<pid>/environ`` shows; empty for one its process overwrote (NUL bytes).
+def _environ(proc: psutil.Process) -> tuple[dict[str, str], bool]:
+    """The variables ``/proc/<pid>/environ`` shows, and whether the process overwrote its start.
 
+    A process that sets its title clears the block from its start with NUL bytes, but only as far
+    as the title area reaches: the tail of a long environment (one a Ray driver grew) survives,
+    so "overwritten" means a leading NUL, not "no variables left".
     A process caught in the middle of its exec shows no bytes at all for a moment: read again.
     """
     for _ in range(50):
@@ -111,7 +114,7 @@ def _environ(proc: psutil.Process) -> dict[str, str]:
         key, sep, val = item.partition("=")
         if sep:
             env[key] = val
-    return env
+    return env, raw.startswith(b"\0")
 
 
 def with_descendants(procs: Iterable[psutil.Process]) -> set[int]:
