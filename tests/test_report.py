@@ -25,6 +25,7 @@ FIGURES = (
     "auc_vs_n_synthetic.png",
     "auc_vs_real_ratio.png",
     "verdict.png",
+    "label_curve.png",
 )
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -50,6 +51,7 @@ def test_report_of_a_real_sweep(small_run, capsys):
         assert summary[key]["trial_id"] in html
     assert f"{summary['best']['test_auc_mean']:.3f}" in html  # from the verdict
     assert summary["verdict"]["sentence"] in unescape(html)
+    assert "What real labels are worth" in html and "worth in real labels per label" in html
 
     # Written again in place (a derived file), never half-way.
     assert main(["report", str(small_run)]) == 0

@@ -9,7 +9,7 @@ import pytest
 from sweep.config import SweepConfig
 from sweep.inputs import Dataset, Split
 from sweep.rundir import Selection, read_trials
-from sweep.verdict import ARM_WORDS, Conclusion, Verdict, build_arms, run_verdict
+from sweep.verdict import ARM_WORDS, AUGMENTATION_ARMS, LABEL_ARMS, Conclusion, Verdict, build_arms, run_verdict
 
 from .conftest import DEMO_TRAIN, demo_trial_data
 from .fakes import fake_run
@@ -74,7 +74,7 @@ def test_without_a_synthetic_trial_only_the_real_data_arms_are_built(tmp_path):
     data = _data()
     keep = np.flatnonzero((data.train.y != 0) | (np.cumsum(data.train.y == 0) <= 3))  # three of class 0
     data = replace(data, train=Split([data.train.texts[i] for i in keep], data.train.y[keep]))
-    arms = build_arms(_cfg(tmp_path), data, None)
+    arms = build_arms(_cfg(tmp_path, eval={"verdict_seeds": 2, "label_curve": False}), data, None)
     assert [a.name for a in arms] == ["baseline", "reweighted"]
     base, reweighted = arms
     assert base.texts == reweighted.texts and np.allclose(base.weights, 1.0)
@@ -97,6 +97,21 @@ def test_the_controls_match_the_best_trials_counts_per_label(tmp_path, best):
     assert arms["best"].weights[n_real:].max() <= 1.0 + 1e-9, "no synthetic text outweighs a real one"
 
 
+def test_each_label_arm_trains_every_seed_on_its_own_stratified_share(tmp_path):
+    data = _data()
+    arms = {a.name: a for a in build_arms(_cfg(tmp_path), data, None)}
+    for name, share in LABEL_ARMS.items():
+        arm = arms[name]
+        assert arm.texts == arms["baseline"].texts and arm.subsets is not None and len(arm.subsets) == 2
+        for idx in arm.subsets:
+            assert len(set(idx.tolist())) == len(idx), "without replacement"
+            counts = np.bincount(data.train.y[idx], minlength=3)
+            assert counts.tolist() == [max(1, int(share * 6 + 0.5))] * 3, name
+        assert not np.array_equal(*arm.subsets), "each seed draws its own share"
+    again = {a.name: a for a in build_arms(_cfg(tmp_path), data, None)}
+    assert all(np.array_equal(a, b) for a, b in zip(again["labels_50"].subsets, arms["labels_50"].subsets))
+
+
 def test_run_verdict_returns_a_typed_verdict_and_is_repeatable(tmp_path, tiny_bert, best):
     cfg, data = _cfg(tmp_path), _data()
     selection = Selection(baseline=None, best=best, leader=best)
@@ -109,12 +124,19 @@ def test_run_verdict_returns_a_typed_verdict_and_is_repeatable(tmp_path, tiny_be
         lo, hi = arm.delta_auc.ci95
         assert lo <= arm.delta_auc.mean <= hi and 1 <= arm.epoch <= 2
     assert first.sentence.startswith("Synthetic data (smollm2-135m-instruct, T 0.7, 5 examples")
+    assert first.detectable_delta is not None and first.detectable_delta >= 0
+    assert first.labels is not None and first.labels.n_per_label == [2.0, 3.0, 5.0, 6.0]
+    for name in AUGMENTATION_ARMS:
+        worth = first.arms[name].worth_labels_per_label
+        assert worth is not None and worth.ci95[0] <= worth.ci95[1], name
+    assert all(first.arms[name].worth_labels_per_label is None for name in ["baseline", *LABEL_ARMS])
     again = run_verdict(cfg, data, _settings(tiny_bert), selection)
     assert again.model_dump(exclude={"verdict_s"}) == first.model_dump(exclude={"verdict_s"})
 
 
 def test_run_verdict_without_a_synthetic_trial_says_there_is_nothing_to_compare(tmp_path, tiny_bert):
     verdict = run_verdict(_cfg(tmp_path), _data(), _settings(tiny_bert), Selection(None, None, None))
-    assert list(verdict.arms) == ["baseline", "reweighted"] and verdict.best is None
+    assert list(verdict.arms) == ["baseline", *LABEL_ARMS, "reweighted"] and verdict.best is None
+    assert verdict.detectable_delta is None and verdict.labels is not None
     assert verdict.conclusion == Conclusion.NO_SYNTHETIC
     assert verdict.sentence.startswith("No trial with synthetic data finished")

@@ -279,6 +279,12 @@ class Repeats:
     def fit_epoch(self, inputs: Any, y: np.ndarray, w: np.ndarray) -> float:
         return float(np.mean([m.fit_epoch(inputs, y, w) for m in self.members]))
 
+    def fit_epoch_each(self, parts: Sequence[tuple[Any, np.ndarray, np.ndarray]]) -> float:
+        """One epoch of each member on its own (inputs, labels, weights): a different draw per seed."""
+        if len(parts) != len(self.members):
+            raise ValueError(f"{len(self.members)} members need as many training sets, got {len(parts)}")
+        return float(np.mean([m.fit_epoch(*part) for m, part in zip(self.members, parts)]))
+
     def predict_proba(self, inputs: Any) -> list[np.ndarray]:
         return [m.predict_proba(inputs) for m in self.members]
 

@@ -295,11 +295,16 @@ class EvalConfig(_Group):
     so repeats cost little), 1 in lora and full mode."""
     verdict_seeds: int = Field(5, ge=2)
     """Seeds per arm of the verdict: after the search, each arm (baseline, reweighted, oversample, eda,
-    best) is retrained this many times and scored on the test split, the only place test data is used."""
+    best, and the real-label curve's arms) is retrained this many times and scored on the test split,
+    the only place test data is used."""
     bootstrap: int = Field(2000, ge=1000)
     """Paired bootstrap resamples (test examples and seeds) behind each verdict interval."""
     eda_alpha: float = Field(0.1, gt=0.0, le=0.5)
     """Share of a text's words the `eda` control changes (random swap, deletion or insertion)."""
+    label_curve: bool = True
+    """Also train the baseline on 25, 50 and 75% of each label's real examples (arms `labels_25` to
+    `labels_75`), to say what fewer or more real labels would change and what each augmentation is
+    worth in real labels; `false` saves their training (in lora or full mode, three arms' worth)."""
 
     def repeats_for(self, mode: str) -> int:
         return self.repeats if self.repeats is not None else (3 if mode == "head" else 1)

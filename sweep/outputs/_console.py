@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 
 from ..rundir import SUMMARY_FILE, TRIALS_CSV, TrialRecord
-from ..verdict import ARM_WORDS, BASELINE, Conclusion, Verdict
+from ..verdict import ARM_WORDS, AUGMENTATION_ARMS, BASELINE, LABEL_ARMS, Conclusion, Verdict, Worth
 from ._format import fmt, plus_minus
 from ._summary import trial_row
 from ._summary_model import RunSummary
@@ -67,6 +67,8 @@ def verdict_table(verdict: Verdict) -> FittedTable:
     headers += [f"{pos} P", f"{pos} R"] if pos else ["precision", "recall"]
     rows, styles = [], []
     for name, a in arms.items():
+        if name in LABEL_ARMS:  # the real-label table shows them
+            continue
         lo, hi = a.delta_auc.ci95
         shown = (a.positive_precision, a.positive_recall) if pos else (a.precision, a.recall)
         rows.append(
@@ -86,18 +88,57 @@ def verdict_table(verdict: Verdict) -> FittedTable:
     return FittedTable([Column("arm", justify="left", key=True), *headers], rows, title=title, row_styles=styles)
 
 
-def print_verdict(verdict: Verdict, console: Console) -> None:
-    """The verdict table (test split, every arm), what each arm is, and its plain sentence."""
-    console.print(verdict_table(verdict), crop=False)
+def curve_table(verdict: Verdict) -> FittedTable | None:
+    """The baseline's test AUC on shares of the real labels, each with its interval and its cost."""
+    curve = verdict.labels
+    if curve is None:
+        return None
+    rows = []
+    for name, share, n, auc, (lo, hi) in zip(
+        [*LABEL_ARMS, BASELINE], curve.fractions, curve.n_per_label, curve.test_auc_mean, curve.test_auc_ci95
+    ):
+        d = verdict.arms[name].delta_auc
+        cost = "-" if name == BASELINE else f"{d.mean:+.3f} [{d.ci95[0]:+.3f}, {d.ci95[1]:+.3f}]"
+        rows.append([f"{share:.0%}", f"{n:.0f}", f"{auc:.3f} [{lo:.3f}, {hi:.3f}]", cost])
+    columns: list[Column | str] = [Column("real labels", justify="left", key=True), "per label"]
+    columns += ["test AUC [95% CI]", "Δ AUC [95% CI]"]
+    return FittedTable(columns, rows, title="real-label curve: the baseline on shares of your labels")
+
+
+def _worth(w: Worth) -> str:
+    if w.capped:
+        return f"more than {w.mean:.0f}"
+    return f"{w.mean:+.0f} [{w.ci95[0]:+.0f}, {w.ci95[1]:+.0f}]" + (" extrapolated" if w.extrapolated else "")
+
+
+def worth_line(verdict: Verdict) -> str | None:
+    """Each augmentation arm's worth in real labels per label, with its interval."""
+    worths = {n: verdict.arms[n].worth_labels_per_label for n in AUGMENTATION_ARMS if n in verdict.arms}
+    shown = {n: w for n, w in worths.items() if w is not None}
+    if not shown:
+        return None
+    return "worth in real labels per label: " + "; ".join(f"{n} {_worth(w)}" for n, w in shown.items())
+
+
+def _arms_line(verdict: Verdict) -> str:
     added = {name: a.params.get("n_synthetic") for name, a in verdict.arms.items() if name != BASELINE}
-    console.print(
-        "arms: "
-        + "; ".join(
-            f"{name} = {ARM_WORDS[name]}" + (f" ({added[name]} added)" if added.get(name) else "")
-            for name in verdict.arms
-        ),
-        soft_wrap=False,
+    return "arms: " + "; ".join(
+        f"{name} = {ARM_WORDS[name]}" + (f" ({added[name]} added)" if added.get(name) else "")
+        for name in verdict.arms
+        if name not in LABEL_ARMS
     )
+
+
+def print_verdict(verdict: Verdict, console: Console) -> None:
+    """The verdict table, what each arm is, the real-label curve and the worths, and the verdict's words."""
+    console.print(verdict_table(verdict), crop=False)
+    console.print(_arms_line(verdict), soft_wrap=False)
+    curve = curve_table(verdict)
+    if curve is not None:
+        console.print(curve, crop=False)
+    worth = worth_line(verdict)
+    if worth:
+        console.print(worth)
     console.print(verdict.sentence)
 
 

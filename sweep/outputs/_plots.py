@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..rundir import TrialRecord, trial_params
-from ..verdict import ARM_WORDS, BASELINE, Conclusion, Verdict
+from ..verdict import ARM_WORDS, AUGMENTATION_ARMS, BASELINE, LABEL_ARMS, Conclusion, LabelCurve, Verdict
 
 DPI = 110
 
@@ -165,7 +165,7 @@ def plot_verdict(verdict: Verdict, path: Path) -> None:
     """Forest plot: each arm's test AUC difference from the baseline with its 95% interval."""
     import matplotlib.pyplot as plt
 
-    arms = [(n, a) for n, a in verdict.arms.items() if n != BASELINE]
+    arms = [(n, a) for n, a in verdict.arms.items() if n != BASELINE and n not in LABEL_ARMS]
     fig, ax = plt.subplots(figsize=(6.8, 0.7 * len(arms) + 1.4))
     colors = {Conclusion.BETTER: "#2ca02c", Conclusion.WORSE: "#d62728", Conclusion.NO_EVIDENCE: "#555555"}
     for i, (_, a) in enumerate(reversed(arms)):
@@ -189,4 +189,59 @@ def plot_verdict(verdict: Verdict, path: Path) -> None:
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+
+
+_ARM_COLORS = {"best": "#2ca02c", "eda": "#9467bd", "oversample": "#ff7f0e", "reweighted": "#8c564b"}
+
+
+def _draw_curve(ax: Any, curve: LabelCurve, right: float) -> None:
+    """The baseline's points with their intervals, and the curve the worths are read from: the
+    points made monotone down from the full size, then the fitted slope beyond it (dotted)."""
+    import numpy as np
+
+    n, auc = np.array(curve.n_per_label), np.array(curve.test_auc_mean)
+    lo, hi = np.array(curve.test_auc_ci95).T
+    blue = "#1f77b4"
+    ax.errorbar(
+        n, auc, yerr=[auc - lo, hi - auc], fmt="o", color=blue, capsize=4, label="baseline on shares of your labels"
+    )
+    ax.plot(n, np.minimum.accumulate(auc[::-1])[::-1], color=blue, lw=1, alpha=0.6, label="interpolated")
+    beyond = np.linspace(n[-1], max(right, n[-1] * 1.5), 50)
+    extrapolated = auc[-1] + curve.fit.b * np.log(beyond / n[-1])
+    ax.plot(beyond, extrapolated, color=blue, lw=1, ls=":", label="extrapolated (slope b of a + b ln n)")
+
+
+def plot_label_curve(verdict: Verdict, path: Path) -> None:
+    """Test AUC against real labels per label, with each augmentation arm placed at its worth in labels."""
+    import matplotlib.pyplot as plt
+
+    curve = verdict.labels
+    assert curve is not None
+    n_full = curve.n_per_label[-1]
+    placed = [
+        (name, verdict.arms[name])
+        for name in AUGMENTATION_ARMS
+        if name in verdict.arms and verdict.arms[name].worth_labels_per_label is not None
+    ]
+    right = max(
+        [n_full + (a.worth_labels_per_label.ci95[1] if a.worth_labels_per_label else 0) for _, a in placed] + [n_full]
+    )
+    fig, ax = plt.subplots(figsize=(6.8, 4.2))
+    _draw_curve(ax, curve, right)
+    for name, a in placed:
+        w = a.worth_labels_per_label
+        assert w is not None
+        x, (lo, hi) = n_full + w.mean, w.ci95
+        err = [[max(0.0, w.mean - lo)], [max(0.0, hi - w.mean)]]
+        color = _ARM_COLORS.get(name, "#555555")
+        ax.errorbar([x], [a.test_auc_mean], xerr=err, fmt="s", capsize=4, ms=6, color=color)
+        ax.annotate(name, (x, a.test_auc_mean), textcoords="offset points", xytext=(6, 6), fontsize=8)
+    ax.set_xlabel("real training examples per label")
+    ax.set_ylabel("test AUC (mean over seeds)")
+    ax.set_title("What real labels are worth, and each augmentation placed at its worth")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)

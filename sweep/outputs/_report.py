@@ -31,9 +31,18 @@ from ..rundir import (
     recorded_config,
     trial_params,
 )
-from ..verdict import ARM_WORDS, BASELINE, Conclusion, Verdict
+from ..verdict import ARM_WORDS, BASELINE, Conclusion, Verdict, Worth
 from ._format import fmt
-from ._plots import finite, placeholder, plot_history, plot_importances, plot_param_auc, plot_verdict, repeat_sd
+from ._plots import (
+    finite,
+    placeholder,
+    plot_history,
+    plot_importances,
+    plot_label_curve,
+    plot_param_auc,
+    plot_verdict,
+    repeat_sd,
+)
 from ._summary_model import read_summary, recorded_selection
 
 TOP = 5
@@ -134,18 +143,31 @@ def draw_figures(tmp: Path, page: ReportPage) -> list[Figure]:
                 caption + "dashed line and band are the baseline without synthetic data" + tail,
             )
         )
-    if page.verdict:
-        plot_verdict(page.verdict, tmp / "verdict.png")
+    return figures + _verdict_figures(tmp, page.verdict)
+
+
+def _verdict_figures(tmp: Path, verdict: Verdict | None) -> list[Figure]:
+    """The forest plot (or its placeholder) and, when the verdict trained it, the real-label curve."""
+    if verdict:
+        plot_verdict(verdict, tmp / "verdict.png")
     else:
         placeholder(tmp / "verdict.png", "Verdict", "the verdict is computed when the search has finished")
-    figures.append(
+    figures = [
         Figure(
             "verdict.png",
             "Verdict on the test split",
             "Each arm's test AUC minus the baseline's, averaged over its seeds, with the 95% paired bootstrap "
             "interval (test examples and seeds resampled). An interval that crosses 0 is no evidence either way.",
         )
-    )
+    ]
+    if verdict and verdict.labels:
+        plot_label_curve(verdict, tmp / "label_curve.png")
+        caption = (
+            "The baseline retrained on 25, 50, 75 and 100% of each label's real examples (test AUC with 95% "
+            "intervals), the line a + b ln n fitted to those points (dotted where it extrapolates), and each "
+            "augmentation arm at its test AUC and its worth in real labels per label (with its interval)."
+        )
+        figures.append(Figure("label_curve.png", "What real labels are worth", caption))
     return figures
 
 
@@ -204,9 +226,18 @@ def _arm_rows(verdict: Verdict | None) -> list[dict[str, str]]:
                 "precision": fmt(a.precision),
                 "recall": fmt(a.recall),
                 "f1": fmt(a.f1),
+                "worth": _worth_cell(a.worth_labels_per_label),
             }
         )
     return rows
+
+
+def _worth_cell(w: Worth | None) -> str:
+    if w is None:
+        return ""
+    if w.capped:
+        return f"more than {w.mean:.0f}"
+    return f"{w.mean:+.0f} [{w.ci95[0]:+.0f}, {w.ci95[1]:+.0f}]" + (" (extrapolated)" if w.extrapolated else "")
 
 
 def _trial_rows(page: ReportPage) -> list[dict[str, str]]:

@@ -1,33 +1,80 @@
 """The verdict on the test split: the arms, the cheap controls, the paired bootstrap and the sentence."""
 
-from ._arms import VERDICT_SEED_OFFSET, Arm, build_arms, verdict_seeds
-from ._bootstrap import Interval, bootstrap_deltas, conclusion, resampled_auc
+from ._arms import VERDICT_SEED_OFFSET, Arm, build_arms, stratified_subset, verdict_seeds
+from ._bootstrap import (
+    DETECTABLE_FACTOR,
+    Interval,
+    Replicates,
+    bootstrap_deltas,
+    bootstrap_replicates,
+    conclusion,
+    detectable_delta,
+    intervals,
+    percentile_interval,
+    resampled_auc,
+)
 from ._controls import eda_texts, oversample
-from ._model import ARM_WORDS, BASELINE, BEST, CHEAP_CONTROLS, Conclusion, DeltaAUC, Verdict, VerdictArm
+from ._model import (
+    ARM_WORDS,
+    AUGMENTATION_ARMS,
+    BASELINE,
+    BEST,
+    CHEAP_CONTROLS,
+    LABEL_ARMS,
+    Conclusion,
+    CurveFit,
+    DeltaAUC,
+    Estimate,
+    LabelCurve,
+    Verdict,
+    VerdictArm,
+    Worth,
+)
 from ._run import HOLD_ENV, run_verdict
-from ._sentence import signed, verdict_sentence
+from ._sentence import detectable_words, labels_sentence, signed, verdict_sentence, worth_words
+from ._worth import WORTH_CAP, fit_log, label_curve, labels_equivalent
 
 __all__ = [
     "ARM_WORDS",
+    "AUGMENTATION_ARMS",
     "BASELINE",
     "BEST",
     "CHEAP_CONTROLS",
+    "DETECTABLE_FACTOR",
     "HOLD_ENV",
+    "LABEL_ARMS",
     "VERDICT_SEED_OFFSET",
+    "WORTH_CAP",
     "Arm",
     "Conclusion",
+    "CurveFit",
     "DeltaAUC",
+    "Estimate",
     "Interval",
+    "LabelCurve",
+    "Replicates",
     "Verdict",
     "VerdictArm",
+    "Worth",
     "bootstrap_deltas",
+    "bootstrap_replicates",
     "build_arms",
     "conclusion",
+    "detectable_delta",
+    "detectable_words",
     "eda_texts",
+    "fit_log",
+    "intervals",
+    "label_curve",
+    "labels_equivalent",
+    "labels_sentence",
     "oversample",
+    "percentile_interval",
     "resampled_auc",
     "run_verdict",
     "signed",
+    "stratified_subset",
     "verdict_seeds",
     "verdict_sentence",
+    "worth_words",
 ]

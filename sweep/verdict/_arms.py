@@ -5,7 +5,9 @@
   so a gain may be rebalancing, not content);
 * ``oversample``: real examples repeated to the best trial's count per label and weight;
 * ``eda``: word-level edits of real examples (``_controls``), same count and weight;
-* ``best``: the best synthetic trial's exact synthetic set (its checkpoint records it) and weights.
+* ``best``: the best synthetic trial's exact synthetic set (its checkpoint records it) and weights;
+* ``labels_25``, ``labels_50``, ``labels_75``: the baseline on a stratified share of each label's
+  real examples (at least one), a fresh draw per seed, so the curve's intervals hold the draw's noise.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from trainables import SYNTHETIC_FILE
 from ..config import SweepConfig
 from ..inputs import Dataset
 from ..rundir import CHECKPOINT_GLOB, TrialRecord, trial_params
-from ._model import BASELINE, BEST
+from ._model import BASELINE, BEST, LABEL_ARMS
 
 VERDICT_SEED_OFFSET = 1000
 """Verdict seeds are ``seed + 1000 + k``: never a seed a search trial trained with."""
@@ -39,6 +41,8 @@ class Arm:
     epoch: int = 0
     val_auc_mean: float = float("nan")
     """Mean validation AUC over the seeds at the chosen epoch."""
+    subsets: list[np.ndarray] | None = None
+    """Per seed, the indices into ``texts`` that seed trains on (None: every seed trains on all)."""
 
 
 def verdict_seeds(cfg: SweepConfig) -> list[int]:
@@ -53,12 +57,36 @@ def _trial_checkpoint(r: TrialRecord) -> Path | None:
     return kept[-1] if kept else None
 
 
-def _real_arms(data: Dataset) -> list[Arm]:
+def stratified_subset(y: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """Sorted indices of ``share * n_c`` examples (rounded half up, at least one) of each label ``c``,
+    drawn without replacement."""
+    keep = []
+    for c in np.unique(y):
+        pool = np.flatnonzero(y == c)
+        keep.append(rng.choice(pool, size=max(1, int(share * len(pool) + 0.5)), replace=False))
+    return np.sort(np.concatenate(keep))
+
+
+def _label_arms(data: Dataset, base: Any, seeds: list[int]) -> list[Arm]:
+    """The baseline on shares of the real labels; seed ``s``'s draw comes from ``s`` and the share."""
+    arms = []
+    y = np.asarray(data.train.y)
+    for name, share in LABEL_ARMS.items():
+        subsets = [stratified_subset(y, share, np.random.default_rng([s, round(share * 100)])) for s in seeds]
+        n_per_label = len(subsets[0]) / max(1, len(np.unique(y)))
+        params = {"n_synthetic": 0, "label_share": share, "n_per_label": n_per_label}
+        arms.append(Arm(name, base.texts, base.y, base.weights, params, subsets=subsets))
+    return arms
+
+
+def _real_arms(data: Dataset, seeds: list[int], label_curve: bool) -> list[Arm]:
     from trainables import TrainingMix, balanced_class_weights
 
     base = TrainingMix.build(data.train.texts, data.train.y)
+    curve = _label_arms(data, base, seeds) if label_curve else []
     return [
         Arm(BASELINE, base.texts, base.y, base.weights, {"n_synthetic": 0}),
+        *curve,
         Arm(
             "reweighted",
             base.texts,
@@ -75,7 +103,7 @@ def build_arms(cfg: SweepConfig, data: Dataset, best: TrialRecord | None) -> lis
 
     from ._controls import eda_texts, oversample
 
-    arms = _real_arms(data)
+    arms = _real_arms(data, verdict_seeds(cfg), cfg.eval.label_curve)
     ckpt = _trial_checkpoint(best) if best is not None else None
     if best is None or ckpt is None:
         return arms

@@ -10,6 +10,7 @@ from ranks for all replicates at once (a few seconds for 2,000 replicates).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -42,6 +43,63 @@ def resampled_auc(y: np.ndarray, probs: np.ndarray, idx: np.ndarray) -> np.ndarr
         return np.where(present.sum(0) >= 2, np.nansum(per_class, axis=0) / np.maximum(present.sum(0), 1), np.nan)
 
 
+@dataclass(frozen=True)
+class Replicates:
+    """Every arm's AUC on the full test set and on each bootstrap replicate (the same draws for all)."""
+
+    points: dict[str, float]
+    """Per arm: its AUC on the full test set, averaged over its seeds."""
+    boot: dict[str, np.ndarray]
+    """Per arm: (B,) AUC of each replicate, averaged over that replicate's seed draws."""
+
+    def delta(self, name: str, reference: str) -> np.ndarray:
+        """(B,) differences ``name - reference``, replicates where either AUC is undefined left out."""
+        d = self.boot[name] - self.boot[reference]
+        return d[~np.isnan(d)]
+
+
+def bootstrap_replicates(y: np.ndarray, arms: dict[str, np.ndarray], resamples: int, seed: int = 0) -> Replicates:
+    """Each arm's AUC on ``resamples`` paired replicates (see the module docstring).
+
+    ``arms`` maps a name to class probabilities of shape (seeds, n, k); every arm has the same
+    number of seeds, and every arm's seed ``j`` is drawn together in a replicate.
+    """
+    y = np.asarray(y)
+    n = len(y)
+    n_seeds = {p.shape[0] for p in arms.values()}
+    if len(n_seeds) != 1:
+        raise ValueError(f"every arm needs the same number of seeds, got {sorted(n_seeds)}")
+    (s,) = n_seeds
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(resamples, n))
+    seed_draws = rng.integers(0, s, size=(resamples, s))
+    full = np.arange(n)[None, :]
+    points, boot = {}, {}
+    for name, probs in arms.items():
+        per_seed = np.stack([resampled_auc(y, probs[j], idx) for j in range(s)])  # (s, B)
+        points[name] = float(np.mean([resampled_auc(y, probs[j], full)[0] for j in range(s)]))
+        boot[name] = np.take_along_axis(per_seed, seed_draws.T, axis=0).mean(axis=0)
+    return Replicates(points, boot)
+
+
+def percentile_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """The central ``level`` percentile interval of ``values`` (NaN, NaN when there are none)."""
+    if not len(values):
+        return float("nan"), float("nan")
+    tail = (1.0 - level) / 2.0 * 100.0
+    lo, hi = np.percentile(values, [tail, 100.0 - tail])
+    return float(lo), float(hi)
+
+
+def intervals(rep: Replicates, reference: str, level: float = 0.95) -> dict[str, Interval]:
+    """Each arm's AUC minus ``reference``'s with its paired percentile interval (the reference's is 0)."""
+    out = {}
+    for name in rep.points:
+        lo, hi = percentile_interval(rep.delta(name, reference), level)
+        out[name] = Interval(rep.points[name] - rep.points[reference], lo, hi)
+    return out
+
+
 def bootstrap_deltas(
     y: np.ndarray,
     arms: dict[str, np.ndarray],
@@ -55,32 +113,19 @@ def bootstrap_deltas(
     ``arms`` maps a name to class probabilities of shape (seeds, n, k); every arm has the same
     number of seeds. The reference's own interval is exactly zero.
     """
-    y = np.asarray(y)
-    n = len(y)
-    n_seeds = {p.shape[0] for p in arms.values()}
-    if len(n_seeds) != 1:
-        raise ValueError(f"every arm needs the same number of seeds, got {sorted(n_seeds)}")
-    (s,) = n_seeds
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(resamples, n))
-    seed_draws = rng.integers(0, s, size=(resamples, s))
-    full = np.arange(n)[None, :]
+    return intervals(bootstrap_replicates(y, arms, resamples, seed), reference, level)
 
-    def scores(probs: np.ndarray) -> tuple[float, np.ndarray]:
-        per_seed = np.stack([resampled_auc(y, probs[j], idx) for j in range(s)])  # (s, B)
-        point = float(np.mean([resampled_auc(y, probs[j], full)[0] for j in range(s)]))
-        return point, np.take_along_axis(per_seed, seed_draws.T, axis=0).mean(axis=0)
 
-    ref_point, ref_boot = scores(arms[reference])
-    tail = (1.0 - level) / 2.0 * 100.0
-    out: dict[str, Interval] = {}
-    for name, probs in arms.items():
-        point, boot = (ref_point, ref_boot) if name == reference else scores(probs)
-        delta = boot - ref_boot
-        delta = delta[~np.isnan(delta)]
-        lo, hi = np.percentile(delta, [tail, 100.0 - tail]) if len(delta) else (np.nan, np.nan)
-        out[name] = Interval(point - ref_point, float(lo), float(hi))
-    return out
+DETECTABLE_FACTOR = float(NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.80))
+"""z(0.975) + z(0.80) = 2.80: a true change this many standard errors from 0 is detected by a
+two-sided 5% test with 80% probability."""
+
+
+def detectable_delta(rep: Replicates, name: str, reference: str) -> float | None:
+    """The smallest change in AUC the test split detects with 80% power at the 5% two-sided level:
+    2.80 times the bootstrap standard error of ``name - reference`` (None without two replicates)."""
+    d = rep.delta(name, reference)
+    return float(DETECTABLE_FACTOR * np.std(d, ddof=1)) if len(d) >= 2 else None
 
 
 def conclusion(interval: Interval) -> Conclusion:

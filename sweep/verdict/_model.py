@@ -11,8 +11,11 @@ from common import StrEnum
 
 BASELINE = "baseline"
 BEST = "best"
+LABEL_ARMS = {"labels_25": 0.25, "labels_50": 0.5, "labels_75": 0.75}
+"""The real-label curve's arms and the share of each label's real training examples they keep."""
 ARM_WORDS = {
     BASELINE: "no augmentation",
+    **{name: f"{round(share * 100)}% of the real labels" for name, share in LABEL_ARMS.items()},
     "reweighted": "class-balanced weights",
     "oversample": "oversampling",
     "eda": "EDA word edits",
@@ -20,6 +23,8 @@ ARM_WORDS = {
 }
 """Every arm's name and what it is, in the order the verdict trains and shows them."""
 CHEAP_CONTROLS = ("reweighted", "oversample", "eda")
+AUGMENTATION_ARMS = (*CHEAP_CONTROLS, BEST)
+"""The arms that add to or reweight all the real data: each one's worth is said in real labels."""
 
 
 class Conclusion(StrEnum):
@@ -46,6 +51,45 @@ class DeltaAUC(_Model):
     """[low, high] of the 95% paired bootstrap interval."""
 
 
+class Estimate(_Model):
+    mean: float
+    """The value on the full test set."""
+    ci95: list[float]
+    """[low, high] of its 95% interval over the same bootstrap replicates as the differences."""
+
+
+class Worth(Estimate):
+    """What an augmentation arm is worth in real labels: the extra real examples per label the
+    baseline would need to reach the arm's test AUC (negative: the arm is worth fewer labels)."""
+
+    extrapolated: bool
+    """The arm's AUC lies outside the measured curve (above the full-size baseline, or below the
+    smallest share), so the worth is read off the fitted curve, not interpolated."""
+    capped: bool = False
+    """The estimate reached the cap (``WORTH_CAP`` times the labels per label you have)."""
+
+
+class CurveFit(_Model):
+    form: str = "auc = a + b * ln(n_per_label)"
+    a: float
+    b: float
+    """AUC gained per e-fold more real labels per label (0.405 b for 50% more)."""
+
+
+class LabelCurve(_Model):
+    """The baseline's test AUC against the real labels it trained on (the ``labels_*`` arms and the baseline)."""
+
+    fractions: list[float]
+    n_per_label: list[float]
+    """Real training examples per label at each fraction (the mean over labels)."""
+    test_auc_mean: list[float]
+    test_auc_ci95: list[list[float]]
+    fit: CurveFit
+    """Least squares over the four points; used only outside the measured range."""
+    more_labels_50pct: Estimate
+    """The change in test AUC that 50% more real labels would bring: an extrapolation along ``fit``."""
+
+
 class VerdictArm(_Model):
     params: dict[str, Any]
     """What the arm trained on: ``n_synthetic`` added, and for ``best`` its trial's parameters."""
@@ -63,6 +107,8 @@ class VerdictArm(_Model):
     positive_f1: float | None = None
     delta_auc: DeltaAUC
     conclusion: Conclusion
+    worth_labels_per_label: Worth | None = None
+    """For an augmentation arm (``AUGMENTATION_ARMS``), when the label curve was trained."""
 
 
 class Verdict(_Model):
@@ -75,6 +121,11 @@ class Verdict(_Model):
     conclusion: Conclusion
     """The ``best`` arm's conclusion, or ``no synthetic trial finished``."""
     arms: dict[str, VerdictArm]
+    detectable_delta: float | None = None
+    """The smallest change in test AUC this test split detects with 80% power (5% two-sided):
+    2.80 times the bootstrap SE of ``best - baseline``; None without a ``best`` arm."""
+    labels: LabelCurve | None = None
+    """The real-label curve, when ``eval.label_curve`` is on and the shares differ in size."""
     verdict_s: float
     sentence: str
 

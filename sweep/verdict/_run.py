@@ -22,10 +22,11 @@ from ..config import SweepConfig
 from ..inputs import Dataset
 from ..rundir import Selection
 from ._arms import Arm, build_arms, verdict_seeds
-from ._bootstrap import bootstrap_deltas, conclusion
-from ._model import BASELINE, Conclusion, Verdict, VerdictArm
+from ._bootstrap import Replicates, bootstrap_replicates, conclusion, detectable_delta, intervals
+from ._model import AUGMENTATION_ARMS, BASELINE, BEST, Conclusion, LabelCurve, Verdict, VerdictArm, Worth
 from ._sentence import verdict_sentence
 from ._training import arm_inputs, train_arm
+from ._worth import label_curve
 
 if TYPE_CHECKING:
     from trainables import ClassifierSettings
@@ -47,7 +48,7 @@ def _held_for_a_test() -> None:
         time.sleep(0.1)
 
 
-def _arm_record(arm: Arm, test_y: np.ndarray, data: Dataset, interval: Any) -> VerdictArm:
+def _arm_record(arm: Arm, test_y: np.ndarray, data: Dataset, interval: Any, worth: Worth | None) -> VerdictArm:
     """The arm's test metrics averaged over its seeds (as a trial averages its repeats on validation)."""
     from trainables import classification_metrics, mean_metrics
 
@@ -62,7 +63,31 @@ def _arm_record(arm: Arm, test_y: np.ndarray, data: Dataset, interval: Any) -> V
         **{k: m[k] for k in _METRICS if k in m},
         delta_auc=interval.as_delta(),
         conclusion=Conclusion.REFERENCE if arm.name == BASELINE else conclusion(interval),
+        worth_labels_per_label=worth,
     )
+
+
+def _train_arms(
+    cfg: SweepConfig, data: Dataset, settings: ClassifierSettings, arms: list[Arm], progress: Callable | None
+) -> list[int]:
+    """Train every arm's seeds; the seeds."""
+    import torch
+
+    seeds = verdict_seeds(cfg)
+    device = "cuda" if cfg.resources.trial.gpus > 0 and torch.cuda.is_available() else "cpu"
+    val_y = np.asarray(data.validation.y)
+    train_ins, val_in, test_in, dim = arm_inputs(cfg, data, settings, arms, device)
+    for i, (arm, train_in) in enumerate(zip(arms, train_ins)):
+        if progress:
+            progress(f"verdict: training {arm.name} ({i + 1}/{len(arms)}), {len(seeds)} seeds")
+        train_arm(arm, settings, data.labels, seeds, (train_in, val_in, test_in), val_y, dim, device)
+    return seeds
+
+
+def _curve(arms: list[Arm], data: Dataset, rep: Replicates) -> tuple[LabelCurve | None, dict]:
+    n_per_label = {a.name: float(a.params["n_per_label"]) for a in arms if "n_per_label" in a.params}
+    n_per_label[BASELINE] = len(data.train.y) / max(1, len(data.labels))
+    return label_curve(rep, n_per_label, [a.name for a in arms if a.name in AUGMENTATION_ARMS])
 
 
 def run_verdict(
@@ -82,18 +107,13 @@ def run_verdict(
     _held_for_a_test()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     arms = build_arms(cfg, data, selection.best)
-    seeds = verdict_seeds(cfg)
-    device = "cuda" if cfg.resources.trial.gpus > 0 and torch.cuda.is_available() else "cpu"
-    val_y, test_y = np.asarray(data.validation.y), np.asarray(data.test.y)
-    train_ins, val_in, test_in, dim = arm_inputs(cfg, data, settings, arms, device)
-    for i, (arm, train_in) in enumerate(zip(arms, train_ins)):
-        if progress:
-            progress(f"verdict: training {arm.name} ({i + 1}/{len(arms)}), {len(seeds)} seeds")
-        train_arm(arm, settings, data.labels, seeds, (train_in, val_in, test_in), val_y, dim, device)
-    probs = {a.name: a.test_probs for a in arms}
-    intervals = bootstrap_deltas(test_y, probs, BASELINE, cfg.eval.bootstrap, seed=cfg.seed)
-    records = {a.name: _arm_record(a, test_y, data, intervals[a.name]) for a in arms}
-    best = records.get("best")
+    seeds = _train_arms(cfg, data, settings, arms, progress)
+    test_y = np.asarray(data.test.y)
+    rep = bootstrap_replicates(test_y, {a.name: a.test_probs for a in arms}, cfg.eval.bootstrap, seed=cfg.seed)
+    deltas = intervals(rep, BASELINE)
+    curve, worths = _curve(arms, data, rep)
+    records = {a.name: _arm_record(a, test_y, data, deltas[a.name], worths.get(a.name)) for a in arms}
+    best = records.get(BEST)
     verdict = Verdict(
         seeds=len(seeds),
         seed_values=seeds,
@@ -103,6 +123,8 @@ def run_verdict(
         positive_label=data.positive_label,
         conclusion=best.conclusion if best is not None else Conclusion.NO_SYNTHETIC,
         arms=records,
+        detectable_delta=detectable_delta(rep, BEST, BASELINE) if best is not None else None,
+        labels=curve,
         verdict_s=time.perf_counter() - t0,
         sentence="",
     )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from ..config import SweepConfig
-from ._model import ARM_WORDS, CHEAP_CONTROLS, Conclusion, DeltaAUC, Verdict, VerdictArm
+from ._model import ARM_WORDS, CHEAP_CONTROLS, Conclusion, DeltaAUC, Estimate, LabelCurve, Verdict, VerdictArm, Worth
+
+USEFUL_DETECTABLE = 0.05
+"""A detectable change above ``TOO_BLIND`` is too coarse to be useful; this is the size to aim for."""
+TOO_BLIND = 0.1
 
 _MEANING = {
     Conclusion.BETTER: "it helps",
@@ -22,7 +26,7 @@ def _sentence_case(words: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _ci(d: DeltaAUC) -> str:
+def _ci(d: DeltaAUC | Estimate) -> str:
     lo, hi = d.ci95
     return f"{signed(d.mean)} [{signed(lo)}, {signed(hi)}]"
 
@@ -52,15 +56,98 @@ def _shift(verdict: Verdict, best: VerdictArm) -> str:
     """Recall and precision of the class of interest (macro with more classes), best minus baseline."""
     base = verdict.baseline
     if best.positive_recall is not None and base.positive_recall is not None:
-        which, recall, precision = f" of {verdict.positive_label}", best.positive_recall - base.positive_recall, (
-            (best.positive_precision or 0.0) - (base.positive_precision or 0.0)
+        which, recall, precision = (
+            f" of {verdict.positive_label}",
+            best.positive_recall - base.positive_recall,
+            ((best.positive_precision or 0.0) - (base.positive_precision or 0.0)),
         )
     else:
         which, recall, precision = " (macro)", best.recall - base.recall, best.precision - base.precision
     return f"Recall{which} {signed(recall)}, precision {signed(precision)}."
 
 
+def detectable_words(verdict: Verdict) -> str:
+    """How large a change this test split could see, and how many test texts a useful verdict needs."""
+    d = verdict.detectable_delta
+    if d is None:
+        return ""
+    if d <= TOO_BLIND:
+        return (
+            f"This test split ({verdict.n_test} texts) can detect changes of about \u00b1{d:.3f} AUC; "
+            "smaller effects read as no evidence."
+        )
+    needed = verdict.n_test * (d / USEFUL_DETECTABLE) ** 2
+    return (
+        f"This test split ({verdict.n_test} texts) can only detect changes of about \u00b1{d:.3f} AUC, too "
+        f"coarse for a useful verdict: about {_round_up(needed):,} test texts would bring that to "
+        f"\u00b1{USEFUL_DETECTABLE} (an estimate: it shrinks with the square root of the test size)."
+    )
+
+
+def _round_up(n: float) -> int:
+    step = 100 if n < 10_000 else 1000
+    return int(-(-n // step) * step)
+
+
+def _labels(v: float) -> str:
+    return f"{v:.0f}".replace("-", "\u2212")
+
+
+def worth_words(words: str, w: Worth) -> str:
+    """``Synthetic data was worth about 14 [3, 27] real labels per label (extrapolated)``, or that it had none."""
+    if w.capped:
+        return f"{words} was worth more than {_labels(w.mean)} real labels per label (the cap: the curve says no more)"
+    span = f"{_labels(w.mean)} [{_labels(w.ci95[0])}, {_labels(w.ci95[1])}]"
+    tail = " (extrapolated)" if w.extrapolated else ""
+    if not w.ci95[0] > 0:
+        return f"{words} had no measurable worth in real labels ({span} per label{tail})"
+    return f"{words} was worth about {span} real labels per label{tail}"
+
+
+def _next_step(verdict: Verdict, curve: LabelCurve, best: VerdictArm | None) -> str:
+    more = curve.more_labels_50pct
+    synthetic = best is not None and best.worth_labels_per_label is not None and best.worth_labels_per_label.ci95[0] > 0
+    labels = more.ci95[0] > 0
+    if synthetic and labels:
+        return "Next: both pay at this size; compare the cost of generating with the cost of labelling."
+    if synthetic:
+        return "Next: use the synthetic mix; more real labels show no measurable gain at this size."
+    if labels:
+        return "Next: label more real examples; synthetic data showed no measurable worth at this size."
+    blind = verdict.detectable_delta is not None and verdict.detectable_delta > USEFUL_DETECTABLE
+    return "Next: neither shows a measurable gain at this size" + (
+        "; a larger test split would tell smaller effects apart." if blind else "."
+    )
+
+
+def labels_sentence(verdict: Verdict) -> str:
+    """What fewer and more real labels change, what the synthetic data was worth in labels, what to do."""
+    curve = verdict.labels
+    if curve is None:
+        return ""
+    parts = []
+    half = verdict.arms.get("labels_50")
+    if half is not None:
+        parts.append(f"With half your labels: {_ci(half.delta_auc)}.")
+    best = verdict.best
+    if best is not None and best.worth_labels_per_label is not None:
+        parts.append(worth_words("Synthetic data", best.worth_labels_per_label) + ".")
+    low, high = round(curve.fractions[0] * 100), round(curve.fractions[-1] * 100)
+    parts.append(
+        f"50% more real labels would be worth about {_ci(curve.more_labels_50pct)} AUC "
+        f"(extrapolated from {low}\u2013{high}% of your data)."
+    )
+    parts.append(_next_step(verdict, curve, best))
+    return " ".join(parts)
+
+
 def verdict_sentence(verdict: Verdict, cfg: SweepConfig) -> str:
+    """The verdict's paragraph, and on a second line what labels are worth (when the curve was trained)."""
+    lines = [_comparison(verdict, cfg), labels_sentence(verdict)]
+    return "\n".join(line for line in lines if line)
+
+
+def _comparison(verdict: Verdict, cfg: SweepConfig) -> str:
     best = verdict.best
     if best is None:
         return (
@@ -74,4 +161,4 @@ def verdict_sentence(verdict: Verdict, cfg: SweepConfig) -> str:
     )
     meaning = _MEANING[best.conclusion]
     words = f"{what} changed test AUC by {_ci(best.delta_auc)} against no augmentation: {meaning}."
-    return f"{words} {_controls(verdict, best)}. {_shift(verdict, best)}"
+    return f"{words} {detectable_words(verdict)} {_controls(verdict, best)}. {_shift(verdict, best)}"

@@ -32,6 +32,12 @@ def arm_inputs(
         encoder.close()
 
 
+def _subset(train_in: Any, arm: Arm, idx: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """One seed's share of the arm: features (an array) or texts (a list), labels and weights."""
+    inputs = train_in[idx] if isinstance(train_in, np.ndarray) else [train_in[i] for i in idx]
+    return inputs, arm.y[idx], arm.weights[idx]
+
+
 def train_arm(
     arm: Arm,
     settings: ClassifierSettings,
@@ -51,9 +57,13 @@ def train_arm(
 
     train_in, val_in, test_in = inputs
     clf = Repeats.build(settings, labels, seeds, dim, device)
+    parts = None if arm.subsets is None else [_subset(train_in, arm, idx) for idx in arm.subsets]
     best = -math.inf
     for epoch in range(1, settings.epochs + 1):
-        clf.fit_epoch(train_in, arm.y, arm.weights)
+        if parts is None:
+            clf.fit_epoch(train_in, arm.y, arm.weights)
+        else:
+            clf.fit_epoch_each(parts)
         val = float(np.mean([auc(val_y, p) for p in clf.predict_proba(val_in)]))
         if math.isfinite(val) and val > best:
             best, arm.epoch = val, epoch
