@@ -48,3 +48,32 @@ def test_a_foreign_summary_is_one_line(tmp_path):
 
 def test_run_dir_is_a_path():
     assert isinstance(RunSummary.model_fields["run_dir"].annotation, type)
+
+
+def test_the_detectable_change_the_curve_and_the_worths_are_in_summary_json_and_read_back(tmp_path):
+    from .test_verdict_worth import _verdict_with_curve
+
+    verdict = _verdict_with_curve(0.035, (14, 3, 27), (0.02, 0.01, 0.03))
+    summary = fake_summary(run_dir=tmp_path, verdict=verdict)
+    summary.write()
+    blob = json.loads((tmp_path / "summary.json").read_text())["verdict"]
+    assert blob["detectable_delta"] == 0.035
+    assert set(blob["labels"]) >= {"fractions", "n_per_label", "test_auc_mean", "fit", "more_labels_50pct"}
+    assert {"labels_25", "labels_50", "labels_75"} <= set(blob["arms"])
+    assert blob["arms"]["best"]["worth_labels_per_label"] == {
+        "mean": 14,
+        "ci95": [3, 27],
+        "extrapolated": True,
+        "capped": False,
+    }
+    assert read_summary(tmp_path) == summary
+
+
+def test_a_verdict_from_before_the_label_curve_reads_back(tmp_path):
+    summary = fake_summary(run_dir=tmp_path, verdict=fake_verdict())
+    blob = json.loads(summary.model_dump_json())
+    for key in ("detectable_delta", "labels"):
+        del blob["verdict"][key]
+    (tmp_path / "summary.json").write_text(json.dumps(blob))
+    read = read_summary(tmp_path)
+    assert read.verdict.labels is None and read.verdict.detectable_delta is None
