@@ -165,7 +165,9 @@ def test_the_labels_sentence_gives_the_cost_the_worth_and_the_next_step():
     )
     assert words.endswith("Next: both pay at this size; compare the cost of generating with the cost of labelling.")
     none = labels_sentence(_verdict_with_curve(0.08, (3, -10, 18), (0.004, -0.01, 0.02)))
-    assert "Synthetic data had no measurable worth in real labels (3 [\u221210, 18] per label (extrapolated))" in none
+    assert "Synthetic data had no measurable worth in real labels: 3 [\u221210, 18] per label, extrapolated." in none
+    at_cap = labels_sentence(_verdict_with_curve(0.08, (30, -10, 600), (0.004, -0.01, 0.02)))
+    assert "30 [\u221210, \u2265600] per label" in at_cap, "a bound at the cap (10 x 60) is a floor"
     assert none.endswith(
         "neither shows a measurable gain at this size; a larger test split would tell smaller effects apart."
     )

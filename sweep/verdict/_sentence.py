@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config import SweepConfig
 from ._model import ARM_WORDS, CHEAP_CONTROLS, Conclusion, DeltaAUC, Estimate, LabelCurve, Verdict, VerdictArm, Worth
+from ._worth import WORTH_CAP
 
 USEFUL_DETECTABLE = 0.05
 """A detectable change above ``TOO_BLIND`` is too coarse to be useful; this is the size to aim for."""
@@ -89,19 +90,23 @@ def _round_up(n: float) -> int:
     return int(-(-n // step) * step)
 
 
-def _labels(v: float) -> str:
+def _labels(v: float, cap: float | None = None) -> str:
+    """Labels per label, whole; a bound at the cap reads as at least the cap."""
+    if cap is not None and v >= cap - 1e-9:
+        return f"\u2265{cap:.0f}"
     return f"{v:.0f}".replace("-", "\u2212")
 
 
-def worth_words(words: str, w: Worth) -> str:
+def worth_words(words: str, w: Worth, n_full: float) -> str:
     """``Synthetic data was worth about 14 [3, 27] real labels per label (extrapolated)``, or that it had none."""
+    cap = WORTH_CAP * n_full
     if w.capped:
         return f"{words} was worth more than {_labels(w.mean)} real labels per label (the cap: the curve says no more)"
-    span = f"{_labels(w.mean)} [{_labels(w.ci95[0])}, {_labels(w.ci95[1])}]"
-    tail = " (extrapolated)" if w.extrapolated else ""
+    span = f"{_labels(w.mean)} [{_labels(w.ci95[0])}, {_labels(w.ci95[1], cap)}]"
+    tail = ", extrapolated" if w.extrapolated else ""
     if not w.ci95[0] > 0:
-        return f"{words} had no measurable worth in real labels ({span} per label{tail})"
-    return f"{words} was worth about {span} real labels per label{tail}"
+        return f"{words} had no measurable worth in real labels: {span} per label{tail}"
+    return f"{words} was worth about {span} real labels per label" + (" (extrapolated)" if w.extrapolated else "")
 
 
 def _next_step(verdict: Verdict, curve: LabelCurve, best: VerdictArm | None) -> str:
@@ -131,7 +136,7 @@ def labels_sentence(verdict: Verdict) -> str:
         parts.append(f"With half your labels: {_ci(half.delta_auc)}.")
     best = verdict.best
     if best is not None and best.worth_labels_per_label is not None:
-        parts.append(worth_words("Synthetic data", best.worth_labels_per_label) + ".")
+        parts.append(worth_words("Synthetic data", best.worth_labels_per_label, curve.n_per_label[-1]) + ".")
     low, high = round(curve.fractions[0] * 100), round(curve.fractions[-1] * 100)
     parts.append(
         f"50% more real labels would be worth about {_ci(curve.more_labels_50pct)} AUC "
