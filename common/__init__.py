@@ -15,10 +15,12 @@ from ._atomic import (
 from ._bars import OWNER_ENV as BAR_OWNER_ENV
 from ._bars import bar_owner_env, progress_bar
 from ._bundled import (
+    EXAMPLES_SUFFIXES,
     BundledModel,
     bundled_problem,
     check_gguf,
     check_hf_dir,
+    examples_file,
     generator_names,
     local_classifier_path,
     model_cache_root,
@@ -44,6 +46,8 @@ __all__ = [
     "node_generator_kwargs",
     "resolve_classifier_model",
     "resolve_generator_model",
+    "examples_file",
+    "EXAMPLES_SUFFIXES",
     "BAR_OWNER_ENV",
     "bar_owner_env",
     "progress_bar",

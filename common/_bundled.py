@@ -171,7 +171,7 @@ def node_generator_kwargs(model: str, key: str, allow_dir: bool, backend: str) -
     import socket
 
     try:
-        path = resolve_generator_model(model, key=key, allow_dir=allow_dir)
+        path = examples_file(model, key) if backend == "file" else resolve_generator_model(model, key, allow_dir)
     except UserError as e:
         raise UserError(f"on node {socket.gethostname()}: {e}") from None
     out = {"model_path": str(path)}
@@ -186,6 +186,21 @@ def _names(table: dict[BundledModel, tuple[str, str, str]]) -> str:
 
 def generator_names() -> list[str]:
     return [m.value for m in (*_GENERATORS, *_CHUNKED)]
+
+
+EXAMPLES_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson")
+"""The formats a file generator reads."""
+
+
+def examples_file(model: str, key: str = "generator.model") -> Path:
+    """A file generator's examples file: it exists and has a format it can be read in (its rows are
+    checked against the data by the sweep)."""
+    path = Path(model).expanduser()
+    if not path.is_file():
+        raise UserError(f"{key}: file of examples not found: {path.absolute()}")
+    if path.suffix.lower() not in EXAMPLES_SUFFIXES:
+        raise UserError(f"{key}: {path} has an unknown format for examples; use .csv, .tsv or .jsonl")
+    return path
 
 
 def resolve_generator_model(model: str, key: str = "generator.model", allow_dir: bool = False) -> Path:

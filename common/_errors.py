@@ -25,8 +25,10 @@ class SweepInterrupted(UserError):
     def __init__(self, run_dir, done: int, total: int, signum: int = 2):
         self.run_dir, self.done, self.total = run_dir, done, total
         self.exit_code = 128 + signum  # 130 for SIGINT (Ctrl-C), 143 for SIGTERM
-        where = f"during its verdict (all {total} trials finished)" if done >= total else (
-            f"with {done} of {total} trials finished"
+        where = (
+            f"during its verdict (all {total} trials finished)"
+            if done >= total
+            else (f"with {done} of {total} trials finished")
         )
         super().__init__(f"sweep interrupted {where}; continue it with: synthsweep resume {run_dir}")
 

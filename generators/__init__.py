@@ -21,7 +21,7 @@ from ._service import (
     start_workers,
 )
 from ._similarity import ShingleIndex, jaccard, shingles
-from ._types import Completion, GenerationRequest, GeneratorModel, GeneratorSettings
+from ._types import Completion, GenerationRequest, GeneratorModel, GeneratorSettings, SweepData
 
 __all__ = [
     "DEFAULT_GENERATOR",
@@ -45,6 +45,7 @@ __all__ = [
     "RealReference",
     "Reject",
     "ShingleIndex",
+    "SweepData",
     "SyntheticCache",
     "attempt_budget",
     "backend_config",

@@ -77,6 +77,7 @@ class PromptSpec:
             system_prompt=self.system_prompt.format(**fill),
             user_prompt=self.user_prompt.format(**fill),
             list_prompt=self.list_prompt.format(**fill),
+            index=index,
         )
 
 

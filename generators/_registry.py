@@ -16,6 +16,13 @@ DEFAULT_GENERATOR = "default"
 class GeneratorBackend(str, enum.Enum):
     LLAMA_CPP = "llama_cpp"
     TRANSFORMERS = "transformers"
+    FILE = "file"
+    """Examples read from a CSV, TSV or JSONL file instead of generated (``generators.file``)."""
+
+    @property
+    def is_model(self) -> bool:
+        """An LLM that writes texts (it reads prompts, temperature and sampler settings); not a file."""
+        return self is not GeneratorBackend.FILE
 
 
 # backend -> "module:factory" and "module:ConfigClass"; imported lazily so `import generators` never loads llama.cpp.
@@ -65,3 +72,4 @@ register_backend(
     "generators.transformers.model:TransformersGenerator",
     "generators.transformers.config:TransformersConfig",
 )
+register_backend(GeneratorBackend.FILE, "generators.file.model:FileGenerator", "generators.file.config:FileConfig")

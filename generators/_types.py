@@ -28,6 +28,9 @@ class GenerationRequest:
     """Already formatted with the label and task."""
     list_prompt: str = ""
     """Header of the completion-style list (base models); already formatted with the label and task."""
+    index: int = 0
+    """The attempt's number within its pool (label, temperature), from 0: a file backend serves its
+    ``index``-th example of the label."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,20 @@ class Completion:
     truncated: bool = False
     """True when generation stopped at ``max_new_tokens``."""
     extra: dict = field(default_factory=dict)
+    exhausted: bool = False
+    """The backend has no more examples of this label (a file's rows are used up): the pool ends
+    here, with fewer examples than asked for. Never cached."""
+
+
+@dataclass(frozen=True)
+class SweepData:
+    """What a backend may read about the sweep besides its generator section: the data's columns
+    and classes (a file backend reads its examples by them) and the sweep's seed."""
+
+    text_column: str
+    label_column: str
+    labels: tuple[str, ...]
+    seed: int = 0
 
 
 class GeneratorSettings(Protocol):

@@ -136,6 +136,8 @@ def _resumed_search(p: Prepared, state: RunState, resume_errored: bool, restart_
 
 def _drive(p: Prepared, start: Start, address: str | None, verbose: bool) -> RunSummary:
     """The one path of every sweep, from connecting to Ray to the printed summary."""
+    for note in p.cfg.notes():
+        print(note, file=sys.stderr)
     env = driver_env()
     ray_ = connect(p.cfg, address, env, verbose)  # a refusal here leaves nothing written
     try:
@@ -202,4 +204,3 @@ def _interrupted(p: Prepared) -> SweepInterrupted:
     mark(p.run_dir, RunStatus.INTERRUPTED)
     done = Outcome(read_trials(p.run_dir)).done
     return SweepInterrupted(p.run_dir, done, p.cfg.search.num_samples, signum=received_signal())
-

@@ -55,6 +55,8 @@ def run(
     when_interrupted("run", "no sweep had started, nothing to resume")
     cfg = load_config(config, set_)
     if dry_run:
+        for note in cfg.notes():
+            typer.echo(note, err=True)
         plan_sweep(cfg, address=address, out=typer.echo)
         return
     run_sweep(cfg, address=address, verbose=verbose)

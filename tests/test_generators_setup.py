@@ -9,7 +9,7 @@ import pytest
 
 from common import resolve_generator_model
 from common._bundled import _assemble_once, _ChunkedGGUF
-from generators import GeneratorBackend, PromptSpec, create_backend, register_backend
+from generators import GeneratorBackend, PromptSpec, backend_config, create_backend, register_backend
 from generators._styles import (
     PromptStyle,
     completion_prompt,
@@ -130,8 +130,10 @@ def test_trial_settings_find_each_generators_service():
         s.service_for("c")
 
 
-def test_backend_registry_has_both_and_refuses_duplicates():
-    assert {b.value for b in GeneratorBackend} == {"llama_cpp", "transformers"}
+def test_backend_registry_has_every_backend_and_refuses_duplicates():
+    assert {b.value for b in GeneratorBackend} == {"llama_cpp", "transformers", "file"}
+    for b in GeneratorBackend:  # each registered once, with a config class that builds from the generator section
+        assert hasattr(backend_config(b), "from_generator")
     with pytest.raises(ValueError, match="already registered"):
         register_backend(GeneratorBackend.TRANSFORMERS, "x:y")
     with pytest.raises(ValueError):

@@ -78,12 +78,21 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
     _check_no_evidence(json.loads((zero / "summary.json").read_text()))
 
 
+LABEL_ARMS = {"labels_25", "labels_50", "labels_75"}
 ZERO_WEIGHT = {"name": "zero-weight", "search.real_ratio": "[1.0, 1.0]", "search.num_samples": 3}
 
 
 def _check_verdict(summary: dict) -> None:
     v = summary["verdict"]
-    assert set(v["arms"]) == {"baseline", "reweighted", "oversample", "eda", "best"}
+    assert set(v["arms"]) == {"baseline", "reweighted", "oversample", "eda", "best"} | LABEL_ARMS
+    assert 0.0 < v["detectable_delta"] < 1.0
+    curve = v["labels"]
+    assert curve["fractions"] == [0.25, 0.5, 0.75, 1.0]
+    assert 1 <= curve["n_per_label"][0] < curve["n_per_label"][-1]
+    for arm in ("reweighted", "oversample", "eda", "best"):
+        worth = v["arms"][arm]["worth_labels_per_label"]
+        assert worth["ci95"][0] <= worth["mean"] <= worth["ci95"][1]
+    assert "labels" in v["sentence"]
     assert v["seeds"] >= 3 and v["bootstrap"] >= 1000
     assert v["conclusion"] == v["arms"]["best"]["conclusion"] in ("better", "worse", "no evidence")
     for name, arm in v["arms"].items():

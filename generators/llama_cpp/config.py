@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._types import GeneratorSettings
+from .._types import GeneratorSettings, SweepData
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class LlamaCppConfig:
     """Sequences decoded together from one shared prompt; 1 serves one request after another."""
 
     @classmethod
-    def from_generator(cls, g: GeneratorSettings, model_path: str) -> LlamaCppConfig:
-        """This backend's settings from the user's generator settings (peft-style: each method owns its config)."""
+    def from_generator(cls, g: GeneratorSettings, model_path: str, data: SweepData | None = None) -> LlamaCppConfig:
+        """This backend's settings from the user's generator settings (peft-style: each method owns its config);
+        ``data`` is for backends that read the data's columns (a file), unused here."""
         return cls(
             model_path=model_path,
             n_threads=g.threads or max(1, int(g.cpus)),

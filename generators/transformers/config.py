@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._types import GeneratorSettings
+from .._types import GeneratorSettings, SweepData
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,9 @@ class TransformersConfig:
     """Directory where a GGUF file's dequantized model is saved once, so later loads skip the conversion."""
 
     @classmethod
-    def from_generator(cls, g: GeneratorSettings, model_path: str) -> TransformersConfig:
-        """This backend's settings from the user's generator settings (peft-style: each method owns its config)."""
+    def from_generator(cls, g: GeneratorSettings, model_path: str, data: SweepData | None = None) -> TransformersConfig:
+        """This backend's settings from the user's generator settings (peft-style: each method owns its config);
+        ``data`` is for backends that read the data's columns (a file), unused here."""
         from common import model_cache_root
 
         return cls(

@@ -91,10 +91,10 @@ def node_checks(cfg: SweepConfig, node: Node, driver_node: str | None, marker: s
     configs = cfg.generator_configs()
     for name in cfg.searched_generators():
         g = configs[name]
-        res = {"CPU": g.cpus, "GPU": g.gpus, **g.resources}
+        res = {"CPU": g.cpus, "GPU": g.actor_gpus, **g.resources}
         if not fits(res, node.resources):
             continue
-        if g.gpus > 0 and gpu_node:
+        if g.actor_gpus > 0 and gpu_node:
             if g.backend == "llama_cpp":
                 checks.llama_offload = True
             else:

@@ -126,7 +126,7 @@ def sweep_demands(cfg: SweepConfig) -> tuple[list[Demand], Demand]:
     for name in cfg.searched_generators():
         g = configs[name]
         prefix = f"generators.{name}" if cfg.generators else "generator"
-        res = {"CPU": g.cpus, "GPU": g.gpus, **g.resources}
+        res = {"CPU": g.cpus, "GPU": g.actor_gpus, **g.resources}
         for i in range(g.actors):
             actors.append(Demand(f"{name} {i + 1}/{g.actors}", f"{prefix}.cpus/gpus/resources", res))
     t = cfg.resources.trial

@@ -20,7 +20,7 @@ from typing import Any
 from common import UserError, node_generator_kwargs
 from generators import GeneratorBackend
 
-from ..inputs import Prepared, backend_kwargs, generator_key, pool_source
+from ..inputs import Prepared, backend_kwargs, generator_key, pool_source, sweep_data
 
 GENERATOR_RESTARTS = 3
 """Times Ray restarts a generator worker whose process or node died (a load error is not retried)."""
@@ -81,11 +81,11 @@ def start_generator(p: Prepared, gen_name: str, env: dict[str, str], run: str, s
     try:
         workers, device = start_workers(
             g.backend,
-            backend_kwargs(path, g),
+            backend_kwargs(path, g, sweep_data(p.cfg, p.data)),
             env,
             actors=g.actors,
             cpus=g.cpus,
-            gpus=g.gpus,
+            gpus=g.actor_gpus,
             name=name,
             resources=g.resources,
             max_restarts=GENERATOR_RESTARTS,

@@ -80,13 +80,23 @@ class DataConfig(_Group):
         return self
 
 
+LLM_ONLY_KEYS = (
+    "prompt_style", "few_shot", "samples_per_prompt", "shot_max_chars", "max_new_tokens", "context_length",
+    "constrain", "threads", "system_prompt", "user_prompt", "list_prompt", "task", "gpus",
+    "top_p", "top_k", "min_p", "repeat_penalty",
+)  # fmt: skip
+"""The generator keys a `file` generator does not read (it writes nothing and samples nothing)."""
+
+
 class GeneratorConfig(_Group):
     backend: GeneratorBackend = GeneratorBackend.LLAMA_CPP
-    """Generator backend: `llama_cpp` (GGUF through llama-cpp-python) or `transformers`
-    (`AutoModelForCausalLM` from a model directory or a GGUF file; bf16 on a GPU)."""
+    """Generator backend: `llama_cpp` (GGUF through llama-cpp-python), `transformers`
+    (`AutoModelForCausalLM` from a model directory or a GGUF file; bf16 on a GPU), or `file`
+    (examples written elsewhere, read from `model`; keys only an LLM reads are ignored)."""
     model: str = "smollm2-135m-instruct"
-    """A bundled model name (`smollm2-135m-instruct`, `gemma3-270m`), a GGUF file, or (`transformers`)
-    a Hugging Face model directory."""
+    """A bundled model name (`smollm2-135m-instruct`, `gemma3-270m`), a GGUF file, (`transformers`)
+    a Hugging Face model directory, or (`file`) a CSV, TSV or JSONL file of examples with the
+    columns `data.text_column` and `data.label_column`."""
     prompt_style: Literal["auto", "chat", "completion"] = "auto"
     """`auto` follows the model: `chat` when it has a chat template (instruct models), else
     `completion` (base models continue a numbered list of examples)."""
@@ -139,6 +149,23 @@ class GeneratorConfig(_Group):
     repeat_penalty: float = Field(1.1, ge=1.0)
     """Penalty on tokens repeated within the last 64 (small models loop without it); 1 turns it off."""
 
+    @property
+    def is_file(self) -> bool:
+        """Its examples come from a file, not a model: prompts, temperature and sampling do not apply."""
+        return self.backend == GeneratorBackend.FILE
+
+    @property
+    def actor_gpus(self) -> float:
+        """GPUs each actor takes: `gpus`, or none for a file (reading it needs none)."""
+        return 0.0 if self.is_file else self.gpus
+
+    def ignored_keys(self) -> list[str]:
+        """For a file: the keys only an LLM reads that are set away from their defaults (a note says
+        they are ignored)."""
+        if not self.is_file:
+            return []
+        return [k for k in LLM_ONLY_KEYS if getattr(self, k) != type(self).model_fields[k].default]
+
     @field_validator("system_prompt", "user_prompt", "list_prompt")
     @classmethod
     def _placeholders(cls, v: str) -> str:
@@ -155,7 +182,7 @@ class GeneratorConfig(_Group):
     @field_validator("constrain")
     @classmethod
     def _constrain(cls, v: str, info: ValidationInfo) -> str:
-        if v == "grammar" and info.data.get("backend") == "transformers":
+        if v == "grammar" and info.data.get("backend") == GeneratorBackend.TRANSFORMERS:
             raise ValueError("grammar needs the llama_cpp backend; use prefill with transformers")
         return v
 
@@ -427,6 +454,26 @@ class SweepConfig(_Group):
     def searched_generators(self) -> list[str]:
         """The generators trials choose among, in order; the first serves the baseline."""
         return list(self.search.generator) or list(self.generator_configs())
+
+    def only_files(self) -> bool:
+        """Every searched generator is a file: there is no temperature to search."""
+        configs = self.generator_configs()
+        return all(configs[name].is_file for name in self.searched_generators())
+
+    def notes(self) -> list[str]:
+        """One line each for settings this sweep reads differently from how they are written."""
+        configs = self.generator_configs()
+        out = []
+        for name in self.searched_generators():
+            ignored = configs[name].ignored_keys()
+            if ignored:
+                key = f"generators.{name}" if self.generators else "generator"
+                only_llm = ", ".join(ignored)
+                out.append(f"note: {key} reads a file of examples; keys only an LLM reads are ignored: {only_llm}")
+        lo, hi = self.search.temperature
+        if self.only_files() and hi > lo:
+            out.append("note: search.temperature is not searched: every searched generator is a file of examples")
+        return out
 
     @field_validator("name")
     @classmethod

@@ -66,6 +66,8 @@ class SearchSpace:
         names = tuple(cfg.searched_generators())
         dims = DIMENSIONS
         (t_lo, t_hi), (r_lo, r_hi) = s.temperature, s.real_ratio
+        if cfg.only_files():  # a file's rows do not depend on a temperature: a constant, not searched
+            t_hi = t_lo
         ranges = [
             Range(dims["temperature"], t_lo, t_hi, step=dims["temperature"].step),
             Range(dims["n_synthetic"], n_lo, n_hi, step=s.n_synthetic_step),

@@ -11,6 +11,7 @@ from ._prepared import (
     prepare,
     resolved_config,
     run_inputs,
+    sweep_data,
     sweep_dataset,
 )
 from ._preview import generate_examples, shots_used
@@ -52,6 +53,7 @@ __all__ = [
     "run_inputs",
     "shots_used",
     "shown",
+    "sweep_data",
     "sweep_dataset",
     "trial_data",
     "trial_settings",

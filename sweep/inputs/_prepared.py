@@ -9,14 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from common import UserError, force_offline, resolve_classifier_model, resolve_generator_model, sha256_path
+from common import (
+    UserError,
+    examples_file,
+    force_offline,
+    resolve_classifier_model,
+    resolve_generator_model,
+    sha256_path,
+)
 from generators import GeneratorBackend
 
 from ..config import GeneratorConfig, SweepConfig
 from ..rundir import RunStatus, read_state
 from ._data import Dataset, load_dataset
+
+if TYPE_CHECKING:
+    from generators import SweepData
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,8 @@ def generator_key(cfg: SweepConfig, name: str) -> str:
 def generator_path(cfg: SweepConfig, name: str) -> Path:
     """The checked model path of the generator ``name`` (bad input fails here, before Ray starts)."""
     g = cfg.generator_configs()[name]
+    if g.is_file:
+        return examples_file(g.model, f"{generator_key(cfg, name)}.model")
     return resolve_generator_model(
         g.model, key=f"{generator_key(cfg, name)}.model", allow_dir=g.backend == GeneratorBackend.TRANSFORMERS
     )
@@ -52,10 +64,30 @@ def generator_path(cfg: SweepConfig, name: str) -> Path:
 
 def sweep_dataset(cfg: SweepConfig) -> Dataset:
     """The run's data: every class keeps as many training examples as the hungriest searched generator's
-    ``few_shot``, so the splits do not depend on which generator a caller is looking at."""
+    ``few_shot`` (a file shows no shots), so the splits do not depend on which generator a caller is looking at."""
     configs = cfg.generator_configs()
-    few_shot = max(configs[name].few_shot for name in cfg.searched_generators())
+    few_shot = max(1 if configs[n].is_file else configs[n].few_shot for n in cfg.searched_generators())
     return load_dataset(cfg.data, cfg.seed, min_per_label=few_shot)
+
+
+def sweep_data(cfg: SweepConfig, data: Dataset) -> SweepData:
+    """What a backend may read about the data: its columns and classes, and the sweep's seed."""
+    from generators import SweepData
+
+    return SweepData(cfg.data.text_column, cfg.data.label_column, tuple(data.labels), cfg.seed)
+
+
+def check_examples_files(cfg: SweepConfig, data: Dataset, paths: dict[str, Path]) -> None:
+    """Every file generator's rows are read once here, so a bad file fails before Ray starts."""
+    from generators.file import ExamplesFileError, read_examples
+
+    configs = cfg.generator_configs()
+    for name, path in paths.items():
+        if configs[name].is_file:
+            try:
+                read_examples(path, cfg.data.text_column, cfg.data.label_column, data.labels)
+            except ExamplesFileError as e:
+                raise UserError(f"{generator_key(cfg, name)}.model: {e}") from None
 
 
 def prepare(cfg: SweepConfig, run_dir: Path | None = None) -> Prepared:
@@ -64,6 +96,7 @@ def prepare(cfg: SweepConfig, run_dir: Path | None = None) -> Prepared:
     paths = {name: generator_path(cfg, name) for name in cfg.searched_generators()}
     classifier_path = resolve_classifier_model(cfg.classifier.model)
     data = sweep_dataset(cfg)
+    check_examples_files(cfg, data, paths)
     return Prepared(cfg, data, paths, classifier_path, run_dir or choose_run_dir(cfg))
 
 

@@ -10,7 +10,7 @@ from common import UserError, force_offline
 
 from ..config import GeneratorConfig, SweepConfig
 from ._data import shown
-from ._prepared import generator_path, sweep_dataset
+from ._prepared import check_examples_files, generator_path, sweep_data, sweep_dataset
 from ._settings import backend_kwargs, pool_source
 
 if TYPE_CHECKING:
@@ -37,12 +37,12 @@ def generate_examples(
     t = round(temperature if temperature is not None else sum(cfg.search.temperature) / 2, 1)
     if not 0.0 <= t <= 5.0:
         raise UserError(f"--temperature {t} is outside 0..5")
-    g, path, source = _pool_inputs(cfg, label, generator)
+    g, path, source, data = _pool_inputs(cfg, label, generator)
     cache = SyntheticCache(cfg.synthetic_cache)
     builder = PoolBuilder(source, cache, label, t)
     budget = builder.next_index + attempt_budget(builder.missing(n))
     if builder.missing(n):
-        model = create_backend(g.backend, **backend_kwargs(path, g))
+        model = create_backend(g.backend, **backend_kwargs(path, g, data))
         while builder.missing(n) and builder.next_index < budget:
             groups = builder.plan(n, max_groups=1)
             before = len(builder.accepted)
@@ -54,9 +54,9 @@ def generate_examples(
     return t, result
 
 
-def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None) -> tuple[GeneratorConfig, Path, Any]:
-    """(generator config, checked model path, pool source) for one label of a named generator, from
-    the same data a sweep of ``cfg`` uses."""
+def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None) -> tuple[GeneratorConfig, Path, Any, Any]:
+    """(generator config, checked model path, pool source, what the backend reads of the data) for
+    one label of a named generator, from the same data a sweep of ``cfg`` uses."""
     configs = cfg.generator_configs()
     name = generator or cfg.searched_generators()[0]
     if name not in configs:
@@ -66,7 +66,8 @@ def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None) -> tuple[G
     if label not in data.labels:
         classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
         raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
-    return configs[name], path, pool_source(cfg, data, path, configs[name])
+    check_examples_files(cfg, data, {name: path})
+    return configs[name], path, pool_source(cfg, data, path, configs[name]), sweep_data(cfg, data)
 
 
 def shots_used(
@@ -79,7 +80,7 @@ def shots_used(
     """
     from generators import PoolBuilder, SyntheticCache
 
-    _, _, source = _pool_inputs(cfg, label, generator)
+    _, _, source, _ = _pool_inputs(cfg, label, generator)
     cache = SyntheticCache(cfg.synthetic_cache)
     builder = PoolBuilder(source, cache, label, temperature)
     cache.close()

@@ -16,7 +16,7 @@ from ._data import Dataset
 from ._prepared import Prepared
 
 if TYPE_CHECKING:
-    from generators import FilterSettings, PoolSource, PrivacyLimits
+    from generators import FilterSettings, PoolSource, PrivacyLimits, SweepData
     from trainables import ClassifierSettings, TrialData, TrialSettings
 
 _BACKEND_PACKAGES = {"llama_cpp": "llama_cpp_python", "transformers": "transformers"}
@@ -26,6 +26,8 @@ def backend_version(backend: str) -> str | None:
     """The installed version of the library a backend computes with (another version, other texts)."""
     from importlib.metadata import PackageNotFoundError, version
 
+    if backend not in _BACKEND_PACKAGES:  # a file: read as it is, by no model library
+        return None
     try:
         return version(_BACKEND_PACKAGES[backend])
     except PackageNotFoundError:
@@ -46,7 +48,7 @@ def generator_cache_key(g: GeneratorConfig, generator_path: Path, device: str | 
             "model": sha256_path(generator_path),
             "backend": g.backend,
             "backend_version": backend_version(g.backend),
-            "device": device or ("gpu" if g.gpus > 0 else "cpu"),
+            "device": device or ("gpu" if g.actor_gpus > 0 else "cpu"),
             "prompt_style": g.prompt_style,
             "constrain": g.constrain,
             "sampler": {"top_p": g.top_p, "top_k": g.top_k, "min_p": g.min_p, "repeat_penalty": g.repeat_penalty},
@@ -81,12 +83,13 @@ def pool_source(
     )
 
 
-def backend_kwargs(generator_path: Path, g: GeneratorConfig) -> dict[str, Any]:
+def backend_kwargs(generator_path: Path, g: GeneratorConfig, data: SweepData | None = None) -> dict[str, Any]:
     """The keyword arguments a generator worker builds its backend with: the backend's own config,
-    made from the generator section by the backend itself (``from_generator``)."""
+    made from the generator section (and, for a file, the data's columns) by the backend itself
+    (``from_generator``)."""
     from generators import backend_config
 
-    return asdict(backend_config(g.backend).from_generator(g, str(generator_path)))
+    return asdict(backend_config(g.backend).from_generator(g, str(generator_path), data=data))
 
 
 def classifier_settings(p: Prepared) -> ClassifierSettings:

@@ -105,10 +105,17 @@ def curve_table(verdict: Verdict) -> FittedTable | None:
     return FittedTable(columns, rows, title="real-label curve: the baseline on shares of your labels")
 
 
+def _whole(v: float) -> str:
+    """Signed whole labels; a value that rounds to 0 reads as 0, never as -0."""
+    n = int(round(v))
+    return f"{n:+d}" if n else "0"
+
+
 def _worth(w: Worth) -> str:
     if w.capped:
         return f"more than {w.mean:.0f}"
-    return f"{w.mean:+.0f} [{w.ci95[0]:+.0f}, {w.ci95[1]:+.0f}]" + (" extrapolated" if w.extrapolated else "")
+    span = f"{_whole(w.mean)} [{_whole(w.ci95[0])}, {_whole(w.ci95[1])}]"
+    return span + (" extrapolated" if w.extrapolated else "")
 
 
 def worth_line(verdict: Verdict) -> str | None:

@@ -162,8 +162,6 @@ def ship_pooling_code(directory: Path, config: Any) -> None:
     cfg_path.write_text(json.dumps(cfg, indent=2) + "\n")
 
 
-
-
 def export_trial(run_dir: str | Path, out: str | Path, trial_id: str | None = None) -> Path:
     """Write ``trial_id`` (default: the best trial) of ``run_dir`` as a model directory at ``out``."""
     force_offline()

@@ -76,8 +76,10 @@ def check_outcome(outcome: Outcome, run_dir: Path) -> None:
     if outcome.finished:
         return
     if outcome.errored:
-        what = f"all {len(outcome.errored)} trials errored" if len(outcome.errored) == len(outcome.records) else (
-            f"{len(outcome.errored)} of {len(outcome.records)} trials errored"
+        what = (
+            f"all {len(outcome.errored)} trials errored"
+            if len(outcome.errored) == len(outcome.records)
+            else (f"{len(outcome.errored)} of {len(outcome.records)} trials errored")
         )
         raise SweepFailed(
             f"the sweep failed, no trial finished ({what}); first error in {outcome.first_error()}; "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import SweepConfig
 from ._model import ARM_WORDS, CHEAP_CONTROLS, Conclusion, DeltaAUC, Estimate, LabelCurve, Verdict, VerdictArm, Worth
 from ._worth import WORTH_CAP
@@ -32,10 +34,14 @@ def _ci(d: DeltaAUC | Estimate) -> str:
     return f"{signed(d.mean)} [{signed(lo)}, {signed(hi)}]"
 
 
-def _generator_model(cfg: SweepConfig, best: VerdictArm) -> str:
+def _generator_words(cfg: SweepConfig, best: VerdictArm) -> str:
+    """``smollm2-135m-instruct, T 0.9`` for a model; a file's name alone (a file has no temperature)."""
     name = str(best.params.get("generator") or "")
     configs = cfg.generator_configs()
-    return configs[name].model if name in configs else cfg.generator.model
+    g = configs[name] if name in configs else cfg.generator
+    if g.is_file:
+        return f"file {Path(g.model).name}"
+    return f"{g.model}, T {best.params.get('temperature')}"
 
 
 def _controls(verdict: Verdict, best: VerdictArm) -> str:
@@ -94,7 +100,7 @@ def _labels(v: float, cap: float | None = None) -> str:
     """Labels per label, whole; a bound at the cap reads as at least the cap."""
     if cap is not None and v >= cap - 1e-9:
         return f"\u2265{cap:.0f}"
-    return f"{v:.0f}".replace("-", "\u2212")
+    return f"{int(round(v))}".replace("-", "\u2212")  # int: a value that rounds to 0 is 0, not -0
 
 
 def worth_words(words: str, w: Worth, n_full: float) -> str:
@@ -161,7 +167,7 @@ def _comparison(verdict: Verdict, cfg: SweepConfig) -> str:
         )
     prm = best.params
     what = (
-        f"Synthetic data ({_generator_model(cfg, best)}, T {prm.get('temperature')}, {prm['n_synthetic']} examples, "
+        f"Synthetic data ({_generator_words(cfg, best)}, {prm['n_synthetic']} examples, "
         f"real share {prm['real_share']:.2f})"
     )
     meaning = _MEANING[best.conclusion]
