@@ -177,6 +177,17 @@ def test_the_labels_sentence_gives_the_cost_the_worth_and_the_next_step():
     )
 
 
+def test_a_worth_at_the_cap_with_an_interval_down_to_zero_is_no_worth():
+    from sweep.verdict._model import Worth
+    from sweep.verdict._sentence import worth_words
+
+    capped = Worth(mean=600, ci95=[-20, 600], extrapolated=True, capped=True)
+    words = worth_words("Synthetic data", capped, n_full=60)
+    assert words.startswith("Synthetic data had no measurable worth in real labels: \u2265600 [\u221220, \u2265600]")
+    sure = Worth(mean=600, ci95=[40, 600], extrapolated=True, capped=True)
+    assert "was worth more than 600 real labels per label" in worth_words("Synthetic data", sure, n_full=60)
+
+
 def test_the_console_shows_the_curve_and_the_worths_and_keeps_the_label_arms_out_of_the_verdict_table():
     from sweep.outputs._console import curve_table, verdict_table, worth_line
 

@@ -112,7 +112,7 @@ def _whole(v: float) -> str:
 
 
 def _worth(w: Worth) -> str:
-    if w.capped:
+    if w.capped and w.ci95[0] > 0:
         return f"more than {w.mean:.0f}"
     span = f"{_whole(w.mean)} [{_whole(w.ci95[0])}, {_whole(w.ci95[1])}]"
     return span + (" extrapolated" if w.extrapolated else "")

@@ -106,12 +106,12 @@ def _labels(v: float, cap: float | None = None) -> str:
 def worth_words(words: str, w: Worth, n_full: float) -> str:
     """``Synthetic data was worth about 14 [3, 27] real labels per label (extrapolated)``, or that it had none."""
     cap = WORTH_CAP * n_full
+    span = f"{_labels(w.mean, cap)} [{_labels(w.ci95[0])}, {_labels(w.ci95[1], cap)}]"
+    tail = ", extrapolated" if w.extrapolated else ""
+    if not w.ci95[0] > 0:  # before the cap: a point at the cap with an interval down to 0 is no worth
+        return f"{words} had no measurable worth in real labels: {span} per label{tail}"
     if w.capped:
         return f"{words} was worth more than {_labels(w.mean)} real labels per label (the cap: the curve says no more)"
-    span = f"{_labels(w.mean)} [{_labels(w.ci95[0])}, {_labels(w.ci95[1], cap)}]"
-    tail = ", extrapolated" if w.extrapolated else ""
-    if not w.ci95[0] > 0:
-        return f"{words} had no measurable worth in real labels: {span} per label{tail}"
     return f"{words} was worth about {span} real labels per label" + (" (extrapolated)" if w.extrapolated else "")
 
 
