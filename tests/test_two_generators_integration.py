@@ -69,3 +69,39 @@ def _check_one_dataset(run_dir, tmp_path, n_train: int) -> None:
     assert re.search(r"Data: (\d+) training,", html).group(1) == str(n_train)
     out = export_trial(run_dir, tmp_path / "model")
     assert json.loads((out / "synthsweep.json").read_text())["data"]["n_train"] == n_train
+
+
+def test_a_file_beside_a_model_in_one_sweep(ray_start_2_cpus, tmp_path, demo_test_slice, capsys):
+    """A file of examples as one entry of `generators:`; a bad file later costs the cache nothing."""
+    import pandas as pd
+
+    from common import UserError
+
+    df = pd.read_csv(REPO / "data" / "drugsComTrain.tsv", sep="\t", index_col=0)
+    df = df[df["rating"].isin(["negative", "positive"])].groupby("rating").tail(8)  # the split takes the first rows
+    examples = tmp_path / "mine.csv"
+    df[["review", "rating"]].to_csv(examples, index=False)
+    overrides = small_overrides(
+        tmp_path / "runs",
+        demo_test_slice,
+        **{"generator.threads": 1, "seed": 1, "search.startup_trials": 2, "data.labels": "[negative, positive]"},
+        **{"generators.gemma.backend": "file", "generators.gemma.model": str(examples)},
+    )
+    run_dir = run_sweep(load_config(TWO, overrides)).run_dir
+    rows = list(csv.DictReader(open(run_dir / "trials.csv")))
+    assert {r["generator"] for r in rows[1:]} == {"smollm2", "gemma"}
+    from_file = next(r for r in rows[1:] if r["generator"] == "gemma")
+    assert 0 < int(from_file["n_synthetic_used"]) and from_file["generated_tokens"] in ("0", "0.0")
+    models = json.loads((run_dir / "summary.json").read_text())["models"]["generators"]
+    assert models["gemma"]["backend"] == "file" and models["gemma"]["sha256"]
+    cache = tmp_path / "runs" / ".cache" / "synthetic.sqlite"
+    with sqlite3.connect(cache) as db:
+        before = db.execute("SELECT model_hash, COUNT(*) FROM attempts GROUP BY model_hash").fetchall()
+    assert {k for k, _ in before} == {m["cache_key"] for m in models.values()}
+
+    examples.write_text("review,rating\nsome text,neutral\n")  # now a label the data does not have
+    with pytest.raises(UserError, match="generators.gemma.model: label 'neutral'"):
+        run_sweep(load_config(TWO, [*overrides, "name=again"]))
+    with sqlite3.connect(cache) as db:
+        assert db.execute("SELECT model_hash, COUNT(*) FROM attempts GROUP BY model_hash").fetchall() == before
+    assert not (tmp_path / "runs" / "again").exists()
