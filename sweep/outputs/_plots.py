@@ -239,7 +239,7 @@ def plot_label_curve(verdict: Verdict, path: Path) -> None:
         ax.annotate(name, (x, a.test_auc_mean), textcoords="offset points", xytext=(6, 6), fontsize=8)
     ax.set_xlabel("real training examples per label")
     ax.set_ylabel("test AUC (mean over seeds)")
-    ax.set_title("What real labels are worth, and each augmentation placed at its worth")
+    ax.set_title("What real labels are worth, and each augmentation at its worth in them", fontsize="medium")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
