@@ -185,6 +185,7 @@ def _check_resumed(run_dir: Path, before: dict[str, bytes]) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["trials"]["total"] == SAMPLES
     assert read_state(run_dir).status == "finished" and read_state(run_dir).resumed == 1
+    _check_one_study(run_dir, len(before))
 
     # The cache: every trial's examples are generated or cached, nothing is generated twice,
     # and a resumed trial whose pools a trial before the interruption filled generated nothing.
@@ -205,6 +206,20 @@ def _check_resumed(run_dir: Path, before: dict[str, bytes]) -> None:
             assert last["synthetic_generated"] == 0 and last["synthetic_from_cache"] == last["n_synthetic_used"]
     per_label = balanced_counts(cfg.search.n_synthetic[1], labels)
     assert generated <= sum(per_label.values()), "an example was generated twice"
+
+
+def _check_one_study(run_dir: Path, finished_before: int) -> None:
+    """The resumed search kept adding to the run's one Optuna study. A trial the searcher handed
+    out after its last saved state (a killed driver) stays open there; Tune still ran it."""
+    import optuna
+
+    from sweep.rundir import study_name, study_url
+
+    summaries = optuna.get_all_study_summaries(storage=study_url(None, run_dir))
+    assert [s.study_name for s in summaries] == [study_name(run_dir)]
+    study = optuna.load_study(study_name=study_name(run_dir), storage=study_url(None, run_dir))
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert finished_before - 1 <= len(done) <= SAMPLES - 1  # the baseline is outside Optuna's space
 
 
 def test_sigkill_driver_then_resume(shared_storage, test_slice, tmp_path):

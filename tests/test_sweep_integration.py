@@ -39,6 +39,7 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
 
     rows = list(csv.DictReader(open(run_dir / "trials.csv")))
     assert len(rows) == 3
+    _check_study(run_dir, rows)
     trial_dirs = [d for d in run_dir.glob("train_classifier_*") if d.is_dir()]
     assert len(trial_dirs) == 3 and all((d / "result.json").is_file() for d in trial_dirs)
     assert not list(run_dir.glob("*/events.out.tfevents*")), "Tune's TensorBoard logger is left out"
@@ -76,6 +77,20 @@ def test_demo_sweep_end_to_end_and_rerun_uses_cache(ray_start_2_cpus, tmp_path, 
     # Synthetic examples with no loss weight cannot change anything: the verdict must say so.
     zero = run_sweep(load_config(DEMO, small_overrides(tmp_path / "runs", demo_test_slice, **ZERO_WEIGHT))).run_dir
     _check_no_evidence(json.loads((zero / "summary.json").read_text()))
+
+
+def _check_study(run_dir, rows) -> None:
+    """The search's Optuna study is in the run directory, as optuna-dashboard would open it: every
+    synthetic trial with its parameters and value (the baseline is outside Optuna's space)."""
+    import optuna
+
+    from sweep.rundir import study_name, study_url
+
+    study = optuna.load_study(study_name=study_name(run_dir), storage=study_url(None, run_dir))
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert len(done) == len(rows) - 1
+    assert sorted(round(t.value, 6) for t in done) == sorted(round(float(r["val_auc"]), 6) for r in rows[1:])
+    assert all({"n_synthetic", "real_ratio"} <= set(t.params) for t in done)
 
 
 LABEL_ARMS = {"labels_25", "labels_50", "labels_75"}

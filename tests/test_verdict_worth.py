@@ -88,6 +88,12 @@ def test_detectable_delta_is_2_8_bootstrap_standard_errors():
     rep = Replicates({"a": 0.7, "b": 0.7}, {"a": boot[0], "b": boot[1]})
     assert DETECTABLE_FACTOR == pytest.approx(2.80, abs=0.005)
     assert detectable_delta(rep, "b", "a") == pytest.approx(2.80 * 0.01 * math.sqrt(2), rel=0.03)
+    # An arm identical to the reference (zero synthetic weight) says nothing about the test split:
+    # the other arms' differences stand in, rather than "it can detect changes of 0".
+    same = Replicates({"a": 0.7, "b": 0.7, "c": 0.7}, {"a": boot[0], "b": boot[0].copy(), "c": boot[1]})
+    assert detectable_delta(same, "b", "a") == pytest.approx(2.80 * 0.01 * math.sqrt(2), rel=0.03)
+    alone = Replicates({"a": 0.7, "b": 0.7}, {"a": boot[0], "b": boot[0].copy()})
+    assert detectable_delta(alone, "b", "a") is None
 
 
 def test_a_lift_of_twice_the_detectable_change_is_found_and_no_lift_is_not():

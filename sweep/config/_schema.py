@@ -207,8 +207,25 @@ class ClassifierConfig(_Group):
 
 
 class SearchConfig(_Group):
+    storage: str | None = None
+    """An Optuna database URL (e.g. `postgresql://user@host/optuna`) for the search's study; default:
+    SQLite in the run directory (`optuna.db`). Either way `optuna-dashboard URL` shows the trials live."""
     num_samples: int = Field(8, ge=1)
     """Trials in the sweep, the baseline (`n_synthetic=0`) included."""
+
+    @field_validator("storage")
+    @classmethod
+    def _storage_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(v)
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. postgresql://user@host/optuna or sqlite:////abs/path.db)") from None
+        return v
     max_concurrent: int = Field(1, ge=1)
     """Trials running at once."""
     temperature: list[float] = [0.5, 1.0]

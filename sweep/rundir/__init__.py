@@ -7,6 +7,7 @@ from ._layout import (
     CHECKPOINT_GLOB,
     CONFIG_FILE,
     ERROR_FILE,
+    OPTUNA_DB,
     PRIVACY_PNG,
     REPORT_DIR,
     STATE_FILE,
@@ -14,6 +15,9 @@ from ._layout import (
     TRIAL_DIR_GLOB,
     TRIALS_CSV,
     TUNER_FILE,
+    shown_url,
+    study_name,
+    study_url,
 )
 from ._outcome import Outcome, check_outcome, error_line
 from ._recorded import recorded_config
@@ -25,6 +29,7 @@ __all__ = [
     "CHECKPOINT_GLOB",
     "CONFIG_FILE",
     "ERROR_FILE",
+    "OPTUNA_DB",
     "PRIVACY_PNG",
     "REPORT_DIR",
     "STATE_FILE",
@@ -48,6 +53,9 @@ __all__ = [
     "read_trials",
     "recorded_config",
     "select",
+    "shown_url",
+    "study_name",
+    "study_url",
     "trial_params",
     "write_state",
 ]

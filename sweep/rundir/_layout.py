@@ -7,6 +7,7 @@ writes the rest (one directory per trial, its experiment state, ``tuner.pkl``).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 CONFIG_FILE = "config.yaml"
 """The config as run: names, storage and input paths resolved (``resume`` reloads it)."""
@@ -33,3 +34,23 @@ RESULT_FILE = "result.json"
 ERROR_FILE = "error.txt"
 ERROR_FILES = (ERROR_FILE, "error.pkl")
 CHECKPOINT_GLOB = "checkpoint_*"
+
+OPTUNA_DB = "optuna.db"
+"""The search's Optuna study (SQLite) unless ``search.storage`` names another database:
+``optuna-dashboard sqlite:///RUN_DIR/optuna.db`` shows it live."""
+
+
+def study_url(storage: str | None, run_dir: Path) -> str:
+    """The Optuna storage URL of a run's study: ``search.storage``, or SQLite in the run directory."""
+    return storage or f"sqlite:///{(Path(run_dir) / OPTUNA_DB).resolve()}"
+
+
+def study_name(run_dir: Path) -> str:
+    """The run's study in that storage: named by the run directory, so runs sharing a database
+    (``search.storage``) keep their studies apart and a resumed run finds its own."""
+    return f"synthsweep:{Path(run_dir).resolve()}"
+
+
+def shown_url(url: str) -> str:
+    """A storage URL with its password, if any, hidden (for summaries and messages)."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)

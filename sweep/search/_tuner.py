@@ -17,6 +17,7 @@ from common import note_signal, on_sigterm
 
 from ..config import SearchSpace, SweepConfig
 from ..inputs import Prepared, trial_data, trial_settings
+from ..rundir import study_name, study_url
 
 METRIC = "best_val_auc"
 """What Optuna maximises: a trial's best validation AUC over its epochs."""
@@ -96,6 +97,10 @@ def new_tuner(p: Prepared, trainable: Any) -> Any:
         metric=METRIC,
         mode="max",
         sampler=TPESampler(seed=cfg.seed, n_startup_trials=cfg.search.random_trials()),
+        # Kept in a database, not in memory only, so optuna-dashboard can watch the study live;
+        # Tune's saved searcher holds the storage, so a resumed run keeps adding to the same study.
+        storage=optuna.storages.RDBStorage(study_url(cfg.search.storage, p.run_dir)),
+        study_name=study_name(p.run_dir),
         baseline=space.baseline,
     )
     return tune.Tuner(

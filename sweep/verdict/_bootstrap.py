@@ -123,9 +123,27 @@ two-sided 5% test with 80% probability."""
 
 def detectable_delta(rep: Replicates, name: str, reference: str) -> float | None:
     """The smallest change in AUC the test split detects with 80% power at the 5% two-sided level:
-    2.80 times the bootstrap standard error of ``name - reference`` (None without two replicates)."""
+    2.80 times the bootstrap standard error of ``name - reference`` (None without two replicates).
+
+    An arm that trained exactly as the reference (a mix whose synthetic examples carry no weight)
+    differs by 0 in every replicate, which says nothing about the test split: then the median
+    standard error of the other arms' differences from the reference stands in.
+    """
+    se = _delta_se(rep, name, reference)
+    if se is not None and se < _SAME:
+        others = [_delta_se(rep, n, reference) for n in rep.boot if n not in (name, reference)]
+        spread = [v for v in others if v is not None and v >= _SAME]
+        se = float(np.median(spread)) if spread else None
+    return None if se is None else float(DETECTABLE_FACTOR * se)
+
+
+_SAME = 1e-12
+"""A standard error below this is an arm identical to the reference, not a precise test."""
+
+
+def _delta_se(rep: Replicates, name: str, reference: str) -> float | None:
     d = rep.delta(name, reference)
-    return float(DETECTABLE_FACTOR * np.std(d, ddof=1)) if len(d) >= 2 else None
+    return float(np.std(d, ddof=1)) if len(d) >= 2 else None
 
 
 def conclusion(interval: Interval) -> Conclusion:
