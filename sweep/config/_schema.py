@@ -224,8 +224,11 @@ class SearchConfig(_Group):
         try:
             make_url(v)
         except ArgumentError:
-            raise ValueError("not a database URL (e.g. postgresql://user@host/optuna or sqlite:////abs/path.db)") from None
+            raise ValueError(
+                "not a database URL (e.g. postgresql://user@host/optuna or sqlite:////abs/path.db)"
+            ) from None
         return v
+
     max_concurrent: int = Field(1, ge=1)
     """Trials running at once."""
     temperature: list[float] = [0.5, 1.0]
