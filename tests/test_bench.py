@@ -19,6 +19,7 @@ pytestmark = pytest.mark.integration
         ["bench/sweep_overhead.py", "--trials", "2", "--max-synthetic", "6", "--epochs", "2", "--verdict-seeds", "2"],
         ["bench/scale.py", "--sizes", "2", "4", "--rounds", "1", "--sleep", "0.2"],
         ["bench/tune_start.py", "--rounds", "1"],
+        ["bench/verdict_calibration.py", "--sets", "20", "--resamples", "200"],
     ],
     ids=lambda a: a[0],
 )
