@@ -38,6 +38,7 @@ from .outputs import RunSummary, print_summary, summarise
 from .rundir import (
     CONFIG_FILE,
     TRIAL_DIR_GLOB,
+    VERDICT_SCORES,
     Outcome,
     RunState,
     RunStatus,
@@ -51,7 +52,7 @@ from .rundir import (
     recorded_config,
     select,
 )
-from .search import build_trainable, can_restore, fit, new_tuner, restore_tuner
+from .search import build_trainable, can_restore, fit, new_tuner, quiet_trial_lines, restore_tuner
 from .verdict import run_verdict
 
 _log = logging.getLogger("synthsweep")
@@ -72,14 +73,15 @@ class _StoppedEarly(Exception):
     """Tune returned before every trial ended: it was stopped (a first Ctrl-C, SIGTERM)."""
 
 
-def run_sweep(cfg: SweepConfig, address: str | None = None, verbose: bool = False) -> RunSummary:
-    """Run the sweep described by ``cfg``; ``verbose`` shows Ray's and Tune's own messages."""
+def run_sweep(cfg: SweepConfig, address: str | None = None, verbose: bool = False, quiet: bool = False) -> RunSummary:
+    """Run the sweep described by ``cfg``; ``verbose`` shows Ray's and Tune's own messages, ``quiet``
+    prints neither a line per trial nor the tables (``synthsweep curve`` runs many sweeps)."""
     address = address or cfg.ray.address
     quiet_ray(address, verbose)
     p = prepare(cfg)
     if p.run_dir != cfg.run_dir:
         _log.warning("%s holds a finished sweep; this run writes to %s", cfg.run_dir, p.run_dir)
-    return _drive(p, _new_search(p), address, verbose)
+    return _drive(p, _new_search(p), address, verbose, quiet)
 
 
 def resume_sweep(
@@ -88,6 +90,7 @@ def resume_sweep(
     resume_errored: bool = False,
     restart_errored: bool = False,
     verbose: bool = False,
+    quiet: bool = False,
 ) -> RunSummary:
     """Continue the sweep in ``run_dir`` until it has ``search.num_samples`` finished trials.
 
@@ -105,7 +108,7 @@ def resume_sweep(
     quiet_ray(address, verbose)
     p = prepare(cfg, run_dir=run_dir)
     check_inputs(p, state.inputs)
-    return _drive(p, _resumed_search(p, state, resume_errored, restart_errored), address, verbose)
+    return _drive(p, _resumed_search(p, state, resume_errored, restart_errored), address, verbose, quiet)
 
 
 def _new_search(p: Prepared) -> Start:
@@ -134,21 +137,22 @@ def _resumed_search(p: Prepared, state: RunState, resume_errored: bool, restart_
     return Start(claim_again, lambda trainable: restore_tuner(p.run_dir, trainable, resume_errored, restart_errored))
 
 
-def _drive(p: Prepared, start: Start, address: str | None, verbose: bool) -> RunSummary:
+def _drive(p: Prepared, start: Start, address: str | None, verbose: bool, quiet: bool = False) -> RunSummary:
     """The one path of every sweep, from connecting to Ray to the printed summary."""
-    for note in p.cfg.notes():
+    for note in [] if quiet else p.cfg.notes():
         print(note, file=sys.stderr)
     env = driver_env()
     ray_ = connect(p.cfg, address, env, verbose)  # a refusal here leaves nothing written
     try:
         start.claim()
-        if start.announce:
+        if start.announce and not quiet:
             print(start.announce, file=sys.stderr, flush=True)
         try:
-            records, timings = _search(p, start, env, ray_.start_s)
+            with quiet_trial_lines(quiet):
+                records, timings = _search(p, start, env, ray_.start_s)
             if ray_.owned:
                 shutdown_ray()  # the verdict needs no Ray: its workers' memory goes back now
-            summary = _conclude(p, records, timings)
+            summary = _conclude(p, records, timings, quiet)
             errors = Outcome(records).errors_line()
         except (KeyboardInterrupt, _StoppedEarly):
             raise _interrupted(p) from None
@@ -186,16 +190,20 @@ def _search(p: Prepared, start: Start, env: dict[str, str], ray_start_s: float) 
     return outcome.records, timings
 
 
-def _conclude(p: Prepared, records: list[TrialRecord], timings: dict[str, float]) -> RunSummary:
+def _conclude(p: Prepared, records: list[TrialRecord], timings: dict[str, float], quiet: bool = False) -> RunSummary:
     """The verdict for the trials chosen once, the summary written, the run marked finished, the tables printed."""
     from rich.console import Console
 
     selection = select(records)
     with Console(stderr=True).status("verdict: retraining the arms on fresh seeds") as status:
-        verdict = run_verdict(p.cfg, p.data, classifier_settings(p), selection, progress=status.update)
+        scores = p.run_dir / VERDICT_SCORES
+        verdict = run_verdict(
+            p.cfg, p.data, classifier_settings(p), selection, progress=status.update, scores_to=scores
+        )
     summary = summarise(p, records, selection, verdict, timings)
     mark(p.run_dir, RunStatus.FINISHED)
-    print_summary(summary, records)
+    if not quiet:
+        print_summary(summary, records)
     return summary
 
 

@@ -72,13 +72,47 @@ def resume(
     restart_errored: bool = typer.Option(False, "--restart-errored", help="Retry errored trials from scratch."),
     verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
 ) -> None:
-    """Continue a sweep stopped by Ctrl-C, a killed driver or a lost Ray cluster."""
+    """Continue a sweep (or a curve) stopped by Ctrl-C, a killed driver or a lost Ray cluster."""
     from ._pipeline import resume_sweep
+    from .curve import load_plan, resume_curve
+
+    if load_plan(run_dir) is not None:
+        when_interrupted("resume", f"finished points are kept; continue it with: synthsweep resume {run_dir}")
+        resume_curve(run_dir, address=address, verbose=verbose)
+        return
 
     when_interrupted("resume", f"finished trials are kept; continue it with: synthsweep resume {run_dir}")
     resume_sweep(
         run_dir, address=address, resume_errored=resume_errored, restart_errored=restart_errored, verbose=verbose
     )
+
+
+@app.command(context_settings={"allow_extra_args": True})
+def curve(
+    ctx: typer.Context,
+    config: Path = typer.Argument(..., help="Sweep config (YAML); each point is this sweep at one size."),
+    sizes: str = typer.Option(..., "--sizes", help="Real training examples per label: --sizes 5 10 20 all."),
+    draws: int = typer.Option(3, "--draws", help="Random subsets of the real training split per size."),
+    set_: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+    address: str | None = typer.Option(None, "--address", help="Join this Ray cluster instead of ray.address."),
+    verbose: bool = typer.Option(False, "--verbose", help=VERBOSE_HELP),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the points, trials and generation planned; run nothing."
+    ),
+) -> None:
+    """A sweep and verdict at each size and draw: where synthetic data helps, with intervals."""
+    from .config import load_config
+    from .curve import new_plan, parse_sizes, plan_lines, run_curve
+
+    when_interrupted("curve", "no point had started, nothing to resume")
+    # `--sizes 5 10 20`: click takes one value per option, the rest arrive as extra arguments.
+    parsed = parse_sizes([*sizes.replace(",", " ").split(), *ctx.args])
+    cfg = load_config(config, set_)
+    if dry_run:
+        for line in plan_lines(new_plan(cfg, parsed, draws)):
+            typer.echo(line)
+        return
+    run_curve(cfg, parsed, draws, address=address, verbose=verbose)
 
 
 @app.command()
@@ -114,9 +148,18 @@ def report(
     out: Path | None = typer.Option(None, "--out", help="Directory for report.html and its PNGs [RUN_DIR/report]."),
 ) -> None:
     """Write report.html (images embedded) and its PNGs: search history, importances, ROC, top trials."""
+    from .curve import CURVE_FILE, Curve, load_plan, write_curve_report
     from .outputs import write_report
 
     when_interrupted("report", "an earlier report, if any, is unchanged")
+    if load_plan(run_dir) is not None:  # a curve: its own figures, each point has its run report
+        if not (run_dir / CURVE_FILE).is_file():
+            raise UserError(
+                f"{run_dir} is a curve that has not finished; continue it with: synthsweep resume {run_dir}"
+            )
+        curve = Curve.model_validate_json((run_dir / CURVE_FILE).read_text())
+        typer.echo(f"report: {write_curve_report(curve, run_dir)}")
+        return
     html = write_report(run_dir, out)
     typer.echo(f"report: {html}")
 

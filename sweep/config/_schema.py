@@ -57,6 +57,11 @@ class DataConfig(_Group):
     """Share of `train` cut off as the test split when `data.test` is not given."""
     max_train: int | None = Field(None, ge=2)
     """Keep at most this many (stratified) training examples after the splits: the small-data case."""
+    per_label: int | None = Field(None, ge=1)
+    """Keep this many real training examples of every label after the splits (a point of
+    `synthsweep curve`); the validation and test splits stay as they are."""
+    draw: int = Field(0, ge=0)
+    """Which random draw of `per_label` examples: another draw, another subset of the same training split."""
     labels: list[str] | None = None
     """Keep only rows with these labels (e.g. `[negative, positive]` to drop a neutral class); `null` keeps all."""
     positive_label: str | None = None

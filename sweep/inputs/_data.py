@@ -249,6 +249,20 @@ def _check_floor(labels: list[str], train: Split, validation: Split, min_per_lab
             )
 
 
+def _per_label(train: Split, labels: list[str], k: int, rng: np.random.Generator) -> Split:
+    """``k`` random training examples of every label (``data.per_label``), in their original order."""
+    picks = []
+    for i, lab in enumerate(labels):
+        idx = np.flatnonzero(train.y == i)
+        if len(idx) < k:
+            raise UserError(
+                f"data.per_label: class {shown(lab)} has {len(idx)} training examples after the splits, fewer than {k}"
+            )
+        picks.append(rng.permutation(idx)[:k])
+    keep = np.sort(np.concatenate(picks))
+    return Split([train.texts[i] for i in keep], train.y[keep])
+
+
 def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
     """Read, check and split the data; every class keeps ``min_per_label`` training examples."""
     files: dict[str, str] = {}
@@ -271,6 +285,8 @@ def load_dataset(cfg: DataConfig, seed: int, min_per_label: int = 1) -> Dataset:
     train = Split([texts[i] for i in train_idx], y[train_idx])
     validation = Split([texts[i] for i in val_idx], y[val_idx])
     train, validation, removed = _drop_overlaps(train, validation, test)
+    if cfg.per_label is not None:
+        train = _per_label(train, labels, cfg.per_label, np.random.default_rng([seed, cfg.draw, 1]))
     if other_labels:
         removed["other_labels"] = other_labels
     positive = _positive_label(cfg, labels)

@@ -5,7 +5,7 @@ Ray-free by rule (``tests/test_layers.py``): nothing here imports ``sweep.cluste
 """
 
 from ._audit import privacy_report, synthetic_examples
-from ._console import print_summary, print_verdict
+from ._console import console_for_output, print_summary, print_verdict
 from ._export import export_trial, find_trial
 from ._format import fmt, plus_minus
 from ._report import rebuild_study, write_report
@@ -17,6 +17,7 @@ from ._tables import Column, FittedTable
 
 __all__ = [
     "Column",
+    "console_for_output",
     "FittedTable",
     "ReviewScore",
     "RunSummary",

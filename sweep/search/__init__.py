@@ -1,7 +1,7 @@
 """The search: Tune's space from the sweep's, the Optuna searcher, the tuner (new or restored) and
 the one line per finished trial."""
 
-from ._progress import make_callback, trial_line, trial_number
+from ._progress import make_callback, quiet_trial_lines, trial_line, trial_number
 from ._tuner import (
     METRIC,
     build_trainable,
@@ -23,6 +23,7 @@ __all__ = [
     "fit",
     "make_callback",
     "new_tuner",
+    "quiet_trial_lines",
     "restore_tuner",
     "sigterm_stops_gracefully",
     "trial_actors_on_ready_workers",

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+
+_QUIET = {"on": False}
+"""While on, finished trials print no line (``synthsweep curve`` prints one line per point instead).
+Module state, not the callback's: Tune restores a resumed run's callback from tuner.pkl."""
+
+
+@contextmanager
+def quiet_trial_lines(on: bool = True) -> Iterator[None]:
+    """No per-trial line while inside (errors are still printed)."""
+    before = _QUIET["on"]
+    _QUIET["on"] = on
+    try:
+        yield
+    finally:
+        _QUIET["on"] = before
 
 
 def trial_number(trial: Any, fallback: int) -> int:
@@ -45,6 +62,8 @@ def make_callback(total: int) -> Any:
             return sum(1 for t in trials if t is trial or TrialState.read(t.status).final)
 
         def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+            if _QUIET["on"]:
+                return
             done = self._done(trials, trial)
             number = trial_number(trial, done)
             line = trial_line(number, total, trial.config, trial.last_result or {}, done)

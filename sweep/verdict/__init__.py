@@ -30,7 +30,7 @@ from ._model import (
     VerdictArm,
     Worth,
 )
-from ._run import HOLD_ENV, run_verdict
+from ._run import HOLD_ENV, read_scores, run_verdict, write_scores
 from ._sentence import detectable_words, labels_sentence, signed, verdict_sentence, worth_words
 from ._worth import WORTH_CAP, fit_log, label_curve, labels_equivalent
 
@@ -71,10 +71,12 @@ __all__ = [
     "oversample",
     "percentile_interval",
     "resampled_auc",
+    "read_scores",
     "run_verdict",
     "signed",
     "stratified_subset",
     "verdict_seeds",
     "verdict_sentence",
     "worth_words",
+    "write_scores",
 ]

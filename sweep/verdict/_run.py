@@ -90,16 +90,33 @@ def _curve(arms: list[Arm], data: Dataset, rep: Replicates) -> tuple[LabelCurve 
     return label_curve(rep, n_per_label, [a.name for a in arms if a.name in AUGMENTATION_ARMS])
 
 
+def write_scores(path: Path, test_y: np.ndarray, arms: list[Arm]) -> None:
+    """Every arm's test probabilities (seeds, texts, classes) and the labels, written whole or not at all."""
+    from common import atomic_file
+
+    arrays: dict[str, Any] = {"test_y": test_y, **{a.name: np.asarray(a.test_probs, dtype=np.float32) for a in arms}}
+    with atomic_file(path) as f:
+        np.savez_compressed(f, **arrays)
+
+
+def read_scores(path: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(test labels, arm -> probabilities) as ``write_scores`` wrote them."""
+    with np.load(path) as z:
+        return z["test_y"], {k: z[k] for k in z.files if k != "test_y"}
+
+
 def run_verdict(
     cfg: SweepConfig,
     data: Dataset,
     settings: ClassifierSettings,
     selection: Selection,
     progress: Callable[[str], None] | None = None,
+    scores_to: Path | None = None,
 ) -> Verdict:
     """Retrain the arms, score them on the test split; ``selection.best`` is the synthetic trial tested.
 
-    ``settings`` (``trainables.ClassifierSettings``) builds every arm's classifiers as the trials did.
+    ``settings`` (``trainables.ClassifierSettings``) builds every arm's classifiers as the trials did;
+    ``scores_to`` keeps every arm's test probabilities there (``write_scores``).
     """
     import torch
 
@@ -109,6 +126,8 @@ def run_verdict(
     arms = build_arms(cfg, data, selection.best)
     seeds = _train_arms(cfg, data, settings, arms, progress)
     test_y = np.asarray(data.test.y)
+    if scores_to is not None:
+        write_scores(scores_to, test_y, arms)
     rep = bootstrap_replicates(test_y, {a.name: a.test_probs for a in arms}, cfg.eval.bootstrap, seed=cfg.seed)
     deltas = intervals(rep, BASELINE)
     curve, worths = _curve(arms, data, rep)
