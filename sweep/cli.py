@@ -119,10 +119,15 @@ def curve(
 def status(
     run_dir: Path = typer.Argument(..., help="Run directory (<storage>/<name>)."),
 ) -> None:
-    """Show the trials of a sweep, running or stopped, and the best so far (starts no Ray)."""
+    """Show the trials of a sweep (or the points of a curve), running or stopped (starts no Ray)."""
+    from .curve import load_plan, status_lines
     from .outputs import print_status
 
     when_interrupted("status", "it writes nothing")
+    plan = load_plan(run_dir)
+    if plan is not None:
+        typer.echo("\n".join(status_lines(plan)))
+        return
     print_status(run_dir)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -110,6 +111,8 @@ def test_curve_runs_is_interrupted_and_resumes_to_the_same_table(tmp_path):
     assert curve["by_size"]["3"]["best"]["conclusion"] == "better", curve["sentence"]
     assert curve["sentence"].startswith("Synthetic data helped at 3")
     assert (curve_dir / "report" / "curve.png").is_file() and (curve_dir / "report" / "index.html").is_file()
+    status = subprocess.run(_cli("status", str(curve_dir)), capture_output=True, text=True, cwd=REPO)
+    assert status.returncode == 0 and status.stdout.startswith("small-curve: curve of 4 points, 4 finished")
 
     # The same curve without an interruption: the same table.
     import ray

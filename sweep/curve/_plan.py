@@ -136,3 +136,22 @@ def plan_lines(plan: CurvePlan) -> list[str]:
         + (f" ({', '.join(models)})" if models else " (every generator is a file)"),
     ]
     return lines
+
+
+def status_lines(plan: CurvePlan) -> list[str]:
+    """``synthsweep status CURVE_DIR``: each point's state, and whether the curve is complete."""
+    points = plan.points()
+    lines = []
+    done = 0
+    for p in points:
+        state = read_state(plan.curve_dir / p.name) if (plan.curve_dir / p.name).is_dir() else None
+        status = state.status if state is not None else "not started"
+        done += status == "finished"
+        lines.append(f"  {p.name}: {status}")
+    head = f"{plan.curve_dir.name}: curve of {len(points)} points, {done} finished"
+    tail = (
+        f"curve.json: {plan.curve_dir / CURVE_FILE}"
+        if (plan.curve_dir / CURVE_FILE).is_file()
+        else f"continue it with: synthsweep resume {plan.curve_dir}"
+    )
+    return [head, *lines, tail]
