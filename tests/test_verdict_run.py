@@ -124,7 +124,11 @@ def test_run_verdict_returns_a_typed_verdict_and_is_repeatable(tmp_path, tiny_be
         lo, hi = arm.delta_auc.ci95
         assert lo <= arm.delta_auc.mean <= hi and 1 <= arm.epoch <= 2
     assert first.sentence.startswith("Synthetic data (smollm2-135m-instruct, T 0.7, 5 examples")
-    assert first.detectable_delta is not None and first.detectable_delta >= 0
+    # The tiny random BERT's arms may all score alike on 24 texts: then no difference varies and
+    # the test split's power cannot be read from them (None, and the sentence says nothing of it).
+    varies = any(a.delta_auc.ci95[1] > a.delta_auc.ci95[0] for n, a in first.arms.items() if n != "baseline")
+    assert (first.detectable_delta is not None and first.detectable_delta > 0) == varies
+    assert ("can detect changes" in first.sentence) == varies
     assert first.labels is not None and first.labels.n_per_label == [2.0, 3.0, 5.0, 6.0]
     for name in AUGMENTATION_ARMS:
         worth = first.arms[name].worth_labels_per_label
