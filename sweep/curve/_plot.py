@@ -47,6 +47,7 @@ def _auc_plot(curve: Curve, path: Path) -> None:
             ax.fill_between(xs, lo, hi, alpha=0.12, color=_COLORS.get(arm))
     ax.set_xscale("log")
     ax.set_xticks(xs, labels)
+    ax.minorticks_off()  # a log axis labels minor ticks (6 x 10^0) between the sizes
     ax.set_xlabel("real training examples per label (log scale)")
     ax.set_ylabel("test AUC")
     ax.set_title(f"Test AUC by real-data size ({curve.draws} draws per size; bands: 95% intervals)", fontsize="medium")
