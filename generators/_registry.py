@@ -19,11 +19,6 @@ class GeneratorBackend(str, enum.Enum):
     FILE = "file"
     """Examples read from a CSV, TSV or JSONL file instead of generated (``generators.file``)."""
 
-    @property
-    def is_model(self) -> bool:
-        """An LLM that writes texts (it reads prompts, temperature and sampler settings); not a file."""
-        return self is not GeneratorBackend.FILE
-
 
 # backend -> "module:factory" and "module:ConfigClass"; imported lazily so `import generators` never loads llama.cpp.
 _FACTORIES: dict[GeneratorBackend, str] = {}

@@ -94,10 +94,6 @@ class FileGenerator:
             order = np.random.default_rng(stable_int(seed, "file", lab, bits=63)).permutation(len(texts))
             self._rows[lab] = [texts[i] for i in order]
 
-    def rows(self, label: str) -> int:
-        """How many examples of ``label`` the file holds."""
-        return len(self._rows.get(label, ()))
-
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
         out = []
         for r in requests:

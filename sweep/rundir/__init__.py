@@ -16,7 +16,6 @@ from ._layout import (
     TRIALS_CSV,
     TUNER_FILE,
     VERDICT_SCORES,
-    shown_url,
     study_name,
     study_url,
 )
@@ -55,7 +54,6 @@ __all__ = [
     "read_trials",
     "recorded_config",
     "select",
-    "shown_url",
     "study_name",
     "study_url",
     "trial_params",

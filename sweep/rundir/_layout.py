@@ -52,8 +52,3 @@ def study_name(run_dir: Path) -> str:
     """The run's study in that storage: named by the run directory, so runs sharing a database
     (``search.storage``) keep their studies apart and a resumed run finds its own."""
     return f"synthsweep:{Path(run_dir).resolve()}"
-
-
-def shown_url(url: str) -> str:
-    """A storage URL with its password, if any, hidden (for summaries and messages)."""
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
