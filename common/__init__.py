@@ -29,7 +29,7 @@ from ._bundled import (
     resolve_generator_model,
 )
 from ._enums import StrEnum
-from ._errors import SweepFailed, SweepInterrupted, UserError
+from ._errors import SHOWN_CHARS, SweepFailed, SweepInterrupted, UserError, shown
 from ._hashing import sha256_file, sha256_json, sha256_path, sha256_text
 from ._offline import OFFLINE_ENV, force_offline
 from ._service_actors import SERVICE_ACTOR_VAR, service_runtime_env
@@ -46,6 +46,8 @@ __all__ = [
     "node_generator_kwargs",
     "resolve_classifier_model",
     "resolve_generator_model",
+    "SHOWN_CHARS",
+    "shown",
     "examples_file",
     "EXAMPLES_SUFFIXES",
     "BAR_OWNER_ENV",

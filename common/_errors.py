@@ -38,3 +38,20 @@ class SweepFailed(UserError):
     file holding its full trace; the CLI prints it as one ``error:`` line and exits 1."""
 
     exit_code = 1
+
+
+SHOWN_CHARS = 40
+"""A column name or label longer than this is shown by its length only (see ``shown``)."""
+
+
+def shown(value: object, quote: bool = True) -> str:
+    """A column name or label as error messages show it.
+
+    A long one may be record text (a file without a header row turns its first record into
+    column names; a text column given as the label column turns records into labels), so only
+    its length is shown.
+    """
+    s = str(value)
+    if len(s) > SHOWN_CHARS:
+        return f"<{len(s)} characters>"
+    return repr(s) if quote else s

@@ -12,22 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from common import EXAMPLES_SUFFIXES
+from common import EXAMPLES_SUFFIXES, shown
 
 from .._prompts import stable_int
 from .._types import Completion, GenerationRequest
 
-_SHOWN_CHARS = 40
-
 
 class ExamplesFileError(ValueError):
     """The examples file cannot be used; the message is one line for the user."""
-
-
-def _shown(value: object) -> str:
-    # A long column name or label is probably record text (a file without a header row).
-    s = str(value)
-    return f"<{len(s)} characters>" if len(s) > _SHOWN_CHARS else repr(s)
 
 
 def _read_table(path: Path):  # -> pandas.DataFrame
@@ -57,7 +49,7 @@ def read_examples(path: str | Path, text_column: str, label_column: str, labels:
     df = _read_table(path)
     for col in (text_column, label_column):
         if col not in df.columns:
-            cols = ", ".join(_shown(c) for c in list(df.columns)[:12])
+            cols = ", ".join(shown(c) for c in list(df.columns)[:12])
             raise ExamplesFileError(f"column {col!r} not in {path} (columns: {cols})")
     raw = df[label_column]
     missing = raw.isna() | (raw.astype(str).str.strip() == "")
@@ -70,9 +62,9 @@ def read_examples(path: str | Path, text_column: str, label_column: str, labels:
     found = raw.astype(str).str.strip()
     unknown = found[~found.isin(list(labels))]
     if len(unknown):
-        classes = ", ".join(_shown(lab) for lab in labels)
+        classes = ", ".join(shown(lab) for lab in labels)
         raise ExamplesFileError(
-            f"label {_shown(unknown.iloc[0])} in {path} (row {int(unknown.index[0]) + 1}) is not a class of the data "
+            f"label {shown(unknown.iloc[0])} in {path} (row {int(unknown.index[0]) + 1}) is not a class of the data "
             f"(classes: {classes})"
         )
     return {lab: texts[found == lab].tolist() for lab in labels}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import UserError, write_text_atomic
+from common import UserError, shown, write_text_atomic
 
 from ..config import SweepConfig
 from ..inputs import resolved_config, sweep_dataset
@@ -99,7 +99,7 @@ def _check_sizes(cfg: SweepConfig, sizes: tuple[int | str, ...]) -> None:
     too_big = [s for s in sizes if s != ALL and int(s) > have]
     if too_big:
         raise UserError(
-            f"--sizes: {too_big[0]} examples per label is more than class {label!r} has ({have} training "
+            f"--sizes: {too_big[0]} examples per label is more than class {shown(label)} has ({have} training "
             "examples after the splits)"
         )
 

@@ -1,7 +1,7 @@
 """A sweep's inputs: the data and its splits, the checked models, the settings generators and trials
 receive, and the ``generate`` preview. Starts no Ray."""
 
-from ._data import Dataset, Split, load_dataset, normalized, read_table, shown
+from ._data import Dataset, Split, load_dataset, normalized, read_table
 from ._prepared import (
     Prepared,
     check_inputs,
@@ -52,7 +52,6 @@ __all__ = [
     "resolved_config",
     "run_inputs",
     "shots_used",
-    "shown",
     "sweep_data",
     "sweep_dataset",
     "trial_data",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from common import UserError, sha256_file
+from common import SHOWN_CHARS, UserError, sha256_file, shown
 
 from ..config import DataConfig
 
@@ -70,22 +70,6 @@ class Dataset:
         return self.labels.index(self.positive_label) if self.positive_label is not None else None
 
 
-_SHOWN_CHARS = 40
-
-
-def shown(value: object, quote: bool = True) -> str:
-    """A column name or label as error messages show it.
-
-    A long one may be record text (a file without a header row turns its first record into
-    column names; a text column given as the label column turns records into labels), so only
-    its length is shown.
-    """
-    s = str(value)
-    if len(s) > _SHOWN_CHARS:
-        return f"<{len(s)} characters>"
-    return repr(s) if quote else s
-
-
 def read_table(path: Path, key: str) -> pd.DataFrame:
     if not path.is_file():
         raise UserError(f"{key}: file not found: {path.absolute()}")
@@ -108,7 +92,7 @@ def _texts_and_labels(df: pd.DataFrame, cfg: DataConfig, key: str, path: Path) -
         if col not in df.columns:
             names = [str(c) for c in df.columns[:12]]
             cols = ", ".join(shown(n, quote=False) for n in names)
-            hint = "; does the file lack a header row?" if any(len(n) > _SHOWN_CHARS for n in names) else ""
+            hint = "; does the file lack a header row?" if any(len(n) > SHOWN_CHARS for n in names) else ""
             raise UserError(f"{col_key}: column {col!r} not in {path} (columns: {cols}){hint}")
     texts = df[cfg.text_column]
     labels = df[cfg.label_column]

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from common import UserError, force_offline
+from common import UserError, force_offline, shown
 
 from ..config import GeneratorConfig, SweepConfig
-from ._data import shown
 from ._prepared import check_examples_files, generator_path, sweep_data, sweep_dataset
 from ._settings import backend_kwargs, pool_source
 
