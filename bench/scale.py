@@ -111,14 +111,14 @@ def run_size(concurrency: int, rounds: int, sleep_s: float, epochs: int, tune_de
         )
         source = PoolSource(model_hash="fake", spec=spec, shots_by_label=shots, min_chars=5, filters=filters)
         service_env = None if tune_defaults else service_runtime_env()  # own processes, as a sweep's
-        workers = [
-            ray.remote(InstantWorker).options(num_cpus=0, runtime_env=service_env).remote() for _ in range(2)
-        ]
+        workers = [ray.remote(InstantWorker).options(num_cpus=0, runtime_env=service_env).remote() for _ in range(2)]
         name = f"scale-pool-{concurrency}"
         # Held until the sweep ends: a named actor dies with its last handle.
-        service = ray.remote(PoolService).options(
-            name=name, num_cpus=0, max_concurrency=256, runtime_env=service_env
-        ).remote(source, str(storage / "synthetic.sqlite"), workers)
+        service = (
+            ray.remote(PoolService)
+            .options(name=name, num_cpus=0, max_concurrency=256, runtime_env=service_env)
+            .remote(source, str(storage / "synthetic.sqlite"), workers)
+        )
         trainable = tune.with_resources(
             tune.with_parameters(fake_trial, service=name, sleep_s=sleep_s, epochs=epochs), {"cpu": 1}
         )

@@ -9,7 +9,7 @@ from ._consistency import LabelConsistency
 from ._language import LanguageProfile
 from ._pool import PoolBuilder, PoolResult, PoolSource, balanced_counts, split_counts
 from ._privacy import Overlap, OverlapIndex, PrivacyLimits
-from ._prompts import PromptSpec, stable_int, temperature_key
+from ._prompts import Augment, PromptSpec, source_id, stable_int, temperature_key
 from ._registry import DEFAULT_GENERATOR, GeneratorBackend, backend_config, create_backend, register_backend
 from ._service import (
     PoolService,
@@ -25,6 +25,7 @@ from ._types import Completion, GenerationRequest, GeneratorModel, GeneratorSett
 
 __all__ = [
     "DEFAULT_GENERATOR",
+    "Augment",
     "Completion",
     "FilterSettings",
     "GenerationRequest",
@@ -57,6 +58,7 @@ __all__ = [
     "pool_from_service",
     "register_backend",
     "shingles",
+    "source_id",
     "split_counts",
     "start_pool",
     "start_service",

@@ -6,7 +6,8 @@ replays the cache instead of regenerating.
 
 Checks, in order (a text is counted under the first that rejects it): empty, too short, too
 long, exact duplicate within the pool, near duplicate within the pool (character n-gram
-Jaccard), not in the language of the real data, exact copy of a real record, over the privacy
+Jaccard), not in the language of the real data, a paraphrase that copies its own source (exact,
+or over the privacy limits against it alone), exact copy of a real record, over the privacy
 limits against a real record (shared word run, n-gram overlap), near duplicate of a real record.
 The real records are the training texts the generator's prompts draw from; validation and test
 records never reach a filter.
@@ -57,6 +58,8 @@ class Reject:
     DUPLICATE = "duplicate"
     NEAR_DUPLICATE = "near_duplicate"
     LANGUAGE = "language"
+    COPIES_SOURCE = "copies_source"
+    """A paraphrase too close to the real example it rewrote (counted apart from other real records)."""
     COPIES_REAL = "copies_real"
     PRIVACY = "privacy"
     NEAR_REAL = "near_real"
@@ -70,15 +73,16 @@ class Reject:
         DUPLICATE,
         NEAR_DUPLICATE,
         LANGUAGE,
+        COPIES_SOURCE,
         COPIES_REAL,
         PRIVACY,
         NEAR_REAL,
         LABEL_INCONSISTENT,
     )
-    PRIVACY_DROPS = (COPIES_REAL, PRIVACY, NEAR_REAL)
-    """Reasons that keep copied real-record text out of training (the privacy audit's drops): an
-    exact copy, over the word-run or n-gram limits, or a near copy by characters (a shot with one
-    word changed shares only a 9-word run but has Jaccard 0.84)."""
+    PRIVACY_DROPS = (COPIES_SOURCE, COPIES_REAL, PRIVACY, NEAR_REAL)
+    """Reasons that keep copied real-record text out of training (the privacy audit's drops): a
+    paraphrase copying its source, an exact copy, over the word-run or n-gram limits, or a near copy
+    by characters (a shot with one word changed shares only a 9-word run but has Jaccard 0.84)."""
 
 
 @dataclass(frozen=True)
@@ -131,15 +135,16 @@ class PoolFilter:
         self._seen: set[str] = set()
         self._pool = ShingleIndex(n=self.settings.shingle)
 
-    def offer(self, raw: str, truncated: bool = False) -> str | None:
-        """The cleaned text if accepted, else None (the reason is counted)."""
+    def offer(self, raw: str, truncated: bool = False, source: str = "") -> str | None:
+        """The cleaned text if accepted, else None (the reason is counted); ``source`` is the real
+        example a paraphrase rewrote (its full text), measured against on its own first."""
         text = clean_text(raw)
         if text.endswith(CUT_MARK):
             # The model copied the mark of a shot cut at shot_max_chars: it ends mid-sentence too.
             text, truncated = text[: -len(CUT_MARK)], True
         if truncated:
             text = trim_truncated(text)
-        reason = self._reason(text)
+        reason = self._reason(text, source)
         self.counts[reason or "accepted"] += 1
         if reason:
             return None
@@ -148,7 +153,7 @@ class PoolFilter:
             self._pool.add(text)
         return text
 
-    def _reason(self, text: str) -> str | None:
+    def _reason(self, text: str, source: str = "") -> str | None:
         s, ref = self.settings, self.reference
         if not text:
             return Reject.EMPTY
@@ -163,6 +168,8 @@ class PoolFilter:
             return Reject.NEAR_DUPLICATE
         if ref.language is not None and not ref.language.accepts(text):
             return Reject.LANGUAGE
+        if source and self._copies(text, norm, source):
+            return Reject.COPIES_SOURCE
         if norm in ref.exact or (len(norm) >= 40 and any(norm in r for r in ref.long)):
             return Reject.COPIES_REAL
         if ref.overlap is not None and s.privacy.exceeded(ref.overlap.measure(text)):
@@ -170,3 +177,13 @@ class PoolFilter:
         if ref.shingles is not None and ref.shingles.most_similar(text)[0] >= s.near_real:
             return Reject.NEAR_REAL
         return None
+
+    def _copies(self, text: str, norm: str, source: str) -> bool:
+        """The text is its source, holds it, or is over the privacy limits against it alone."""
+        src = normalise(source)
+        if norm == src or (len(src) >= 40 and src in norm) or (len(norm) >= 40 and norm in src):
+            return True
+        limits = self.settings.privacy
+        if limits.max_shared_words is None and limits.max_ngram_overlap is None:
+            return False
+        return limits.exceeded(OverlapIndex([source], n=limits.ngram).measure(text))

@@ -7,6 +7,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -38,6 +39,21 @@ def cut_at_word(text: str, max_chars: int) -> str:
     return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:") + CUT_MARK
 
 
+class Augment:
+    """How a pool's examples are written (``generator.augment``, searched by ``search.augment``)."""
+
+    GENERATE = "generate"
+    """A new example of the label, in the style of a few real ones."""
+    PARAPHRASE = "paraphrase"
+    """One real example of the label rewritten in other words, keeping its meaning and label."""
+    ALL = (GENERATE, PARAPHRASE)
+
+
+def source_id(text: str) -> str:
+    """A stable id of a real example that does not reveal it: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class PromptSpec:
     """Everything that shapes a prompt; its fingerprint is part of the synthetic cache key."""
@@ -52,21 +68,29 @@ class PromptSpec:
     seed: int
     list_prompt: str = ""
     """Header of the completion-style list for base models; `{label}` and `{task}` are filled in."""
+    augment: str = Augment.GENERATE
+    """``generate`` or ``paraphrase`` (each attempt group rewrites one real example, its source)."""
 
     def fingerprint(self) -> dict:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        if self.augment == Augment.GENERATE:
+            del out["augment"]  # generation's cache keys stay those written before paraphrasing existed
+        return out
 
     def request(self, label: str, shots_pool: Sequence[str], temperature: float, index: int) -> GenerationRequest:
         """The request for attempt ``index`` of the pool (label, temperature).
 
-        Attempts are grouped by ``samples_per_prompt``: a group shares its shots, so the backend
-        can reuse the prompt's processed prefix; the sampling seed differs per attempt.
+        Attempts are grouped by ``samples_per_prompt``: a group shares its shots (and, paraphrasing,
+        its source), so the backend can reuse the prompt's processed prefix; the sampling seed
+        differs per attempt.
         """
         group = index // self.samples_per_prompt
+        src = self.source_index(label, len(shots_pool), index)
         rng = np.random.default_rng(stable_int(self.seed, "shots", label, group, bits=63))
-        k = min(self.few_shot, len(shots_pool))
-        picks = rng.choice(len(shots_pool), size=k, replace=False)
-        shots = tuple(cut_at_word(shots_pool[i], self.shot_max_chars) for i in picks)
+        others = [i for i in range(len(shots_pool)) if i != src]
+        k = min(self.few_shot, len(others))
+        picks = rng.choice(len(others), size=k, replace=False) if k else np.zeros(0, dtype=int)
+        shots = tuple(cut_at_word(shots_pool[others[i]], self.shot_max_chars) for i in picks)
         fill = {"label": label, "task": self.task}
         return GenerationRequest(
             label=label,
@@ -78,7 +102,25 @@ class PromptSpec:
             user_prompt=self.user_prompt.format(**fill),
             list_prompt=self.list_prompt.format(**fill),
             index=index,
+            source="" if src is None else cut_at_word(shots_pool[src], self.shot_max_chars),
+            source_id="" if src is None else source_id(shots_pool[src]),
         )
+
+    def source_index(self, label: str, n_pool: int, index: int) -> int | None:
+        """Paraphrasing: which real example attempt ``index`` rewrites (None when generating).
+
+        The label's examples are taken in a seeded order, one per attempt group, and again from the
+        first once all have been used (with other sampling seeds).
+        """
+        if self.augment != Augment.PARAPHRASE or n_pool == 0:
+            return None
+        order = _source_order(self.seed, label, n_pool)
+        return int(order[(index // self.samples_per_prompt) % n_pool])
+
+
+@lru_cache(maxsize=256)
+def _source_order(seed: int, label: str, n_pool: int) -> np.ndarray:
+    return np.random.default_rng(stable_int(seed, "sources", label, bits=63)).permutation(n_pool)
 
 
 _WS = re.compile(r"\s+")

@@ -3,7 +3,7 @@
 * ``GeneratorWorker``: hosts one loaded backend; a plain (synchronous) actor, so Ray runs one
   request at a time, which is what a llama.cpp context needs.
 * ``PoolService``: one async actor that owns the synthetic cache, hands attempt groups to the
-  workers and holds one lock per (label, temperature) pool, so two trials needing the same pool
+  workers and holds one lock per (label, temperature, augment) pool, so two trials needing the same pool
   at once generate it once: the second waits, then reads it from the cache.
 
 The classes are plain Python; ``start_service`` wraps them with ``ray.remote`` so importing this
@@ -22,6 +22,7 @@ from typing import Any
 
 from ._cache import SyntheticCache
 from ._pool import PoolBuilder, PoolResult, PoolSource
+from ._prompts import Augment
 from ._registry import create_backend
 from ._types import Completion, GenerationRequest
 
@@ -78,7 +79,7 @@ class PoolService:
         self._open_bars = 0
         self.source = source
         self.cache = SyntheticCache(cache_path)
-        self._locks: defaultdict[tuple[str, int], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: defaultdict[tuple[str, int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._idle: asyncio.Queue | None = None
         self._workers = workers
 
@@ -93,17 +94,18 @@ class PoolService:
         finally:
             self._idle.put_nowait(worker)
 
-    async def get_pool(self, label: str, temperature: float, n: int) -> dict[str, Any]:
+    async def get_pool(self, label: str, temperature: float, n: int, augment: str | None = None) -> dict[str, Any]:
         from common import progress_bar
 
         t = round(float(temperature), 1)
-        async with self._locks[(label, int(round(t * 10)))]:
-            builder = PoolBuilder(self.source, self.cache, label, t)
+        async with self._locks[(label, int(round(t * 10)), augment or self.source.augment)]:
+            builder = PoolBuilder(self.source, self.cache, label, t, augment)
             budget = builder.next_index + attempt_budget(builder.missing(n))
             if builder.missing(n):
                 prefix = f"{self.label}: " if self.label else ""
+                verb = "paraphrasing" if builder.spec.augment == Augment.PARAPHRASE else "generating"
                 # Pools generated at once (other labels, other trials) each get their own line.
-                bar = progress_bar(f"{prefix}generating {label} @ T={t}", total=n, position=self._open_bars)
+                bar = progress_bar(f"{prefix}{verb} {label} @ T={t}", total=n, position=self._open_bars)
                 self._open_bars += 1
                 bar.update(min(n, len(builder.accepted)))
                 while builder.missing(n) and builder.next_index < budget:
@@ -212,9 +214,12 @@ def start_service(
     return start_pool(source, cache_path, workers, name, env=offline_env, label=label), workers
 
 
-def pool_from_service(service_name: str, label: str, temperature: float, n: int) -> PoolResult:
-    """Called inside a trial: fetch one label's pool from the named service."""
+def pool_from_service(
+    service_name: str, label: str, temperature: float, n: int, augment: str | None = None
+) -> PoolResult:
+    """Called inside a trial: fetch one label's pool, written by ``augment`` (None: the generator's
+    own ``augment``), from the named service."""
     import ray
 
     service = ray.get_actor(service_name)
-    return PoolResult(**ray.get(service.get_pool.remote(label, temperature, n)))
+    return PoolResult(**ray.get(service.get_pool.remote(label, temperature, n, augment)))

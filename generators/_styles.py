@@ -7,12 +7,17 @@
   one-line header; the prompt ends with the next number, and generation stops at the end of the
   line, so the model writes exactly one more item.
 
+A paraphrase request (one with a ``source``) renders in either style with the source last: a
+chat's one user turn ends with the source as ``{"text": "..."}``, a list ends with
+``Original: "..."`` and an open ``Rewritten: "`` line.
+
 Both backends render through these functions, so the same request reads the same to every model
 of a style.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 
@@ -42,6 +47,8 @@ def resolve_style(requested: PromptStyle | str, has_chat_template: bool, model: 
 
 
 def chat_messages(req: GenerationRequest) -> list[dict[str, str]]:
+    if req.source:
+        return _paraphrase_messages(req)
     messages = [{"role": "system", "content": req.system_prompt}]
     for shot in req.shots:
         messages.append({"role": "user", "content": req.user_prompt})
@@ -50,14 +57,43 @@ def chat_messages(req: GenerationRequest) -> list[dict[str, str]]:
     return messages
 
 
+def _paraphrase_messages(req: GenerationRequest) -> list[dict[str, str]]:
+    """One user turn: the instruction, any shots (for the label's style), then the source as the JSON the
+    reply is to mirror. The source comes last, so groups of a label share everything before it."""
+    parts = [req.user_prompt]
+    if req.shots:
+        parts.append("Other examples with this label:\n" + "\n".join(_json(s) for s in req.shots))
+    parts.append(_json(req.source))
+    return [{"role": "system", "content": req.system_prompt}, {"role": "user", "content": "\n\n".join(parts)}]
+
+
+def _json(text: str) -> str:
+    return json.dumps({"text": text}, ensure_ascii=False)
+
+
 def completion_prompt(req: GenerationRequest) -> str:
-    """The header, the shots as a numbered list, and the next number for the model to fill."""
+    """The header, the shots as a numbered list, and the next number for the model to fill.
+
+    Paraphrasing: the header, any shots as examples, the source as ``Original: "..."`` and an open
+    ``Rewritten: "`` line, which the model fills and ends at the line's end.
+    """
     lines = [req.list_prompt, ""] if req.list_prompt else []
+    if req.source:
+        lines += [f"Example: {shot}" for shot in req.shots]
+        # The open quote makes the first generated token text: after a bare "Rewritten:" small
+        # base models often end the line at once.
+        return "\n".join([*lines, f'Original: "{req.source}"', 'Rewritten: "'])
     lines += [f"{i}. {shot}" for i, shot in enumerate(req.shots, 1)]
     # No trailing space: tokenizers attach the space to the next word, and a lone space token
     # makes small models stumble.
     lines.append(f"{len(req.shots) + 1}.")
     return "\n".join(lines)
+
+
+def head_of(req: GenerationRequest) -> GenerationRequest:
+    """The request without what changes from one attempt group of its label to the next (shots,
+    source): rendered, it is the prompt head every group of the pool shares."""
+    return dataclasses.replace(req, shots=(), source="", source_id="")
 
 
 def unescape_json_fragment(body: str) -> str:

@@ -31,6 +31,12 @@ class GenerationRequest:
     index: int = 0
     """The attempt's number within its pool (label, temperature), from 0: a file backend serves its
     ``index``-th example of the label."""
+    source: str = ""
+    """Paraphrase: the real training example of ``label`` to rewrite (cut like a shot); empty when the
+    model writes a new example."""
+    source_id: str = ""
+    """Paraphrase: a stable id of the source example (a hash of its text, never the text), recorded
+    in the synthetic cache's key and with the accepted example."""
 
 
 @dataclass(frozen=True)

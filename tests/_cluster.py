@@ -89,7 +89,7 @@ class LocalCluster:
             cache = Path.home() / ".cache"
             script = (
                 f"mount -t tmpfs tmpfs {home} && mount -t tmpfs tmpfs {cache} && "
-                f"export HOME={home} XDG_CACHE_HOME={cache} && exec \"$@\""
+                f'export HOME={home} XDG_CACHE_HOME={cache} && exec "$@"'
             )
             cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", *cmd]
         env = {**self.env, NODE_VAR: self._mark(key)}

@@ -42,7 +42,13 @@ def test_bundled_classifier_resolves_into_this_nodes_cache(tmp_path, monkeypatch
     path = resolve_classifier_model("minilm-l6")
     assert path.parent == tmp_path / "cache" / "models" and (path / "config.json").is_file()
     settings = ClassifierSettings(
-        path="/driver/home/minilm", hash="h", mode="head", epochs=1, learning_rate=0.1, batch_size=4, max_length=8,
+        path="/driver/home/minilm",
+        hash="h",
+        mode="head",
+        epochs=1,
+        learning_rate=0.1,
+        batch_size=4,
+        max_length=8,
         model="minilm-l6",
     )
     here = settings.on_this_node()

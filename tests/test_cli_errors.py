@@ -111,8 +111,16 @@ USAGE_MISTAKES = [
 ]
 
 
-USAGE_IDS = ["unknown-command", "no-arguments", "no-subcommand", "missing-option", "bad-int", "unknown-option",
-             "export-without-out", "run-without-config"]
+USAGE_IDS = [
+    "unknown-command",
+    "no-arguments",
+    "no-subcommand",
+    "missing-option",
+    "bad-int",
+    "unknown-option",
+    "export-without-out",
+    "run-without-config",
+]
 
 
 @pytest.mark.parametrize("args, message", USAGE_MISTAKES, ids=USAGE_IDS)

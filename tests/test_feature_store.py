@@ -29,8 +29,15 @@ def test_trials_embed_through_the_store_actor(tmp_path, ray_start_2_cpus, tiny_b
 
     path = tmp_path / "cache" / "features.sqlite"
     store = start_feature_store(path, "test-features")
-    c = ClassifierSettings(path=str(tiny_bert), hash=sha256_path(tiny_bert), mode="head", epochs=1,
-                           learning_rate=0.1, batch_size=4, max_length=16)
+    c = ClassifierSettings(
+        path=str(tiny_bert),
+        hash=sha256_path(tiny_bert),
+        mode="head",
+        epochs=1,
+        learning_rate=0.1,
+        batch_size=4,
+        max_length=16,
+    )
     settings = TrialSettings(classifier=c, seed=0, feature_cache=None, feature_store="test-features")
 
     @ray.remote(num_cpus=1)

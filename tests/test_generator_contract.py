@@ -9,6 +9,7 @@ seeds give other texts, each reply is one example without a preamble or wrapper,
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -94,6 +95,25 @@ class GeneratorContract:
             assert not _PREAMBLE.match(c.text), c.text
             assert '{"text"' not in c.text and not c.text.rstrip().endswith('"}'), c.text
             assert not re.match(r"\s*\d+\.\s", c.text), c.text  # no next list item
+
+    def test_paraphrase_renders_its_source_and_gives_one_example_each(self, generator, shots):
+        """Both styles render a paraphrase request (the shipped templates), with the source in the
+        prompt; the group decodes together, one example per reply, the same again."""
+        from sweep.config import GeneratorConfig
+        from sweep.inputs import paraphrase_spec
+
+        spec = paraphrase_spec(GeneratorConfig(), _spec(24))
+        reqs = [spec.request("negative", shots, 0.8, i) for i in range(4)]
+        assert len({r.source for r in reqs}) == 1 and reqs[0].source_id
+        prompt = generator.render(reqs[0])[0]
+        assert json.dumps(reqs[0].source, ensure_ascii=False)[1:-1] in prompt or reqs[0].source in prompt
+        assert "rewrit" in prompt.lower()
+        out = generator.generate(reqs)
+        assert len(out) == 4 and all(c.text.strip() for c in out)
+        for c in out:
+            assert "\n" not in c.text and '{"text"' not in c.text, c.text
+            assert not c.text.lstrip().startswith(("Original:", "Rewritten:")), c.text
+        assert [c.text for c in generator.generate(reqs)] == [c.text for c in out]
 
     def test_respects_max_new_tokens(self, generator, shots):
         out = generator.generate(self.group(shots, group=5, max_new_tokens=8))

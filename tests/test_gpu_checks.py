@@ -53,8 +53,17 @@ def test_trial_without_cuda_refuses_gpu():
 
     if torch.cuda.is_available():
         pytest.skip("CUDA is available here")
-    c = ClassifierSettings(path="x", hash="h", mode="head", epochs=1, learning_rate=0.1, batch_size=4, max_length=8,
-                           weight_decay=0.0, lora_r=8)
+    c = ClassifierSettings(
+        path="x",
+        hash="h",
+        mode="head",
+        epochs=1,
+        learning_rate=0.1,
+        batch_size=4,
+        max_length=8,
+        weight_decay=0.0,
+        lora_r=8,
+    )
     settings = TrialSettings(classifier=c, seed=0, repeats=1, cpus=1, gpus=0.25, services={}, feature_cache="")
     with pytest.raises(RuntimeError, match="no usable CUDA device"):
         trial_device(settings)
@@ -95,4 +104,3 @@ def test_trial_releases_gpu_memory_when_it_ends(monkeypatch):
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: calls.append("empty_cache"))
     trainable.release_gpu_memory()
     assert calls == ["empty_cache"]
-

@@ -80,8 +80,13 @@ def test_sweep_where_every_trial_fails_exits_1_with_one_line(tmp_path, capsys, m
 
     monkeypatch.setenv(FAIL_ONCE_ENV, str(tmp_path / "markers"))
     args = ["run", str(REPO / "conf" / "demo.yaml")]
-    for o in (f"storage={tmp_path / 'runs'}", "search.num_samples=1", "search.max_failures=0", "data.max_train=24",
-              "classifier.epochs=2"):
+    for o in (
+        f"storage={tmp_path / 'runs'}",
+        "search.num_samples=1",
+        "search.max_failures=0",
+        "data.max_train=24",
+        "classifier.epochs=2",
+    ):
         args += ["--set", o]
     ray.init(num_cpus=2, include_dashboard=False)
     try:

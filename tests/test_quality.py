@@ -102,7 +102,7 @@ def test_planted_copies_of_real_records_are_dropped(reviews, reference):
     assert f.offer(embedded) is None
     assert f.offer(near) is None
     assert dict(f.counts) == {Reject.COPIES_REAL: 1, Reject.PRIVACY: 1, Reject.NEAR_REAL: 1}
-    assert set(Reject.PRIVACY_DROPS) == {Reject.COPIES_REAL, Reject.PRIVACY, Reject.NEAR_REAL}
+    assert set(Reject.PRIVACY_DROPS) == {Reject.COPIES_SOURCE, Reject.COPIES_REAL, Reject.PRIVACY, Reject.NEAR_REAL}
 
 
 def test_too_long_and_thresholds_can_be_turned_off(reviews):
@@ -228,6 +228,7 @@ def test_fetch_reports_per_pool_counts():
         "negative@0.7": {
             "label": "negative",
             "temperature": 0.7,
+            "augment": "generate",
             "attempts": 4,
             "accepted": 2,
             "rejected": {"language": 2},
@@ -235,6 +236,7 @@ def test_fetch_reports_per_pool_counts():
         "positive@0.7": {
             "label": "positive",
             "temperature": 0.7,
+            "augment": "generate",
             "attempts": 4,
             "accepted": 2,
             "rejected": {"language": 2},

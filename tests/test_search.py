@@ -86,7 +86,8 @@ def test_the_search_space_is_one_source_for_tune_the_report_and_the_trial():
     assert report["n_synthetic"].low == 0, "the report's study holds the baseline"
     assert tune["temperature"].get_sampler().q == DIMENSIONS["temperature"].step == space.ranges["temperature"].step
     assert tune["consistency_min_prob"].get_sampler().q == DIMENSIONS["consistency_min_prob"].step
-    trial = TrialParams.from_config({"temperature": 0.7999999, "n_synthetic": 12.0, "real_ratio": 0.9,
-                                     "consistency_min_prob": 0.45000001})
+    trial = TrialParams.from_config(
+        {"temperature": 0.7999999, "n_synthetic": 12.0, "real_ratio": 0.9, "consistency_min_prob": 0.45000001}
+    )
     assert (trial.temperature, trial.consistency_min_prob) == (0.8, 0.45)
     assert all(space.distributions()[k]._contains(v) for k, v in trial.to_dict().items() if k in searched)

@@ -94,8 +94,10 @@ def test_a_signal_stops_a_real_generate_with_one_line(tmp_path, signum, code):
             return 0
         try:
             with sqlite3.connect(cache) as db:
-                return sum(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for (t,) in db.execute(
-                    "SELECT name FROM sqlite_master WHERE type='table'"))
+                return sum(
+                    db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                    for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                )
         except sqlite3.Error:
             return 0
 

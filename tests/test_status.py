@@ -17,8 +17,7 @@ from .fakes import fake_experiment_state, fake_trial_dir
 
 # Only the run's own files: a status must not need (or start) Ray.
 NO_RAY = (
-    "import sys; from sweep.cli import main; code = main(sys.argv[1:]); "
-    "assert 'ray' not in sys.modules; sys.exit(code)"
+    "import sys; from sweep.cli import main; code = main(sys.argv[1:]); assert 'ray' not in sys.modules; sys.exit(code)"
 )
 
 

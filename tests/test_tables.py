@@ -133,4 +133,3 @@ def test_the_summary_of_a_one_generator_sweep_fits_100_columns(tmp_path):
     for header in ("test AUC", "Δ AUC", "conclusion", "negative P", "negative R"):
         assert header in out
     assert "no evidence" in out and "[-0.048, +0.006]" in out
-

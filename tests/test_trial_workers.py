@@ -40,8 +40,7 @@ def test_preload_imports_ray_tune_for_trials_only(service):
     if service:
         env[SERVICE_ACTOR_VAR] = "1"
     code = (
-        "import sys, trainables._trial_worker; "
-        "print('ray.tune' in sys.modules, 'trainables.trainable' in sys.modules)"
+        "import sys, trainables._trial_worker; print('ray.tune' in sys.modules, 'trainables.trainable' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == (["False", "False"] if service else ["True", "True"])
@@ -50,11 +49,7 @@ def test_preload_imports_ray_tune_for_trials_only(service):
 def _idle_workers(raylet_pid: int) -> set[int]:
     import psutil
 
-    return {
-        c.pid
-        for c in psutil.Process(raylet_pid).children()
-        if " ".join(c.cmdline()).startswith("ray::IDLE")
-    }
+    return {c.pid for c in psutil.Process(raylet_pid).children() if " ".join(c.cmdline()).startswith("ray::IDLE")}
 
 
 def _first_trial(config: dict) -> None:

@@ -9,7 +9,16 @@ import pytest
 from sweep.config import SweepConfig
 from sweep.inputs import Dataset, Split
 from sweep.rundir import Selection, read_trials
-from sweep.verdict import ARM_WORDS, AUGMENTATION_ARMS, LABEL_ARMS, Conclusion, Verdict, build_arms, run_verdict
+from sweep.verdict import (
+    ARM_WORDS,
+    AUGMENTATION_ARMS,
+    LABEL_ARMS,
+    METHOD_ARMS,
+    Conclusion,
+    Verdict,
+    build_arms,
+    run_verdict,
+)
 
 from .conftest import DEMO_TRAIN, demo_trial_data
 from .fakes import fake_run
@@ -85,7 +94,7 @@ def test_without_a_synthetic_trial_only_the_real_data_arms_are_built(tmp_path):
 def test_the_controls_match_the_best_trials_counts_per_label(tmp_path, best):
     data = _data()
     arms = {a.name: a for a in build_arms(_cfg(tmp_path), data, best)}
-    assert list(arms) == list(ARM_WORDS)
+    assert list(arms) == [a for a in ARM_WORDS if a not in METHOD_ARMS]
     n_real = len(data.train)
     wanted = np.bincount([data.labels.index(lab) for lab, _ in SYNTHETIC], minlength=3)
     for name in ("oversample", "eda", "best"):
@@ -95,6 +104,13 @@ def test_the_controls_match_the_best_trials_counts_per_label(tmp_path, best):
     assert arms["best"].texts[n_real:] == [t for _, t in SYNTHETIC], "the trial's exact synthetic set"
     assert arms["best"].params["trial_id"] == best.trial_id and arms["best"].params["real_ratio"] == 0.8
     assert arms["best"].weights[n_real:].max() <= 1.0 + 1e-9, "no synthetic text outweighs a real one"
+
+
+def test_each_searched_method_gets_an_arm_of_its_best_trial(tmp_path, best):
+    data = _data()
+    arms = {a.name: a for a in build_arms(_cfg(tmp_path), data, best, {"generate": best, "paraphrase": best})}
+    assert list(arms)[-3:] == ["best", "generate", "paraphrase"]
+    assert arms["paraphrase"].texts == arms["best"].texts and arms["paraphrase"].params["trial_id"] == best.trial_id
 
 
 def test_each_label_arm_trains_every_seed_on_its_own_stratified_share(tmp_path):
@@ -116,7 +132,7 @@ def test_run_verdict_returns_a_typed_verdict_and_is_repeatable(tmp_path, tiny_be
     cfg, data = _cfg(tmp_path), _data()
     selection = Selection(baseline=None, best=best, leader=best)
     first = run_verdict(cfg, data, _settings(tiny_bert), selection)
-    assert isinstance(first, Verdict) and list(first.arms) == list(ARM_WORDS)
+    assert isinstance(first, Verdict) and list(first.arms) == [a for a in ARM_WORDS if a not in METHOD_ARMS]
     assert first.baseline.conclusion == Conclusion.REFERENCE and first.baseline.delta_auc.mean == 0.0
     assert first.conclusion == first.arms["best"].conclusion != Conclusion.REFERENCE
     assert first.seed_values == [1000, 1001] and first.n_test == len(data.test)
@@ -130,7 +146,7 @@ def test_run_verdict_returns_a_typed_verdict_and_is_repeatable(tmp_path, tiny_be
     assert (first.detectable_delta is not None and first.detectable_delta > 0) == varies
     assert ("can detect changes" in first.sentence) == varies
     assert first.labels is not None and first.labels.n_per_label == [2.0, 3.0, 5.0, 6.0]
-    for name in AUGMENTATION_ARMS:
+    for name in (a for a in AUGMENTATION_ARMS if a not in METHOD_ARMS):
         worth = first.arms[name].worth_labels_per_label
         assert worth is not None and worth.ci95[0] <= worth.ci95[1], name
     assert all(first.arms[name].worth_labels_per_label is None for name in ["baseline", *LABEL_ARMS])

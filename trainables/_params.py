@@ -42,7 +42,10 @@ N_SYNTHETIC = Dimension("n_synthetic", "int", reported_as="n_synthetic_used")
 REAL_RATIO = Dimension("real_ratio", "float", reported_as="real_share")
 GENERATOR = Dimension("generator", "choice")
 CONSISTENCY = Dimension("consistency_min_prob", "float", step=0.05, decimals=2, optional=True)
-DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (TEMPERATURE, N_SYNTHETIC, REAL_RATIO, GENERATOR, CONSISTENCY)}
+AUGMENT = Dimension("augment", "choice", optional=True)
+DIMENSIONS: dict[str, Dimension] = {
+    d.name: d for d in (TEMPERATURE, N_SYNTHETIC, REAL_RATIO, GENERATOR, CONSISTENCY, AUGMENT)
+}
 """Every searched dimension, in the order Tune's search space lists them."""
 
 
@@ -57,6 +60,8 @@ class TrialParams:
     """Label-consistency threshold, when the sweep searches it (else the sweep's fixed setting applies)."""
     generator: str = DEFAULT_GENERATOR
     """Name of the generator the synthetic examples come from (`search.generator`)."""
+    augment: str | None = None
+    """`generate` or `paraphrase` when the sweep searches it (`search.augment`); None: the generator's own."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrialParams:
@@ -76,6 +81,7 @@ class TrialParams:
             consistency_min_prob=None if consistency is None or n == 0 else CONSISTENCY.snap(consistency),
             # A sweep with the `generator` section alone has no generator dimension.
             generator=GENERATOR.snap(flat.get(GENERATOR.name, DEFAULT_GENERATOR)),
+            augment=None if flat.get(AUGMENT.name) is None or n == 0 else AUGMENT.snap(flat[AUGMENT.name]),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,6 +228,7 @@ class EpochRow(TypedDict, total=False):
     rejected_duplicate: int
     rejected_near_duplicate: int
     rejected_language: int
+    rejected_copies_source: int
     rejected_copies_real: int
     rejected_privacy: int
     rejected_near_real: int

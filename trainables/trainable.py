@@ -100,10 +100,14 @@ class SyntheticSet:
     new_tokens: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
     pools: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Filter counts per pool (label@temperature); the summary keeps each pool's largest view."""
+    """Filter counts per pool (label@temperature, ``/paraphrase`` added for paraphrases); the summary
+    keeps each pool's largest view."""
+    sources: list[str] = field(default_factory=list)
+    """Per text, the id of the real example it paraphrases (empty: generated, or read from a file)."""
 
     def keep(self, mask: np.ndarray) -> SyntheticSet:
-        return replace(self, texts=[t for t, k in zip(self.texts, mask) if k], y=self.y[mask])
+        sources = [s for s, k in zip(self.sources, mask) if k] if self.sources else []
+        return replace(self, texts=[t for t, k in zip(self.texts, mask) if k], y=self.y[mask], sources=sources)
 
 
 def example_id(text: str) -> str:
@@ -131,6 +135,7 @@ def fetch_synthetic(params: TrialParams, data: TrialData, fetch: PoolFetcher, ho
             continue
         pool = fetch(label, params.temperature, n)
         synth.texts.extend(pool.texts)
+        synth.sources.extend(pool.sources or [""] * len(pool.texts))
         ys.extend([i] * len(pool.texts))
         synth.generated += pool.generated
         synth.from_cache += pool.from_cache
@@ -138,9 +143,12 @@ def fetch_synthetic(params: TrialParams, data: TrialData, fetch: PoolFetcher, ho
         synth.new_tokens += pool.new_tokens
         for reason, c in pool.rejected.items():
             synth.rejected[reason] = synth.rejected.get(reason, 0) + c
-        synth.pools[f"{label}@{params.temperature}"] = {
+        method = getattr(pool, "augment", "generate")
+        key = f"{label}@{params.temperature}" + ("/paraphrase" if method == "paraphrase" else "")
+        synth.pools[key] = {
             "label": label,
             "temperature": params.temperature,
+            "augment": method,
             "attempts": pool.attempts,
             "accepted": pool.attempts - sum(pool.rejected.values()),
             "rejected": dict(pool.rejected),
@@ -155,7 +163,10 @@ def read_synthetic(path: Path, labels: list[str]) -> SyntheticSet:
         rows = list(csv.DictReader(f))
     texts = [r["text"] for r in rows]
     return SyntheticSet(
-        texts=texts, y=np.array([labels.index(r["label"]) for r in rows], dtype=int), from_cache=len(texts)
+        texts=texts,
+        y=np.array([labels.index(r["label"]) for r in rows], dtype=int),
+        from_cache=len(texts),
+        sources=[r.get("source_id") or "" for r in rows],
     )
 
 
@@ -318,7 +329,7 @@ def save_checkpoint(
             "synthetic_ids": [example_id(t) for t in synth.texts],
         },
     )
-    _write_synthetic(ckpt / SYNTHETIC_FILE, synth.texts, synth.y, data.labels)
+    _write_synthetic(ckpt / SYNTHETIC_FILE, synth, data.labels)
 
 
 @dataclass
@@ -491,12 +502,15 @@ def run_trial(
         train_epochs(trial, first, best, report)
 
 
-def _write_synthetic(path: Path, texts: list[str], ys: np.ndarray, labels: list[str]) -> None:
+def _write_synthetic(path: Path, synth: SyntheticSet, labels: list[str]) -> None:
+    """One row per example: its id, label and text, and the id of the real example it paraphrases
+    (empty for a generated one)."""
+    sources = synth.sources or [""] * len(synth.texts)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["id", "label", "text"])
-        for t, y in zip(texts, ys):
-            writer.writerow([example_id(t), labels[int(y)], t])
+        writer.writerow(["id", "label", "text", "source_id"])
+        for t, y, src in zip(synth.texts, synth.y, sources):
+            writer.writerow([example_id(t), labels[int(y)], t, src])
 
 
 def trial_label() -> str:
@@ -547,7 +561,9 @@ def train_classifier(config: dict, data: TrialData, settings: TrialSettings) -> 
                 params,
                 data,
                 settings,
-                fetch=lambda label, t, n: pool_from_service(settings.service_for(params.generator), label, t, n),
+                fetch=lambda label, t, n: pool_from_service(
+                    settings.service_for(params.generator), label, t, n, params.augment
+                ),
                 report=report,
                 progress_factory=lambda total: progress_bar(f"{trial_label()}embedding texts", total=total),
                 resume_from=Path(resume_from) if resume_from else None,

@@ -41,6 +41,7 @@ from .._styles import (
     chat_messages,
     completion_prompt,
     first_stop,
+    head_of,
     reply_text,
     resolve_style,
     unescape_json_fragment,
@@ -164,7 +165,7 @@ class LlamaCppGenerator:
             j = i + 1
             while j < len(requests) and j - i < self.config.n_seq and self.render(requests[j])[0] == prompt:
                 j += 1
-            head = self.render(dataclasses.replace(requests[i], shots=()))[0]
+            head = self.render(head_of(requests[i]))[0]
             raws = self._decoder.run(prompt, head, stop, requests[i:j], self._grammar)
             out.extend(Completion(self._text(r), n_tokens=n, truncated=t) for r, n, t in raws)
             i = j

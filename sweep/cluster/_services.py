@@ -94,7 +94,7 @@ def start_generator(p: Prepared, gen_name: str, env: dict[str, str], run: str, s
     except ray.exceptions.RayError as e:
         raise UserError(f"{key}: its actors failed to start: {_last_line(e)}") from None
     services.actors.extend(workers)
-    source = pool_source(p.cfg, p.data, path, g, device=device)
+    source = pool_source(p.cfg, p.data, path, g, device=device, augments=p.cfg.augments(gen_name))
     label = gen_name if len(p.generators) > 1 else ""
     cache = p.cfg.synthetic_cache.resolve()
     service = start_pool(source, cache, workers, name, scheduling=_here(), env=env, label=label)

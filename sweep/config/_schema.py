@@ -88,7 +88,8 @@ class DataConfig(_Group):
 LLM_ONLY_KEYS = (
     "prompt_style", "few_shot", "samples_per_prompt", "shot_max_chars", "max_new_tokens", "context_length",
     "constrain", "threads", "system_prompt", "user_prompt", "list_prompt", "task", "gpus",
-    "top_p", "top_k", "min_p", "repeat_penalty",
+    "top_p", "top_k", "min_p", "repeat_penalty", "augment", "paraphrase_system_prompt", "paraphrase_user_prompt",
+    "paraphrase_list_prompt", "paraphrase_shots",
 )  # fmt: skip
 """The generator keys a `file` generator does not read (it writes nothing and samples nothing)."""
 
@@ -135,6 +136,25 @@ class GeneratorConfig(_Group):
     """Header of the numbered list a `completion`-style (base) model continues; `{label}` and `{task}` are filled in."""
     task: str = "text classification dataset"
     """What the texts are, for the prompt (e.g. `patient drug review`)."""
+    augment: Literal["generate", "paraphrase"] = "generate"
+    """How synthetic examples are written: `generate` (a new example in the style of `few_shot` real
+    ones) or `paraphrase` (one real training example of the label rewritten in other words, keeping
+    its meaning and label; each attempt group rewrites another). `search.augment` searches both."""
+    paraphrase_system_prompt: str = (
+        'You rewrite short texts from a {task}. Each text you are given has the label "{label}". '
+        "Write it again in other words and other sentences, keeping its meaning and its label; "
+        "do not copy its phrases."
+    )
+    """System message when paraphrasing; `{label}` and `{task}` are filled in."""
+    paraphrase_user_prompt: str = 'Rewrite this example with the label "{label}" in other words:'
+    """The paraphrase request; the source example follows it as `{"text": "..."}`."""
+    paraphrase_list_prompt: str = (
+        'Texts from a {task} with the label "{label}", each followed by the same text rewritten in other words:'
+    )
+    """Header of a `completion`-style (base model) paraphrase prompt: `Original: ...` and an open
+    `Rewritten:` line follow."""
+    paraphrase_shots: int = Field(0, ge=0, le=16)
+    """Other real examples of the label shown beside the source when paraphrasing (for its style)."""
     actors: int = Field(1, ge=1)
     """Generator actors; each loads the model once and serves one request at a time."""
     cpus: float = Field(1.0, gt=0)
@@ -171,7 +191,14 @@ class GeneratorConfig(_Group):
             return []
         return [k for k in LLM_ONLY_KEYS if getattr(self, k) != type(self).model_fields[k].default]
 
-    @field_validator("system_prompt", "user_prompt", "list_prompt")
+    @field_validator(
+        "system_prompt",
+        "user_prompt",
+        "list_prompt",
+        "paraphrase_system_prompt",
+        "paraphrase_user_prompt",
+        "paraphrase_list_prompt",
+    )
     @classmethod
     def _placeholders(cls, v: str) -> str:
         unknown = set(re.findall(r"{(\w*)}", v)) - {"label", "task"}
@@ -257,6 +284,10 @@ class SearchConfig(_Group):
     a 0.05 grid; `null` (default) leaves it out of the search."""
     generator: list[str] = []
     """Names from `generators` the sweep chooses among (the trial parameter `generator`); empty: all of them."""
+    augment: list[Literal["generate", "paraphrase"]] = []
+    """Ways of writing synthetic examples trials choose among (the trial parameter `augment`), e.g.
+    `[generate, paraphrase]`; empty: each generator's own `augment`. A file generator's rows are
+    neither: its trials read the file whatever they chose."""
     startup_trials: int | None = Field(None, ge=0)
     """Synthetic trials sampled at random before TPE guides the search; `null`: half of them (at least 1,
     at most 10). The baseline comes first and is not counted."""
@@ -301,6 +332,15 @@ class SearchConfig(_Group):
             return v
         _check_range(v, "search.consistency_min_prob", 0.0, 1.0)
         return [DIMENSIONS["consistency_min_prob"].snap(x) for x in v]
+
+    @field_validator("augment", mode="before")
+    @classmethod
+    def _augments(cls, v: Any) -> Any:
+        if isinstance(v, str):  # --set search.augment=paraphrase
+            v = [v]
+        if isinstance(v, list) and len(set(map(str, v))) != len(v):
+            raise ValueError("search.augment lists a method twice")
+        return [] if v is None else v
 
     @field_validator("generator", mode="before")
     @classmethod
@@ -480,6 +520,13 @@ class SweepConfig(_Group):
         """The generators trials choose among, in order; the first serves the baseline."""
         return list(self.search.generator) or list(self.generator_configs())
 
+    def augments(self, name: str) -> list[str]:
+        """The ways generator ``name`` writes examples in this sweep (none for a file: it reads rows)."""
+        g = self.generator_configs()[name]
+        if g.is_file:
+            return []
+        return list(self.search.augment) or [g.augment]
+
     def only_files(self) -> bool:
         """Every searched generator is a file: there is no temperature to search."""
         configs = self.generator_configs()
@@ -495,6 +542,8 @@ class SweepConfig(_Group):
                 key = f"generators.{name}" if self.generators else "generator"
                 only_llm = ", ".join(ignored)
                 out.append(f"note: {key} reads a file of examples; keys only an LLM reads are ignored: {only_llm}")
+        if len(self.search.augment) > 1 and any(configs[n].is_file for n in self.searched_generators()):
+            out.append("note: search.augment does not apply to a file of examples: its trials read the file")
         lo, hi = self.search.temperature
         if self.only_files() and hi > lo:
             out.append("note: search.temperature is not searched: every searched generator is a file of examples")

@@ -77,6 +77,8 @@ class SearchSpace:
         if s.consistency_min_prob is not None:  # optional dimension: off unless configured
             c_lo, c_hi = s.consistency_min_prob
             ranges.append(Range(dims["consistency_min_prob"], c_lo, c_hi, step=dims["consistency_min_prob"].step))
+        if s.augment:  # optional too: without it each generator writes its own way
+            ranges.append(Range(dims["augment"], choices=tuple(s.augment)))
         return cls({r.name: r for r in ranges}, _baseline(s, names))
 
     def searched(self) -> list[Range]:
@@ -101,6 +103,8 @@ def _baseline(s: SearchConfig, generators: tuple[str, ...]) -> dict[str, Any]:
         point["consistency_min_prob"] = s.consistency_min_prob[0]
     if len(generators) > 1:  # a single generator is a constant of the space, not a dimension
         point["generator"] = generators[0]
+    if len(s.augment) > 1:
+        point["augment"] = s.augment[0]
     return point
 
 

@@ -10,10 +10,17 @@ from common import write_text_atomic
 
 from ..verdict import BASELINE, BEST
 from ._model import Curve
-from ._words import SHOWN_ARMS
+from ._words import shown_arms
 
 REPORT_DIR = "report"
-_COLORS = {BASELINE: "#1f77b4", BEST: "#2ca02c", "eda": "#9467bd", "oversample": "#ff7f0e"}
+_COLORS = {
+    BASELINE: "#1f77b4",
+    BEST: "#2ca02c",
+    "eda": "#9467bd",
+    "oversample": "#ff7f0e",
+    "generate": "#8c564b",
+    "paraphrase": "#e377c2",
+}
 _DPI = 110
 
 
@@ -31,7 +38,7 @@ def _auc_plot(curve: Curve, path: Path) -> None:
 
     labels, xs = _xs(curve)
     fig, ax = plt.subplots(figsize=(7.0, 4.2))
-    for arm in (BASELINE, *SHOWN_ARMS):
+    for arm in (BASELINE, *shown_arms(curve.by_size)):
         ys = [curve.by_size[s][arm].test_auc_mean if arm in curve.by_size[s] else float("nan") for s in labels]
         ax.plot(xs, ys, marker="o", label=arm, color=_COLORS.get(arm))
         if arm != BASELINE:  # the band: the baseline plus the difference's interval
@@ -63,13 +70,14 @@ def _delta_plot(curve: Curve, path: Path) -> None:
 
     labels, _ = _xs(curve)
     fig, ax = plt.subplots(figsize=(7.0, 3.6))
-    width = 0.8 / len(SHOWN_ARMS)
-    for j, arm in enumerate(SHOWN_ARMS):
+    shown = shown_arms(curve.by_size)
+    width = 0.8 / len(shown)
+    for j, arm in enumerate(shown):
         for i, s in enumerate(labels):
             a = curve.by_size[s].get(arm)
             if a is None:
                 continue
-            x = i + (j - (len(SHOWN_ARMS) - 1) / 2) * width
+            x = i + (j - (len(shown) - 1) / 2) * width
             lo, hi = a.delta_auc.ci95
             err = [[a.delta_auc.mean - lo], [hi - a.delta_auc.mean]]
             ax.errorbar(

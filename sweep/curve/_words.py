@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..verdict import BASELINE, BEST, CHEAP_CONTROLS, Conclusion, signed
+from ..verdict import BASELINE, BEST, CHEAP_CONTROLS, METHOD_ARMS, Conclusion, signed
 from ._model import ArmAtSize
 
 SHOWN_ARMS = (*CHEAP_CONTROLS[1:], BEST)
 """The table's comparison columns: oversample, EDA and the best synthetic mix (reweighting is in
 curve.json; with balanced subsets it is the baseline)."""
+
+
+def shown_arms(by_size: dict[str, dict[str, ArmAtSize]]) -> tuple[str, ...]:
+    """``SHOWN_ARMS``, then each method's own best (``generate``, ``paraphrase``) when a point searched both."""
+    methods = tuple(m for m in METHOD_ARMS if any(m in arms for arms in by_size.values()))
+    return (*SHOWN_ARMS, *methods)
 
 
 def _delta(a: ArmAtSize) -> str:
@@ -28,12 +34,13 @@ def curve_table(by_size: dict[str, dict[str, ArmAtSize]], draws: int) -> Any:
     )
     table.add_column("per label", justify="right")
     table.add_column("baseline AUC", justify="right")
-    for arm in SHOWN_ARMS:
+    shown = shown_arms(by_size)
+    for arm in shown:
         table.add_column(arm, justify="right", no_wrap=True)
         table.add_column("", justify="left", no_wrap=True)
     for size, arms in by_size.items():
         row = [size, f"{arms[BASELINE].test_auc_mean:.3f}"]
-        for arm in SHOWN_ARMS:
+        for arm in shown:
             a = arms.get(arm)
             mark = "" if a is None or a.conclusion == Conclusion.NO_EVIDENCE else a.conclusion.value
             row += [_delta(a) if a is not None else "-", mark]

@@ -66,7 +66,8 @@ def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None) -> tuple[G
         classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
         raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
     check_examples_files(cfg, data, {name: path})
-    return configs[name], path, pool_source(cfg, data, path, configs[name]), sweep_data(cfg, data)
+    source = pool_source(cfg, data, path, configs[name], augments=cfg.augments(name))
+    return configs[name], path, source, sweep_data(cfg, data)
 
 
 def shots_used(
@@ -84,10 +85,10 @@ def shots_used(
     builder = PoolBuilder(source, cache, label, temperature)
     cache.close()
     groups: dict[int, tuple[list[int], tuple[str, ...]]] = {}
-    spp = source.spec.samples_per_prompt
-    for number, (idx, _) in enumerate(builder.accepted[:n], start=1):
+    spp = builder.spec.samples_per_prompt
+    for number, (idx, _, _) in enumerate(builder.accepted[:n], start=1):
         if idx // spp not in groups:
-            shots = source.spec.request(label, source.shots_by_label[label], builder.temperature, idx).shots
+            shots = builder.spec.request(label, source.shots_by_label[label], builder.temperature, idx).shots
             groups[idx // spp] = ([], shots)
         groups[idx // spp][0].append(number)
     return list(groups.values())

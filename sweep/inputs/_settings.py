@@ -16,7 +16,7 @@ from ._data import Dataset
 from ._prepared import Prepared
 
 if TYPE_CHECKING:
-    from generators import FilterSettings, PoolSource, PrivacyLimits, SweepData
+    from generators import FilterSettings, PoolSource, PrivacyLimits, PromptSpec, SweepData
     from trainables import ClassifierSettings, TrialData, TrialSettings
 
 _BACKEND_PACKAGES = {"llama_cpp": "llama_cpp_python", "transformers": "transformers"}
@@ -57,10 +57,19 @@ def generator_cache_key(g: GeneratorConfig, generator_path: Path, device: str | 
 
 
 def pool_source(
-    cfg: SweepConfig, data: Dataset, generator_path: Path, g: GeneratorConfig, device: str | None = None
+    cfg: SweepConfig,
+    data: Dataset,
+    generator_path: Path,
+    g: GeneratorConfig,
+    device: str | None = None,
+    augments: list[str] | None = None,
 ) -> PoolSource:
-    """What a pool service needs to build pools: prompts, the real shots per label, filters, the cache key."""
-    from generators import PoolSource, PromptSpec
+    """What a pool service needs to build pools: prompts, the real shots per label, filters, the cache key.
+
+    ``augments``: the ways this generator writes examples in the sweep (``SweepConfig.augments``);
+    default: its own ``augment``."""
+    augments = augments if augments is not None else ([] if g.is_file else [g.augment])
+    from generators import Augment, PoolSource, PromptSpec
 
     spec = PromptSpec(
         system_prompt=g.system_prompt,
@@ -80,6 +89,24 @@ def pool_source(
         shots_by_label=shots,
         min_chars=g.min_chars,
         filters=filter_settings(cfg),
+        paraphrase=paraphrase_spec(g, spec) if Augment.PARAPHRASE in augments else None,
+        augment=Augment.PARAPHRASE if augments == [Augment.PARAPHRASE] else Augment.GENERATE,
+    )
+
+
+def paraphrase_spec(g: GeneratorConfig, spec: PromptSpec) -> PromptSpec:
+    """The generator's prompts for rewriting one real example: its own templates and shot count."""
+    from dataclasses import replace
+
+    from generators import Augment
+
+    return replace(
+        spec,
+        augment=Augment.PARAPHRASE,
+        system_prompt=g.paraphrase_system_prompt,
+        user_prompt=g.paraphrase_user_prompt,
+        list_prompt=g.paraphrase_list_prompt,
+        few_shot=g.paraphrase_shots,
     )
 
 

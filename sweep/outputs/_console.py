@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 
 from ..rundir import SUMMARY_FILE, TRIALS_CSV, TrialRecord
-from ..verdict import ARM_WORDS, AUGMENTATION_ARMS, BASELINE, LABEL_ARMS, Conclusion, Verdict, Worth
+from ..verdict import ARM_WORDS, AUGMENTATION_ARMS, BASELINE, BEST, LABEL_ARMS, Conclusion, Verdict, Worth
 from ._format import fmt, plus_minus
 from ._summary import trial_row
 from ._summary_model import RunSummary
@@ -130,10 +130,16 @@ def worth_line(verdict: Verdict) -> str | None:
 def _arms_line(verdict: Verdict) -> str:
     added = {name: a.params.get("n_synthetic") for name, a in verdict.arms.items() if name != BASELINE}
     return "arms: " + "; ".join(
-        f"{name} = {ARM_WORDS[name]}" + (f" ({added[name]} added)" if added.get(name) else "")
-        for name in verdict.arms
+        f"{name} = {ARM_WORDS[name]}{_method(name, a.params)}" + (f" ({added[name]} added)" if added.get(name) else "")
+        for name, a in verdict.arms.items()
         if name not in LABEL_ARMS
     )
+
+
+def _method(name: str, params: dict) -> str:
+    """``, paraphrase`` after ``best`` when its trial was told a method (``search.augment``)."""
+    method = params.get("augment")
+    return f", {method}" if name == BEST and method else ""
 
 
 def print_verdict(verdict: Verdict, console: Console) -> None:

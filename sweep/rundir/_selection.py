@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._trials import TrialRecord
 
@@ -22,6 +22,9 @@ class Selection:
     a tie): the verdict's ``best`` arm."""
     leader: TrialRecord | None
     """The highest mean validation AUC of any trial that reported, finished or not (the earlier on a tie)."""
+    by_augment: dict[str, TrialRecord] = field(default_factory=dict)
+    """With more than one augmentation method searched (``search.augment``): each method's best
+    finished synthetic trial, chosen as ``best`` is; empty otherwise."""
 
     @property
     def shown(self) -> TrialRecord | None:
@@ -33,7 +36,7 @@ class Selection:
         """The choice a finished run recorded, over its ``records``."""
         by_id = {r.trial_id: r for r in records}
         fresh = select(records)
-        return cls(by_id.get(baseline_id or ""), by_id.get(best_id or ""), fresh.leader)
+        return cls(by_id.get(baseline_id or ""), by_id.get(best_id or ""), fresh.leader, fresh.by_augment)
 
 
 def _highest(records: list[TrialRecord]) -> TrialRecord | None:
@@ -45,10 +48,25 @@ def _highest(records: list[TrialRecord]) -> TrialRecord | None:
     return best
 
 
+def _by_augment(synthetic: list[TrialRecord]) -> dict[str, TrialRecord]:
+    """Each searched method's best trial, when trials were told a method and more than one was tried."""
+    methods: dict[str, list[TrialRecord]] = {}
+    for r in synthetic:
+        method = r.params.get("augment")
+        if isinstance(method, str):
+            methods.setdefault(method, []).append(r)
+    if len(methods) < 2:
+        return {}
+    best = {m: _highest(rs) for m, rs in sorted(methods.items())}
+    return {m: r for m, r in best.items() if r is not None}
+
+
 def select(records: list[TrialRecord]) -> Selection:
     baseline = next((r for r in records if r.is_baseline and r.best_row is not None), None)
+    synthetic = [r for r in records if r.trained_on_synthetic]
     return Selection(
         baseline=baseline,
-        best=_highest([r for r in records if r.trained_on_synthetic]),
+        best=_highest(synthetic),
         leader=_highest(records),
+        by_augment=_by_augment(synthetic),
     )

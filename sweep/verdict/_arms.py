@@ -6,6 +6,7 @@
 * ``oversample``: real examples repeated to the best trial's count per label and weight;
 * ``eda``: word-level edits of real examples (``_controls``), same count and weight;
 * ``best``: the best synthetic trial's exact synthetic set (its checkpoint records it) and weights;
+* ``generate``, ``paraphrase``: with both methods searched, each method's best trial, as ``best``;
 * ``labels_25``, ``labels_50``, ``labels_75``: the baseline on a stratified share of each label's
   real examples (at least one), a fresh draw per seed, so the curve's intervals hold the draw's noise.
 """
@@ -23,7 +24,7 @@ from trainables import SYNTHETIC_FILE
 from ..config import SweepConfig
 from ..inputs import Dataset
 from ..rundir import CHECKPOINT_GLOB, TrialRecord, trial_params
-from ._model import BASELINE, BEST, LABEL_ARMS
+from ._model import BASELINE, BEST, LABEL_ARMS, METHOD_ARMS
 
 VERDICT_SEED_OFFSET = 1000
 """Verdict seeds are ``seed + 1000 + k``: never a seed a search trial trained with."""
@@ -97,32 +98,61 @@ def _real_arms(data: Dataset, seeds: list[int], label_curve: bool) -> list[Arm]:
     ]
 
 
-def build_arms(cfg: SweepConfig, data: Dataset, best: TrialRecord | None) -> list[Arm]:
-    """Every arm; the cheap controls and ``best`` only when a synthetic trial finished with its checkpoint."""
+def _trial_arm(cfg: SweepConfig, data: Dataset, name: str, trial: TrialRecord) -> tuple[Arm, dict[int, int]] | None:
+    """An arm that trains on a trial's exact synthetic set and weights, and that set's count per label;
+    None without its checkpoint."""
     from trainables import TrainingMix, read_synthetic
+
+    ckpt = _trial_checkpoint(trial)
+    if ckpt is None:
+        return None
+    synth = read_synthetic(ckpt / SYNTHETIC_FILE, data.labels)
+    params = trial_params(trial)
+    real_ratio = float(params.get("real_ratio", 1.0))
+    mix = TrainingMix.build(
+        data.train.texts, data.train.y, synth.texts, synth.y, real_ratio, cfg.search.max_synthetic_weight
+    )
+    shared = {"n_synthetic": len(synth.texts), "real_ratio": real_ratio, "real_share": mix.real_share}
+    params = {**params, **shared, "trial": trial.number, "trial_id": trial.trial_id}
+    counts = {i: int((synth.y == i).sum()) for i in range(len(data.labels))}
+    return Arm(name, mix.texts, mix.y, mix.weights, params), counts
+
+
+def _control_arms(cfg: SweepConfig, data: Dataset, best: Arm, counts: dict[int, int]) -> list[Arm]:
+    """Oversampling and EDA at the best arm's synthetic count per label and real share."""
+    from trainables import TrainingMix
 
     from ._controls import eda_texts, oversample
 
-    arms = _real_arms(data, verdict_seeds(cfg), cfg.eval.label_curve)
-    ckpt = _trial_checkpoint(best) if best is not None else None
-    if best is None or ckpt is None:
-        return arms
     real_texts, real_y = data.train.texts, data.train.y
-    synth = read_synthetic(ckpt / SYNTHETIC_FILE, data.labels)
-    best_params = trial_params(best)
-    real_ratio = float(best_params.get("real_ratio", 1.0))
-    cap = cfg.search.max_synthetic_weight
-    counts = {i: int((synth.y == i).sum()) for i in range(len(data.labels))}
-    best_mix = TrainingMix.build(real_texts, real_y, synth.texts, synth.y, real_ratio, cap)
-    shared = {"n_synthetic": len(synth.texts), "real_ratio": real_ratio, "real_share": best_mix.real_share}
+    real_ratio, cap = float(best.params["real_ratio"]), cfg.search.max_synthetic_weight
     seed = cfg.seed + VERDICT_SEED_OFFSET
     controls = {
         "oversample": oversample(real_texts, real_y, counts, seed),
         "eda": eda_texts(real_texts, real_y, counts, seed, cfg.eval.eda_alpha),
     }
+    shared = {k: best.params[k] for k in ("real_ratio", "real_share")}
+    arms = []
     for name, (texts, ys) in controls.items():
         mix = TrainingMix.build(real_texts, real_y, texts, ys, real_ratio, cap)
         arms.append(Arm(name, mix.texts, mix.y, mix.weights, {**shared, "n_synthetic": len(texts)}))
-    params = {**best_params, **shared, "trial": best.number, "trial_id": best.trial_id}
-    arms.append(Arm(BEST, best_mix.texts, best_mix.y, best_mix.weights, params))
+    return arms
+
+
+def build_arms(
+    cfg: SweepConfig, data: Dataset, best: TrialRecord | None, by_augment: dict[str, TrialRecord] | None = None
+) -> list[Arm]:
+    """Every arm; the cheap controls and ``best`` only when a synthetic trial finished with its checkpoint,
+    and one arm per method of ``by_augment`` (each method's best trial) when more than one was searched."""
+    arms = _real_arms(data, verdict_seeds(cfg), cfg.eval.label_curve)
+    built = _trial_arm(cfg, data, BEST, best) if best is not None else None
+    if built is None:
+        return arms
+    best_arm, counts = built
+    arms += _control_arms(cfg, data, best_arm, counts)
+    arms.append(best_arm)
+    for method, trial in (by_augment or {}).items():
+        method_arm = _trial_arm(cfg, data, method, trial) if method in METHOD_ARMS else None
+        if method_arm is not None:
+            arms.append(method_arm[0])
     return arms

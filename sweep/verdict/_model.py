@@ -20,10 +20,15 @@ ARM_WORDS = {
     "oversample": "oversampling",
     "eda": "EDA word edits",
     BEST: "synthetic data",
+    "generate": "the best generating trial",
+    "paraphrase": "the best paraphrasing trial",
 }
 """Every arm's name and what it is, in the order the verdict trains and shows them."""
+METHOD_ARMS = ("generate", "paraphrase")
+"""With ``search.augment`` holding both methods: the best trial of each method by validation AUC
+(one of them is ``best``), so each method is compared with no augmentation on its own."""
 CHEAP_CONTROLS = ("reweighted", "oversample", "eda")
-AUGMENTATION_ARMS = (*CHEAP_CONTROLS, BEST)
+AUGMENTATION_ARMS = (*CHEAP_CONTROLS, BEST, *METHOD_ARMS)
 """The arms that add to or reweight all the real data: each one's worth is said in real labels."""
 
 

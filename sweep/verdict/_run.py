@@ -123,7 +123,7 @@ def run_verdict(
     t0 = time.perf_counter()
     _held_for_a_test()
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    arms = build_arms(cfg, data, selection.best)
+    arms = build_arms(cfg, data, selection.best, selection.by_augment)
     seeds = _train_arms(cfg, data, settings, arms, progress)
     test_y = np.asarray(data.test.y)
     if scores_to is not None:

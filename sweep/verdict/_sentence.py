@@ -5,7 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import SweepConfig
-from ._model import ARM_WORDS, CHEAP_CONTROLS, Conclusion, DeltaAUC, Estimate, LabelCurve, Verdict, VerdictArm, Worth
+from ._model import (
+    ARM_WORDS,
+    CHEAP_CONTROLS,
+    METHOD_ARMS,
+    Conclusion,
+    DeltaAUC,
+    Estimate,
+    LabelCurve,
+    Verdict,
+    VerdictArm,
+    Worth,
+)
 from ._worth import WORTH_CAP
 
 USEFUL_DETECTABLE = 0.05
@@ -35,13 +46,28 @@ def _ci(d: DeltaAUC | Estimate) -> str:
 
 
 def _generator_words(cfg: SweepConfig, best: VerdictArm) -> str:
-    """``smollm2-135m-instruct, T 0.9`` for a model; a file's name alone (a file has no temperature)."""
+    """``smollm2-135m-instruct, T 0.9`` for a model (``paraphrasing`` added when it rewrote real
+    examples, or when both methods were searched); a file's name alone (no temperature, no method)."""
     name = str(best.params.get("generator") or "")
     configs = cfg.generator_configs()
     g = configs[name] if name in configs else cfg.generator
     if g.is_file:
         return f"file {Path(g.model).name}"
-    return f"{g.model}, T {best.params.get('temperature')}"
+    method = str(best.params.get("augment") or g.augment)
+    shown = f"{_METHOD_WORDS[method]}, " if method == "paraphrase" or len(cfg.search.augment) > 1 else ""
+    return f"{g.model}, {shown}T {best.params.get('temperature')}"
+
+
+_METHOD_WORDS = {"generate": "generating", "paraphrase": "paraphrasing"}
+
+
+def _methods(verdict: Verdict) -> str:
+    """Each searched method's best trial against no augmentation, when both were searched."""
+    shown = [m for m in METHOD_ARMS if m in verdict.arms]
+    if len(shown) < 2:
+        return ""
+    parts = [f"{_METHOD_WORDS[m]}: {_ci(verdict.arms[m].delta_auc)}" for m in shown]
+    return " Each method's best trial: " + "; ".join(parts) + "."
 
 
 def _controls(verdict: Verdict, best: VerdictArm) -> str:
@@ -172,4 +198,4 @@ def _comparison(verdict: Verdict, cfg: SweepConfig) -> str:
     )
     meaning = _MEANING[best.conclusion]
     words = f"{what} changed test AUC by {_ci(best.delta_auc)} against no augmentation: {meaning}."
-    return f"{words} {detectable_words(verdict)} {_controls(verdict, best)}. {_shift(verdict, best)}"
+    return f"{words}{_methods(verdict)} {detectable_words(verdict)} {_controls(verdict, best)}. {_shift(verdict, best)}"
