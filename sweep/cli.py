@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -223,13 +224,21 @@ def generate(
         f"{result.from_cache} from the cache, rejected {result.rejected or 'none'}"
     )
     if show_text:
-        from .inputs import shots_used
+        _print_records_shown(cfg, label, t, result, generator)
 
-        typer.echo("\nreal training records shown to the generator (--show-text):")
-        for numbers, shots in shots_used(cfg, label, t, len(result.texts), generator):
-            typer.echo(f"examples {', '.join(map(str, numbers))} were written after these few-shot examples:")
-            for shot in shots:
-                typer.echo(f"  - {shot}")
+
+def _print_records_shown(cfg: Any, label: str, t: float, result: Any, generator: str | None) -> None:
+    """``--show-text``: the real training records behind each group of the examples printed."""
+    from .inputs import shots_used
+
+    typer.echo("\nreal training records shown to the generator (--show-text):")
+    said = (
+        "rewrote the first of these" if result.augment == "paraphrase" else "were written after these few-shot examples"
+    )
+    for numbers, shots in shots_used(cfg, label, t, len(result.texts), generator):
+        typer.echo(f"examples {', '.join(map(str, numbers))} {said}:")
+        for shot in shots:
+            typer.echo(f"  - {shot}")
 
 
 @review_app.command("export")

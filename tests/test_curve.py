@@ -87,3 +87,18 @@ def test_the_sentence_says_where_synthetic_data_helped():
     )
     none = {"5": {"baseline": base, "best": _arm(0.01, -0.01, 0.03)}}
     assert curve_sentence(none).startswith("Synthetic data helped at no size: at 5 there was no evidence")
+
+
+def test_each_searched_method_is_its_own_column_and_line():
+    from sweep.curve._words import SHOWN_ARMS, curve_table, shown_arms
+
+    base = ArmAtSize(test_auc_mean=0.7, delta_auc=DeltaAUC(mean=0, ci95=[0, 0]), conclusion=Conclusion.REFERENCE)
+    plain = {"5": {"baseline": base, "best": _arm(0.02, -0.01, 0.05)}}
+    assert shown_arms(plain) == SHOWN_ARMS, "a sweep that searched one method shows no method columns"
+    both = {
+        "5": {"baseline": base, "best": _arm(0.06, 0.02, 0.1), "generate": _arm(0.01, -0.02, 0.04)},
+        "10": {"baseline": base, "best": _arm(0.03, 0.01, 0.05), "paraphrase": _arm(0.03, 0.01, 0.05)},
+    }
+    assert shown_arms(both) == (*SHOWN_ARMS, "generate", "paraphrase")
+    headers = [c.header for c in curve_table(both, draws=3).columns]
+    assert "generate" in headers and "paraphrase" in headers

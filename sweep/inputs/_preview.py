@@ -76,7 +76,8 @@ def shots_used(
     """For ``--show-text``: the few-shot examples behind each of the first ``n`` examples of a pool.
 
     Rebuilt from the cache and the seeded prompt plan, without generating: (example numbers
-    counted from 1, the shots of their prompt), one entry per prompt group.
+    counted from 1, the shots of their prompt), one entry per prompt group; a paraphrase's source
+    comes first among its group's records.
     """
     from generators import PoolBuilder, SyntheticCache
 
@@ -88,7 +89,8 @@ def shots_used(
     spp = builder.spec.samples_per_prompt
     for number, (idx, _, _) in enumerate(builder.accepted[:n], start=1):
         if idx // spp not in groups:
-            shots = builder.spec.request(label, source.shots_by_label[label], builder.temperature, idx).shots
-            groups[idx // spp] = ([], shots)
+            req = builder.spec.request(label, source.shots_by_label[label], builder.temperature, idx)
+            # A paraphrase's source is the record it rewrote: shown first.
+            groups[idx // spp] = ([], (req.source, *req.shots) if req.source else req.shots)
         groups[idx // spp][0].append(number)
     return list(groups.values())

@@ -157,13 +157,16 @@ def print_verdict(verdict: Verdict, console: Console) -> None:
 
 def trials_table(summary: RunSummary, records: list[TrialRecord]) -> FittedTable:
     """One row per trial: its parameters, mean validation AUC ± SD, and where its examples came from."""
-    params: list[Column | str] = [Column("generator", may_drop=True), "temperature", "n_synthetic", "real share"]
+    rows_of = [trial_row(r) for r in records]
+    # The method column only in sweeps that search it (`search.augment`).
+    method = any(row.get("augment") for row in rows_of)
+    params: list[Column | str] = [Column("generator", may_drop=True), *(["augment"] if method else [])]
+    params += ["temperature", "n_synthetic", "real share"]
     after = ["val AUC ± SD", "epoch", "val F1", "generated", "cached", "time s"]
     columns: list[Column | str] = ["#", Column("state", may_drop=True), *params, *after]
     best_id = summary.best.trial_id if summary.best else None
     rows, styles = [], []
-    for r in records:
-        row = trial_row(r)
+    for r, row in zip(records, rows_of):
         styles.append("bold green" if r.trial_id == best_id else None)
         n_used, share = row.get("n_synthetic_used"), row.get("real_share")
         rows.append(
@@ -171,6 +174,7 @@ def trials_table(summary: RunSummary, records: list[TrialRecord]) -> FittedTable
                 str(r.number),
                 str(r.state),
                 str(row.get("generator") or "-"),
+                *([str(row.get("augment") or "-")] if method else []),
                 fmt(row["temperature"], 1),
                 str(n_used if n_used is not None else row["n_synthetic"]),
                 fmt(share if share is not None else row["real_ratio"], 2),
