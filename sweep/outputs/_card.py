@@ -64,12 +64,18 @@ tags:
 # {info["run"]} / trial {t["trial_id"]}
 
 A text classifier ({labels}) fine-tuned by synthsweep on
-{t["n_real"]} real training examples plus {t["n_synthetic"]} synthetic examples written by a local
+{t["n_real"]} real training examples plus {t["n_synthetic"]} synthetic examples {_written(info)} by a local
 LLM (`{info["models"]["generator"]["name"]}`) at temperature {prm["temperature"]}, with the real
 examples carrying {prm["real_ratio"]:.2f} of the training loss weight. It was the
 {picked}
 ({info["trials_in_sweep"]} trials, epoch {t["epoch"]} of {tr["epochs"]}).
 """
+
+
+def _written(info: dict[str, Any]) -> str:
+    """``written``, or ``paraphrased from real training examples`` for a paraphrasing trial."""
+    method = info["models"]["generator"].get("augment")
+    return "paraphrased from real training examples" if method == "paraphrase" else "written"
 
 
 def _results(info: dict[str, Any], verdict: Verdict | None) -> str:

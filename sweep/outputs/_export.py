@@ -216,13 +216,16 @@ def _training_block(cfg: SweepConfig) -> dict[str, Any]:
 
 
 def _models_block(cfg: SweepConfig, record: TrialRecord) -> dict[str, Any]:
-    gen_name, gen_cfg, gen_path = trial_generator(cfg, trial_params(record))
+    params = trial_params(record)
+    gen_name, gen_cfg, gen_path = trial_generator(cfg, params)
     return {
         "generator": {
             "name": gen_cfg.model,
             "backend": gen_cfg.backend,
             "generator": gen_name or None,
             "sha256": sha256_path(gen_path),
+            # How its examples were written: a file's rows are neither generated nor paraphrased.
+            "augment": None if gen_cfg.is_file else params.get("augment") or gen_cfg.augment,
         },
         "classifier": {
             "name": cfg.classifier.model,

@@ -97,11 +97,14 @@ def _ago(t: float | None) -> str:
 
 
 def trials_table(st: StatusView) -> FittedTable:
+    params = [trial_params(r) for r in st.records]
+    method = any(p.get("augment") for p in params)  # only in sweeps that search it (`search.augment`)
     columns: list[Column | str] = [
         "#",
         Column("trial", key=True),  # export --trial takes it: never shortened
         "state",
         Column("generator", may_drop=True),
+        *(["augment"] if method else []),
         "temperature",
         "n_synthetic",
         "real share",
@@ -111,8 +114,7 @@ def trials_table(st: StatusView) -> FittedTable:
     ]
     best_id = st.best.trial_id if st.best else None
     rows, styles = [], []
-    for r in st.records:
-        prm = trial_params(r)
+    for r, prm in zip(st.records, params):
         best_row = r.best_row or {}
         state = str(r.state) + (f" ({r.failures} failed)" if r.failures and r.state != TrialState.ERROR else "")
         style = _STYLE.get(r.state)
@@ -123,6 +125,7 @@ def trials_table(st: StatusView) -> FittedTable:
                 r.trial_id,
                 f"[{style}]{state}[/]" if style else state,
                 str(prm.get("generator") or "-"),
+                *([str(prm.get("augment") or "-")] if method else []),
                 fmt(prm.get("temperature"), 1),
                 str(best_row.get("n_synthetic_used", prm.get("n_synthetic"))),
                 fmt(best_row.get("real_share", prm.get("real_ratio")), 2),
@@ -143,6 +146,7 @@ def _best_line(st: StatusView) -> str:
         f"best so far: trial {best.number} ({best.trial_id}) val AUC {fmt(best.best_val_auc)} at epoch "
         f"{(best.best_row or {}).get('epoch')}: temperature={fmt(prm['temperature'], 1)} "
         f"n_synthetic={prm['n_synthetic']} real_ratio={fmt(prm['real_ratio'], 2)}"
+        + (f" augment={prm['augment']}" if prm.get("augment") else "")
     )
 
 
