@@ -31,11 +31,14 @@ from ._bundled import (
 from ._enums import StrEnum
 from ._errors import SHOWN_CHARS, SweepFailed, SweepInterrupted, UserError, shown
 from ._hashing import sha256_file, sha256_json, sha256_path, sha256_text
+from ._markers import DEFAULT_MARKERS, marker_problem
 from ._offline import OFFLINE_ENV, force_offline
 from ._service_actors import SERVICE_ACTOR_VAR, service_runtime_env
 from ._signals import exit_code, interrupts_raise, note_signal, on_sigterm, received_signal
 
 __all__ = [
+    "DEFAULT_MARKERS",
+    "marker_problem",
     "BundledModel",
     "bundled_problem",
     "check_gguf",

@@ -5,8 +5,9 @@ output and the same filter settings always accept the same examples; changing a 
 replays the cache instead of regenerating.
 
 Checks, in order (a text is counted under the first that rejects it): empty, too short, too
-long, exact duplicate within the pool, near duplicate within the pool (character n-gram
-Jaccard), not in the language of the real data, a paraphrase that copies its own source (exact,
+long, a relation's entity markers missing, repeated or out of order, exact duplicate within the
+pool, near duplicate within the pool (character n-gram Jaccard), not in the language of the real
+data, a paraphrase that copies its own source (exact,
 or over the privacy limits against it alone), exact copy of a real record, over the privacy
 limits against a real record (shared word run, n-gram overlap), near duplicate of a real record.
 The real records are the training texts the generator's prompts draw from; validation and test
@@ -20,6 +21,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from common import marker_problem
 
 from ._language import LanguageProfile
 from ._privacy import OverlapIndex, PrivacyLimits
@@ -55,6 +58,8 @@ class Reject:
     EMPTY = "empty"
     TOO_SHORT = "too_short"
     TOO_LONG = "too_long"
+    MARKERS = "markers"
+    """A relation's synthetic text without each entity marker once, in order."""
     DUPLICATE = "duplicate"
     NEAR_DUPLICATE = "near_duplicate"
     LANGUAGE = "language"
@@ -70,6 +75,7 @@ class Reject:
         EMPTY,
         TOO_SHORT,
         TOO_LONG,
+        MARKERS,
         DUPLICATE,
         NEAR_DUPLICATE,
         LANGUAGE,
@@ -99,6 +105,8 @@ class FilterSettings:
     language_ratio: float | None = 1.3
     """Reject above this multiple of the real texts' 99th-percentile cross-entropy (see _language)."""
     privacy: PrivacyLimits = PrivacyLimits()
+    markers: tuple[str, ...] = ()
+    """A relation task's entity markers: a text must hold each once, in order (``common.marker_problem``)."""
 
 
 class RealReference:
@@ -161,6 +169,8 @@ class PoolFilter:
             return Reject.TOO_SHORT
         if len(text) > s.max_chars:
             return Reject.TOO_LONG
+        if s.markers and marker_problem(text, s.markers):
+            return Reject.MARKERS
         norm = normalise(text)
         if norm in self._seen:
             return Reject.DUPLICATE

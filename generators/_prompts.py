@@ -29,14 +29,18 @@ CUT_MARK = " ..."
 """Ends a few-shot example cut at ``shot_max_chars``."""
 
 
-def cut_at_word(text: str, max_chars: int) -> str:
+def cut_at_word(text: str, max_chars: int, markers: Sequence[str] = ()) -> str:
+    """The text cleaned and cut at a word boundary near ``max_chars``, never before the end of the
+    last of ``markers`` (a relation's shot must keep its marked entities)."""
     # The demo's reviews carry HTML entities and wrapping quotes; the model should not learn them.
     text = re.sub(r"\s+", " ", html.unescape(text)).strip().strip("\"'")
-    if len(text) <= max_chars:
+    keep = max((text.find(m) + len(m) for m in markers if m in text), default=0)
+    limit = max(max_chars, keep)
+    if len(text) <= limit:
         return text
-    cut = text[:max_chars]
+    cut = text[:limit]
     space = cut.rfind(" ")
-    return (cut[:space] if space > max_chars // 2 else cut).rstrip(" ,;:") + CUT_MARK
+    return (cut[:space] if space > limit // 2 and space >= keep else cut).rstrip(" ,;:") + CUT_MARK
 
 
 class Augment:
@@ -70,11 +74,18 @@ class PromptSpec:
     """Header of the completion-style list for base models; `{label}` and `{task}` are filled in."""
     augment: str = Augment.GENERATE
     """``generate`` or ``paraphrase`` (each attempt group rewrites one real example, its source)."""
+    markers: tuple[str, ...] = ()
+    """A relation task's entity markers: shots and sources are never cut before the last one."""
 
     def fingerprint(self) -> dict:
         out = dict(self.__dict__)
+        # Keys written before paraphrasing and relations existed stay the same.
         if self.augment == Augment.GENERATE:
-            del out["augment"]  # generation's cache keys stay those written before paraphrasing existed
+            del out["augment"]
+        if not self.markers:
+            del out["markers"]
+        else:
+            out["markers"] = list(self.markers)
         return out
 
     def request(self, label: str, shots_pool: Sequence[str], temperature: float, index: int) -> GenerationRequest:
@@ -90,7 +101,7 @@ class PromptSpec:
         others = [i for i in range(len(shots_pool)) if i != src]
         k = min(self.few_shot, len(others))
         picks = rng.choice(len(others), size=k, replace=False) if k else np.zeros(0, dtype=int)
-        shots = tuple(cut_at_word(shots_pool[others[i]], self.shot_max_chars) for i in picks)
+        shots = tuple(cut_at_word(shots_pool[others[i]], self.shot_max_chars, self.markers) for i in picks)
         fill = {"label": label, "task": self.task}
         return GenerationRequest(
             label=label,
@@ -102,7 +113,7 @@ class PromptSpec:
             user_prompt=self.user_prompt.format(**fill),
             list_prompt=self.list_prompt.format(**fill),
             index=index,
-            source="" if src is None else cut_at_word(shots_pool[src], self.shot_max_chars),
+            source="" if src is None else cut_at_word(shots_pool[src], self.shot_max_chars, self.markers),
             source_id="" if src is None else source_id(shots_pool[src]),
         )
 

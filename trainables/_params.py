@@ -122,14 +122,22 @@ class ClassifierSettings:
     """The `classifier.model` value: a bundled name is resolved again on the node a trial runs on."""
     recorded_path: str | None = None
     """The driver's path, written into checkpoints when ``path`` is a node's own copy (export loads it)."""
+    markers: tuple[str, ...] = ()
+    """Entity markers the classifier's tokenizer holds as tokens (``data.task: relation``); ``path``
+    is then the marked copy of the encoder (``marked_classifier``)."""
 
     def on_this_node(self) -> ClassifierSettings:
-        """These settings with ``path`` pointing at this node's copy of the model (bundled: its own cache)."""
+        """These settings with ``path`` pointing at this node's copy of the model (bundled: its own cache,
+        with the markers added there)."""
         from common import local_classifier_path
 
         if not self.model:
             return self
         local = local_classifier_path(self.model, self.path)
+        if self.markers and local != self.path:
+            from ._markers import marked_classifier
+
+            local = str(marked_classifier(local, self.markers))
         return replace(self, path=local, recorded_path=self.recorded_path or self.path)
 
 
@@ -225,6 +233,7 @@ class EpochRow(TypedDict, total=False):
     rejected_empty: int
     rejected_too_short: int
     rejected_too_long: int
+    rejected_markers: int
     rejected_duplicate: int
     rejected_near_duplicate: int
     rejected_language: int

@@ -67,6 +67,27 @@ class DataConfig(_Group):
     positive_label: str | None = None
     """With two classes, the class of interest: its precision, recall and F1 are reported beside the macro
     figures. Default: the second label in sorted order (the output says which)."""
+    task: Literal["classification", "relation"] = "classification"
+    """`classification` (a label per text) or `relation` (a label per text whose two entities are marked with
+    `data.entity_markers`: every text must hold each marker once, in order; prompts ask for them, a
+    synthetic text without them is rejected, and the classifier reads each marker as one token)."""
+    entity_markers: list[str] = ["<e1>", "</e1>", "<e2>", "</e2>"]
+    """The markers around the two entities of a `relation` text, in the order they occur."""
+
+    @field_validator("entity_markers")
+    @classmethod
+    def _markers(cls, v: list[str]) -> list[str]:
+        v = [str(m) for m in v]
+        if len(v) < 2 or len(set(v)) != len(v) or any(not m.strip() or any(c.isspace() for c in m) for m in v):
+            raise ValueError("data.entity_markers must list at least two distinct markers without spaces")
+        if any(a in b for a in v for b in v if a != b):
+            raise ValueError("data.entity_markers: no marker may be part of another")
+        return v
+
+    @property
+    def markers(self) -> tuple[str, ...]:
+        """The entity markers a `relation` task's texts carry; none for `classification`."""
+        return tuple(self.entity_markers) if self.task == "relation" else ()
 
     @field_validator("labels")
     @classmethod

@@ -107,7 +107,22 @@ def _texts_and_labels(df: pd.DataFrame, cfg: DataConfig, key: str, path: Path) -
         raise UserError(
             f"{key}: {int(empty.sum())} rows of {path} have empty text (first at row {int(np.argmax(empty)) + 1})"
         )
+    _check_markers(clean.tolist(), cfg.markers, key, path)
     return clean.tolist(), labels.astype(str).str.strip().tolist()
+
+
+def _check_markers(texts: list[str], markers: tuple[str, ...], key: str, path: Path) -> None:
+    """``data.task: relation``: the first row whose text lacks a marker, repeats one or misorders them
+    is refused by its row number (the text is never shown)."""
+    from common import marker_problem
+
+    for row, text in enumerate(texts, start=1):
+        problem = marker_problem(text, markers) if markers else None
+        if problem:
+            raise UserError(
+                f"{key}: row {row} of {path} {problem}; data.task relation needs each of "
+                f"{' '.join(markers)} once, in that order"
+            )
 
 
 def _stratified_cut(y: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -95,6 +95,10 @@ def prepare(cfg: SweepConfig, run_dir: Path | None = None) -> Prepared:
     force_offline()
     paths = {name: generator_path(cfg, name) for name in cfg.searched_generators()}
     classifier_path = resolve_classifier_model(cfg.classifier.model)
+    if cfg.data.markers:  # relation: the markers are tokens of the classifier
+        from trainables import marked_classifier
+
+        classifier_path = marked_classifier(classifier_path, cfg.data.markers)
     data = sweep_dataset(cfg)
     check_examples_files(cfg, data, paths)
     return Prepared(cfg, data, paths, classifier_path, run_dir or choose_run_dir(cfg))

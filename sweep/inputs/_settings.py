@@ -71,8 +71,9 @@ def pool_source(
     augments = augments if augments is not None else ([] if g.is_file else [g.augment])
     from generators import Augment, PoolSource, PromptSpec
 
+    note = marker_note(cfg.data.markers)
     spec = PromptSpec(
-        system_prompt=g.system_prompt,
+        system_prompt=g.system_prompt + note,
         user_prompt=g.user_prompt,
         task=g.task,
         few_shot=g.few_shot,
@@ -80,7 +81,8 @@ def pool_source(
         shot_max_chars=g.shot_max_chars,
         max_new_tokens=g.max_new_tokens,
         seed=cfg.seed,
-        list_prompt=g.list_prompt,
+        list_prompt=g.list_prompt + note,
+        markers=cfg.data.markers,
     )
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
     return PoolSource(
@@ -89,13 +91,14 @@ def pool_source(
         shots_by_label=shots,
         min_chars=g.min_chars,
         filters=filter_settings(cfg),
-        paraphrase=paraphrase_spec(g, spec) if Augment.PARAPHRASE in augments else None,
+        paraphrase=paraphrase_spec(g, spec, note) if Augment.PARAPHRASE in augments else None,
         augment=Augment.PARAPHRASE if augments == [Augment.PARAPHRASE] else Augment.GENERATE,
     )
 
 
-def paraphrase_spec(g: GeneratorConfig, spec: PromptSpec) -> PromptSpec:
-    """The generator's prompts for rewriting one real example: its own templates and shot count."""
+def paraphrase_spec(g: GeneratorConfig, spec: PromptSpec, note: str = "") -> PromptSpec:
+    """The generator's prompts for rewriting one real example: its own templates and shot count
+    (``note``: what the relation task's markers ask for)."""
     from dataclasses import replace
 
     from generators import Augment
@@ -103,11 +106,20 @@ def paraphrase_spec(g: GeneratorConfig, spec: PromptSpec) -> PromptSpec:
     return replace(
         spec,
         augment=Augment.PARAPHRASE,
-        system_prompt=g.paraphrase_system_prompt,
+        system_prompt=g.paraphrase_system_prompt + note,
         user_prompt=g.paraphrase_user_prompt,
-        list_prompt=g.paraphrase_list_prompt,
+        list_prompt=g.paraphrase_list_prompt + note,
         few_shot=g.paraphrase_shots,
     )
+
+
+def marker_note(markers: tuple[str, ...]) -> str:
+    """What the prompts add for a relation task: keep the entity markers, each once, in order. Braces
+    are doubled: the prompts are format strings."""
+    if not markers:
+        return ""
+    note = f" Keep the entity markers {' '.join(markers)} around the entities, each once and in that order."
+    return note.replace("{", "{{").replace("}", "}}")
 
 
 def backend_kwargs(generator_path: Path, g: GeneratorConfig, data: SweepData | None = None) -> dict[str, Any]:
@@ -134,6 +146,7 @@ def classifier_settings(p: Prepared) -> ClassifierSettings:
         weight_decay=c.weight_decay,
         lora_r=c.lora_r,
         model=c.model,
+        markers=p.cfg.data.markers,
     )
 
 
@@ -194,6 +207,7 @@ def filter_settings(cfg: SweepConfig) -> FilterSettings:
         near_real=q.near_real,
         language_ratio=q.language_ratio,
         privacy=privacy_limits(cfg),
+        markers=cfg.data.markers,
     )
 
 
