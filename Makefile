@@ -44,7 +44,7 @@ bench: $(STAMP)
 
 # The benchmarks at a tiny size: they must keep running (tests/test_bench.py runs this form in `make test`).
 bench-smoke: $(STAMP)
-	$(PY) bench/generation.py --per-label 1
+	$(PY) bench/generation.py --per-label 1 --temperatures 0.8
 	$(PY) bench/sweep_overhead.py --trials 2 --max-synthetic 6 --epochs 2 --verdict-seeds 2
 	$(PY) bench/scale.py --sizes 2 4 --rounds 1 --sleep 0.2
 

@@ -1,6 +1,8 @@
 """Generation speed: naive llama-cpp-python against synthsweep's prompts, batched decode and its Ray actor.
 
-One run, the demo's prompts and filters, the same number of accepted examples per label from:
+One run, the demo's prompts and filters, the same number of accepted examples per label and
+temperature (a sweep asks for one pool per label and temperature it tries; by default the
+temperatures of the demo's search range, 0.7 to 1.0) from:
 
   (a)  naive: one ``create_chat_completion`` per sample with freshly drawn shots (the few-shot
        chat synthsweep uses, without prefill; replies parsed and filtered like synthsweep's)
@@ -8,7 +10,8 @@ One run, the demo's prompts and filters, the same number of accepted examples pe
        per sample: the attempts of a group share their prompt, and llama.cpp reuses the
        processed prefix (this was synthsweep's engine before batched decoding, ``n_seq=1``)
   (b+) synthsweep's llama.cpp backend in-process: a group's prompt is processed once and its
-       samples decode together as sequences of one batch
+       samples decode together as sequences of one batch; an evaluated prompt is kept for the
+       same group at the next temperature
   (c)  the synthsweep generator actor on a real (local) Ray: the pool service plans attempt
        groups, a GeneratorWorker actor runs (b+), results go through the cache and the filters
 
@@ -16,11 +19,12 @@ Every configuration starts from an empty synthetic cache. The labels are run in 
 through all four configurations, so a change in the machine's load hits them alike, and the
 in-process configurations run at the niceness Ray gives its workers (15). Reported:
 accepted examples per second and generated tokens per second, and the ratios c/a (the goal:
-at least 2 on two cores), c/b (synthsweep against calling llama-cpp-python with its prompts),
+at least 3 on two cores), c/b (synthsweep against calling llama-cpp-python with its prompts),
 c/b+ (the actor's overhead) and b+/b (batched decoding). Model loading and Ray start are
 excluded (reported apart). Nothing is asserted; the numbers depend on the machine.
 
-    python bench/generation.py [--per-label 6] [--threads 2] [--model smollm2-135m-instruct]
+    python bench/generation.py [--per-label 6] [--temperatures 0.7 0.8 0.9 1.0] [--threads 2]
+                               [--model smollm2-135m-instruct]
 """
 
 from __future__ import annotations
@@ -106,7 +110,7 @@ def in_process_pool(model, source, cache_path: Path, label: str, temperature: fl
     builder = PoolBuilder(source, cache, label, temperature)
     budget = builder.next_index + attempt_budget(builder.missing(n))
     while builder.missing(n) and builder.next_index < budget:
-        groups = builder.plan(n, max_groups=1)
+        groups = builder.calls(builder.plan(n, max_groups=1))
         builder.add(groups, [model.generate(g) for g in groups])
     result = builder.result(n)
     cache.close()
@@ -128,7 +132,13 @@ def main() -> None:
     ap.add_argument("--per-label", type=int, default=6, help="accepted examples per label and configuration")
     ap.add_argument("--threads", type=int, default=2, help="llama.cpp threads (the generator actor gets the same)")
     ap.add_argument("--model", default="smollm2-135m-instruct", help="a bundled chat model or a GGUF path")
-    ap.add_argument("--temperature", type=float, default=0.8)
+    ap.add_argument(
+        "--temperatures",
+        type=float,
+        nargs="+",
+        default=[0.7, 0.8, 0.9, 1.0],
+        help="one pool per label and temperature, as a sweep over these temperatures asks for them",
+    )
     args = ap.parse_args()
 
     from llama_cpp import Llama
@@ -151,7 +161,8 @@ def main() -> None:
     kwargs = backend_kwargs(path, g)
     print(
         f"model {g.model}, {args.threads} threads, {args.per_label} accepted examples per label x "
-        f"{len(data.labels)} labels, T={args.temperature}, max_new_tokens {g.max_new_tokens}, "
+        f"{len(data.labels)} labels x {len(args.temperatures)} temperatures {args.temperatures}, "
+        f"max_new_tokens {g.max_new_tokens}, "
         f"{g.few_shot} shots of <= {g.shot_max_chars} chars, {g.samples_per_prompt} samples per prompt"
     )
     print(f"load average at start: {load_avg()}", flush=True)
@@ -198,27 +209,29 @@ def main() -> None:
     os.nice(max(0, 15 - os.nice(0)))
 
     tallies = {key: Tally() for key in ("a", "b", "b+", "c")}
-    t = round(args.temperature, 1)
+    temps = [round(t, 1) for t in args.temperatures]
     n = args.per_label
     for label in data.labels:
         for key in ("a", "b", "b+"):
             start = time.perf_counter()
-            model = loaders[key]()
+            model = loaders[key]()  # one model per label, kept across its temperatures as the actor keeps its own
             load_s += time.perf_counter() - start
-            start = time.perf_counter()
-            if key == "a":
-                acc, att, tok = naive_pool(model, source, label, t, n, cfg.seed)
-                tallies[key].add(time.perf_counter() - start, acc, att, tok)
-            else:
-                r = in_process_pool(model, source, work / f"{key.replace('+', 'plus')}.sqlite", label, t, n)
-                tallies[key].add(time.perf_counter() - start, accepted(r), r.attempts, r.new_tokens)
-                tallies[key].texts += r.texts
+            for t in temps:
+                start = time.perf_counter()
+                if key == "a":
+                    acc, att, tok = naive_pool(model, source, label, t, n, cfg.seed)
+                    tallies[key].add(time.perf_counter() - start, acc, att, tok)
+                else:
+                    r = in_process_pool(model, source, work / f"{key.replace('+', 'plus')}.sqlite", label, t, n)
+                    tallies[key].add(time.perf_counter() - start, accepted(r), r.attempts, r.new_tokens)
+                    tallies[key].texts += r.texts
             del model
             gc.collect()
-        start = time.perf_counter()
-        r = PoolResult(**ray.get(service.get_pool.remote(label, t, n)))
-        tallies["c"].add(time.perf_counter() - start, accepted(r), r.attempts, r.new_tokens)
-        tallies["c"].texts += r.texts
+        for t in temps:
+            start = time.perf_counter()
+            r = PoolResult(**ray.get(service.get_pool.remote(label, t, n)))
+            tallies["c"].add(time.perf_counter() - start, accepted(r), r.attempts, r.new_tokens)
+            tallies["c"].texts += r.texts
     ray.shutdown()
 
     names = {

@@ -129,22 +129,44 @@ class PoolBuilder:
         return 0 if self.exhausted else max(0, n - len(self.accepted))
 
     def plan(self, n: int, max_groups: int) -> list[list[GenerationRequest]]:
-        """Next attempt groups (each shares one prompt) to get closer to ``n`` accepted."""
+        """Next attempt groups (each shares one prompt) to get closer to ``n`` accepted.
+
+        The plan ends with a whole batch of ``decode_groups`` groups, so a group is decoded in the
+        same company whichever pool request planned it (``calls``).
+        """
         need = self.missing(n)
         if need == 0:
             return []
-        spp = self.spec.samples_per_prompt
+        spp, per_call = self.spec.samples_per_prompt, self.spec.decode_groups
         rate = (len(self.accepted) + 1) / (self.next_index + 1) if self.next_index else 0.8
         attempts = max(1, int(need / max(rate, 0.1) + 0.999))
         n_groups = max(1, min(max_groups, -(-attempts // spp)))
         start = self.next_index
+        first = start // spp
+        n_groups = -(-(first + n_groups) // per_call) * per_call - first
         # Groups align to multiples of spp so a group always shares one shot set.
-        first_group_end = (start // spp + 1) * spp
+        first_group_end = (first + 1) * spp
         bounds = [start, first_group_end] + [first_group_end + spp * k for k in range(1, n_groups)]
         return [
             [self.spec.request(self.label, self._shots, self.temperature, i) for i in range(a, b)]
             for a, b in zip(bounds, bounds[1:])
         ]
+
+    def calls(self, groups: Sequence[Sequence[GenerationRequest]]) -> list[list[GenerationRequest]]:
+        """The planned groups as backend calls: the groups of one batch (``decode_groups``) joined.
+
+        ``add`` takes the calls and their completions as it takes groups.
+        """
+        spp, per_call = self.spec.samples_per_prompt, self.spec.decode_groups
+        out: list[list[GenerationRequest]] = []
+        batch = None
+        for group in groups:
+            b = group[0].index // spp // per_call
+            if b != batch:
+                out.append([])
+                batch = b
+            out[-1].extend(group)
+        return out
 
     def add(self, groups: Sequence[Sequence[GenerationRequest]], completions: Sequence[Sequence[Completion]]) -> None:
         """Record completed groups (in plan order): cache them, then filter them."""

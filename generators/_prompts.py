@@ -76,10 +76,15 @@ class PromptSpec:
     """``generate`` or ``paraphrase`` (each attempt group rewrites one real example, its source)."""
     markers: tuple[str, ...] = ()
     """A relation task's entity markers: shots and sources are never cut before the last one."""
+    decode_groups: int = 1
+    """Attempt groups decoded together in one backend call (``generator.decode_groups``): group ``g``
+    is always decoded with the others of batch ``g // decode_groups``, whose company shapes its texts."""
 
     def fingerprint(self) -> dict:
         out = dict(self.__dict__)
-        # Keys written before paraphrasing and relations existed stay the same.
+        # Keys written before paraphrasing, relations and batched groups existed stay the same.
+        if self.decode_groups == 1:
+            del out["decode_groups"]
         if self.augment == Augment.GENERATE:
             del out["augment"]
         if not self.markers:

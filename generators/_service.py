@@ -83,14 +83,14 @@ class PoolService:
         self._idle: asyncio.Queue | None = None
         self._workers = workers
 
-    async def _run_group(self, group: list[GenerationRequest]) -> list[Completion]:
+    async def _run_call(self, requests: list[GenerationRequest]) -> list[Completion]:
         if self._idle is None:
             self._idle = asyncio.Queue()
             for w in self._workers:
                 self._idle.put_nowait(w)
         worker = await self._idle.get()
         try:
-            return await worker.generate.remote(group)
+            return await worker.generate.remote(requests)
         finally:
             self._idle.put_nowait(worker)
 
@@ -109,10 +109,11 @@ class PoolService:
                 self._open_bars += 1
                 bar.update(min(n, len(builder.accepted)))
                 while builder.missing(n) and builder.next_index < budget:
-                    groups = builder.plan(n, max_groups=len(self._workers))
-                    done = await asyncio.gather(*(self._run_group(g) for g in groups))
+                    per_call = builder.spec.decode_groups
+                    calls = builder.calls(builder.plan(n, max_groups=len(self._workers) * per_call))
+                    done = await asyncio.gather(*(self._run_call(c) for c in calls))
                     before = len(builder.accepted)
-                    builder.add(groups, done)
+                    builder.add(calls, done)
                     bar.update(min(n, len(builder.accepted)) - min(n, before))
                 bar.close()
                 self._open_bars -= 1

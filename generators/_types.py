@@ -75,6 +75,7 @@ class GeneratorSettings(Protocol):
     constrain: str
     context_length: int
     samples_per_prompt: int
+    decode_groups: int
     top_p: float
     top_k: int
     min_p: float

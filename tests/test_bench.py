@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize(
     "args",
     [
-        ["bench/generation.py", "--per-label", "1"],
+        ["bench/generation.py", "--per-label", "1", "--temperatures", "0.8"],
         ["bench/sweep_overhead.py", "--trials", "2", "--max-synthetic", "6", "--epochs", "2", "--verdict-seeds", "2"],
         ["bench/scale.py", "--sizes", "2", "4", "--rounds", "1", "--sleep", "0.2"],
         ["bench/tune_start.py", "--rounds", "1"],

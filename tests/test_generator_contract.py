@@ -157,3 +157,23 @@ def test_chat_style_needs_a_chat_template(backend):
         kwargs["convert_cache"] = str(model_cache_root() / "models")
     with pytest.raises(ValueError, match="has no chat template"):
         create_backend(backend, **kwargs)
+
+
+@pytest.mark.parametrize("model", ["smollm2-135m-instruct", "gemma3-270m"])
+def test_llama_cpp_restored_prompts_write_what_evaluated_ones_write(model, shots):
+    """Two groups decoded together; the same groups at another temperature restore the evaluated
+    prompts instead of evaluating them again, and write exactly what a fresh model writes."""
+    kwargs = {"model_path": str(resolve_generator_model(model)), "n_threads": 1, "n_seq": 4, "n_groups": 2}
+    spec = _spec(16)
+
+    def call(temperature):
+        return [spec.request("positive", shots, temperature, i) for i in range(8)]
+
+    warm = create_backend("llama_cpp", **kwargs)
+    warm.generate(call(0.7))
+    warm.generate([spec.request("negative", shots, 0.7, i) for i in range(8)])  # other prompts in between
+    again = [c.text for c in warm.generate(call(0.9))]
+    assert warm._decoder.prompts.hits == 1, "the positive prompts were restored"
+    fresh = create_backend("llama_cpp", **kwargs, prompt_cache_mb=0)
+    assert [c.text for c in fresh.generate(call(0.9))] == again
+    assert len(set(again)) == 8

@@ -279,6 +279,19 @@ def test_the_backend_library_version_is_in_the_cache_key(tmp_path, monkeypatch):
     assert runner.generator_cache_key(GeneratorConfig(), model) != before
 
 
+def test_the_backend_engine_is_in_the_cache_key(tmp_path, monkeypatch):
+    """A backend that computes other texts for the same requests says so by its ENGINE."""
+    import sweep.inputs._settings as runner
+    from generators.llama_cpp.config import LlamaCppConfig
+    from sweep.config import GeneratorConfig
+
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + b"\0" * 64)
+    before = runner.generator_cache_key(GeneratorConfig(), model)
+    monkeypatch.setattr(LlamaCppConfig, "ENGINE", "0-other")
+    assert runner.generator_cache_key(GeneratorConfig(), model) != before
+
+
 def test_sampler_settings_reach_the_backend():
     from common import resolve_generator_model
     from sweep.inputs import backend_kwargs
@@ -288,6 +301,8 @@ def test_sampler_settings_reach_the_backend():
     )
     kw = backend_kwargs(resolve_generator_model(cfg.generator.model), cfg.generator)
     assert (kw["top_p"], kw["top_k"], kw["min_p"], kw["repeat_penalty"]) == (0.8, 12, 0.2, 1.2)
+    kw = backend_kwargs(resolve_generator_model(cfg.generator.model), load_config(DEMO).generator)
+    assert (kw["n_seq"], kw["n_groups"]) == (4, 2), "samples_per_prompt and decode_groups reach llama.cpp"
 
 
 def test_export_names_the_generator_a_trial_really_used(tiny_bert, tmp_path):

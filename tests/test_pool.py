@@ -31,6 +31,7 @@ def _source(**kw) -> PoolSource:
         shot_max_chars=200,
         max_new_tokens=32,
         seed=0,
+        decode_groups=kw.pop("decode_groups", 1),
     )
     # The templated SHOTS make a language model that rejects the fake's word salad; the
     # language check has its own tests on real reviews (test_quality.py).
@@ -90,6 +91,23 @@ def test_generation_is_deterministic_regardless_of_parallel_groups(tmp_path):
         g = b.plan(9, max_groups=4)
         b.add(g, [gb.generate(x) for x in g])
     assert a.result(9).texts == b.result(9).texts
+
+
+def test_plans_end_with_a_whole_decode_batch_and_calls_join_its_groups(tmp_path):
+    """A group is always decoded with the other groups of its batch, whatever a request asked for,
+    so an attempt gets the same company (and so the same text) in every run."""
+    b = PoolBuilder(_source(spp=4, decode_groups=2), SyntheticCache(tmp_path / "d.sqlite"), "positive", 0.7)
+    groups = b.plan(3, max_groups=1)
+    assert [g[0].index for g in groups] == [0, 4], "one group wanted, the whole batch planned"
+    calls = b.calls(groups)
+    assert [[r.index for r in c] for c in calls] == [list(range(8))]
+    b.add(calls, [FakeGenerator().generate(c) for c in calls])
+    assert b.next_index == 8 and len(b.accepted) == 8
+    groups = b.plan(30, max_groups=5)
+    assert [g[0].index for g in groups] == [8, 12, 16, 20, 24, 28], "rounded up to a batch end"
+    assert [[r.index for r in c][0] for c in b.calls(groups)] == [8, 16, 24]
+    assert _source(decode_groups=2).prompt_hash != _source().prompt_hash, "the company is in the cache key"
+    assert "decode_groups" not in _source().spec.fingerprint(), "keys without batching stay as they were"
 
 
 def test_shots_are_shared_within_a_group_and_vary_across(tmp_path):

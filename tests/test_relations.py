@@ -45,7 +45,17 @@ def test_bad_markers_are_one_line_and_exit_2(tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("text\trelation\n<e1>a</e1> and b\ttreats\n<e1>c</e1> and <e2>d</e2>\tnone\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "sweep.cli", "run", str(RELATIONS), "--set", f"data.train={bad}", "--set", "data.test=null"],
+        [
+            sys.executable,
+            "-m",
+            "sweep.cli",
+            "run",
+            str(RELATIONS),
+            "--set",
+            f"data.train={bad}",
+            "--set",
+            "data.test=null",
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -31,6 +31,15 @@ class LlamaCppConfig:
     """``auto`` (chat with a chat template, else completion), ``chat`` or ``completion``."""
     n_seq: int = 4
     """Sequences decoded together from one shared prompt; 1 serves one request after another."""
+    n_groups: int = 1
+    """Prompts (each with up to ``n_seq`` sequences) decoded together; the pool hands over this many per call."""
+    prompt_cache_mb: int = 256
+    """Evaluated prompts kept for other temperatures' groups with the same shots (``n_seq`` > 1); 0 keeps none."""
+
+    ENGINE = "2"
+    """Changes when this backend computes other texts for the same requests with the same library
+    (the synthetic cache key holds it): 2 = flash attention off, the prompts' last tokens decoded together
+    after the rest."""
 
     @classmethod
     def from_generator(cls, g: GeneratorSettings, model_path: str, data: SweepData | None = None) -> LlamaCppConfig:
@@ -49,6 +58,7 @@ class LlamaCppConfig:
             prompt_style=g.prompt_style,
             # The attempts of a group share one prompt and decode together.
             n_seq=g.samples_per_prompt,
+            n_groups=g.decode_groups,
         )
 
     def __post_init__(self) -> None:
@@ -58,5 +68,9 @@ class LlamaCppConfig:
             raise ValueError(f"constrain must be 'prefill' or 'grammar', got {self.constrain!r}")
         if self.n_ctx < 256:
             raise ValueError(f"n_ctx must be at least 256, got {self.n_ctx}")
+        if self.prompt_cache_mb < 0:
+            raise ValueError(f"prompt_cache_mb must be at least 0, got {self.prompt_cache_mb}")
+        if self.n_groups < 1:
+            raise ValueError(f"n_groups must be at least 1, got {self.n_groups}")
         if self.n_seq < 1:
             raise ValueError(f"n_seq must be at least 1, got {self.n_seq}")

@@ -17,6 +17,15 @@ request. The prompt's head (system prompt and first user turn; the list's header
 every group of a label, stays in the cache from one group to the next (measured: 1.25x for
 SmolLM2's 69-token head of about 350, nothing measurable for Gemma's 21 of about 235).
 
+A group's shots do not depend on the temperature, so a sweep that tries several temperatures
+asks for the same prompts again, once per temperature. The evaluated prompt (all but its last
+token) is kept as a copy of its sequence's state, up to ``prompt_cache_mb``, and restored
+instead of evaluated again; the last prompt token is always decoded on its own, so a restored
+prompt gives the same logits as an evaluated one.
+
+Flash attention is off: on a CPU it made each decoded row 1.5-1.9x slower against a prompt of
+a few hundred tokens (docs/benchmarks.md), and llama-cpp-python's own ``Llama`` leaves it off too.
+
 Determinism: a group's texts are a function of the group (its prompt and its requests' seeds),
 whatever the actor ran before (the head is decoded on its own, so a kept head holds the same bits
 as a recomputed one); the pool asks for whole groups, so an attempt index always gets the same
@@ -158,18 +167,24 @@ class LlamaCppGenerator:
         if self._decoder is None:
             return [self._one(req) for req in requests]
         out: list[Completion] = []
-        # Consecutive requests with the same prompt (one attempt group) decode together.
-        i = 0
-        while i < len(requests):
-            prompt, stop = self.render(requests[i])
-            j = i + 1
-            while j < len(requests) and j - i < self.config.n_seq and self.render(requests[j])[0] == prompt:
-                j += 1
-            head = self.render(head_of(requests[i]))[0]
-            raws = self._decoder.run(prompt, head, stop, requests[i:j], self._grammar)
+        groups = self._groups(requests)
+        # Up to n_groups consecutive groups decode together, as the pool planned them (``PoolBuilder.plan``).
+        for k in range(0, len(groups), self.config.n_groups):
+            raws = self._decoder.run(groups[k : k + self.config.n_groups], self._grammar)
             out.extend(Completion(self._text(r), n_tokens=n, truncated=t) for r, n, t in raws)
-            i = j
         return out
+
+    def _groups(self, requests: Sequence[GenerationRequest]) -> list[_Group]:
+        """Consecutive requests with the same prompt (one attempt group, at most ``n_seq``), rendered."""
+        groups: list[_Group] = []
+        for req in requests:
+            prompt, stop = self.render(req)
+            last = groups[-1] if groups else None
+            if last is not None and last.prompt == prompt and len(last.requests) < self.config.n_seq:
+                last.requests.append(req)
+            else:
+                groups.append(_Group(prompt, self.render(head_of(req))[0], stop, [req]))
+        return groups
 
     def _one(self, req: GenerationRequest) -> Completion:
         """One request through llama-cpp-python's own completion (``n_seq`` 1): the unbatched path."""
@@ -198,12 +213,30 @@ class LlamaCppGenerator:
 
 
 @dataclasses.dataclass
+class _Group:
+    """Requests that share one prompt, rendered."""
+
+    prompt: str
+    head: str
+    """The prompt rendered without shots: what every group of its label has in common."""
+    stop: list[str]
+    requests: list[GenerationRequest]
+
+
+@dataclasses.dataclass
 class _Reply:
     """One request's reply while its sequence is decoded."""
 
     req: GenerationRequest
     sampler: Any
-    """The request's llama.cpp sampler chain, seeded by it; freed when the group is done."""
+    """The request's llama.cpp sampler chain, seeded by it; freed when the call is done."""
+    seq: int
+    """The KV cache sequence it decodes in."""
+    pos: int
+    """The position of its next token."""
+    prompt: int
+    """Its prompt's index in the call: the output row of that prompt's last logits."""
+    stop: list[str]
     pieces: bytearray = dataclasses.field(default_factory=bytearray)
     """The sampled tokens' bytes: a UTF-8 character may span tokens, so the text is decoded from all of them."""
     count: int = 0
@@ -212,7 +245,8 @@ class _Reply:
 
 
 class _SharedPrefixDecoder:
-    """Decodes up to ``n_seq`` replies to one prompt at once through llama.cpp's batch API."""
+    """Decodes the replies to a few prompts (up to ``n_groups`` of ``n_seq`` requests) at once through
+    llama.cpp's batch API."""
 
     def __init__(self, model: Any, c: LlamaCppConfig):
         import llama_cpp as ll
@@ -225,11 +259,12 @@ class _SharedPrefixDecoder:
         params.n_ubatch = min(512, c.n_ctx)
         params.n_threads = c.n_threads
         params.n_threads_batch = c.n_threads
-        params.n_seq_max = c.n_seq
-        # One cell pool for all sequences: the shared prompt is stored once, and every sequence
-        # may use the whole window (a split cache would give each n_ctx / n_seq).
+        params.n_seq_max = c.n_seq * c.n_groups
+        # One cell pool for all sequences: a shared prompt is stored once, and every sequence may
+        # use the whole window (a split cache would give each n_ctx / n_seq_max).
         params.kv_unified = True
         params.no_perf = True
+        params.flash_attn_type = ll.LLAMA_FLASH_ATTN_TYPE_DISABLED  # faster here; see the module docstring
         self._ctx_owner = LlamaContext(model=model, params=params, verbose=False)
         self.ctx = self._ctx_owner.ctx
         self.mem = ll.llama_get_memory(self.ctx)
@@ -239,6 +274,7 @@ class _SharedPrefixDecoder:
         self._head: list[int] = []  # the head tokens sequence 0 holds, if any
         self.reuse_head = True
         self._piece = ctypes.create_string_buffer(64)
+        self.prompts = _PromptStates(c.prompt_cache_mb * 2**20)
 
     def __del__(self) -> None:
         batch = getattr(self, "batch", None)
@@ -289,72 +325,122 @@ class _SharedPrefixDecoder:
         n = self.ll.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, False)
         return self._piece.raw[:n] if n > 0 else b""
 
-    def _prefill(self, tokens: list[int], head: int) -> None:
-        """Put ``tokens`` into sequence 0; the first ``head`` of them may be kept from the last group.
+    def run(self, groups: Sequence[_Group], grammar: Any) -> list[tuple[str, int, bool]]:
+        """(raw text before the stop string, tokens generated, truncated) per request, in order.
 
-        The head (system prompt and first user turn, or the list's header) is always decoded on
-        its own, into the first cells of an emptied cache, so its keys and values are the same
-        bits whichever group computed them, and kept ones equal recomputed ones. The rest always
-        starts in the cell right after it. A group's texts therefore depend on the group alone,
-        never on what the actor generated before.
+        Group ``i``'s prompt sits in sequence ``i * n_seq`` and is copied to the sequences after it,
+        one per request; every reply then decodes one token per ``llama_decode`` together.
         """
-        ll, mem = self.ll, self.mem
-        if head and self._head == tokens[:head]:
-            for s in range(1, self.c.n_seq):
-                ll.llama_memory_seq_rm(mem, s, -1, -1)
-            kept = ll.llama_memory_seq_rm(mem, 0, head, -1)
-        else:
-            kept = False
-        if not kept:
-            ll.llama_memory_clear(mem, True)
-            self._head = []
-            if head:
-                self._decode_chunks(tokens[:head], 0, logits_last=False)
-                self._head = list(tokens[:head])
-        self._decode_chunks(tokens[head:], head, logits_last=True)
-
-    def _decode_chunks(self, tokens: list[int], start: int, logits_last: bool) -> None:
-        n_batch = self.batch_size
-        for off in range(0, len(tokens), n_batch):
-            chunk = tokens[off : off + n_batch]
-            last = off + len(chunk) == len(tokens)
-            self._decode(
-                [(t, start + off + k, 0, logits_last and last and k == len(chunk) - 1) for k, t in enumerate(chunk)]
-            )
-
-    @property
-    def batch_size(self) -> int:
-        return min(512, self.c.n_ctx)
-
-    def run(
-        self, prompt: str, head: str, stop: list[str], requests: Sequence[GenerationRequest], grammar: Any
-    ) -> list[tuple[str, int, bool]]:
-        """(raw text before the stop string, tokens generated, truncated) per request.
-
-        ``head`` is the prompt rendered without shots; the tokens it shares with the prompt are
-        the part every group of a label has in common.
-        """
-        ll = self.ll
-        tokens = self.model.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-        head_len = self._head_length(tokens, head)
-        if len(tokens) + max(r.max_new_tokens for r in requests) > self.c.n_ctx:
-            raise RuntimeError(
-                f"prompt of {len(tokens)} tokens plus max_new_tokens exceeds the context of {self.c.n_ctx}; "
-                "raise generator.context_length or lower generator.shot_max_chars"
-            )
-        self._prefill(tokens, head_len)
-        for s in range(1, len(requests)):
-            ll.llama_memory_seq_cp(self.mem, 0, s, -1, -1)
-        replies = [_Reply(r, self._sampler(r, grammar)) for r in requests]
+        ll, n_seq = self.ll, self.c.n_seq
+        prompts = [self.model.tokenize(g.prompt.encode("utf-8"), add_bos=True, special=True) for g in groups]
+        self._check_room(prompts, groups)
+        self._prefill(prompts, self._shared_head(prompts, groups))
+        replies: list[_Reply] = []
+        for i, (tokens, g) in enumerate(zip(prompts, groups)):
+            for j in range(1, len(g.requests)):
+                ll.llama_memory_seq_cp(self.mem, i * n_seq, i * n_seq + j, -1, -1)
+            replies += [_Reply(r, self._sampler(r, grammar), i * n_seq + j, len(tokens), i, g.stop)
+                        for j, r in enumerate(g.requests)]  # fmt: skip
         try:
-            self._decode_replies(replies, stop, len(tokens))
+            self._decode_replies(replies)
         finally:
             for reply in replies:
                 ll.llama_sampler_free(reply.sampler)
         return [(r.text, r.count, r.truncated) for r in replies]
 
+    def _check_room(self, prompts: list[list[int]], groups: Sequence[_Group]) -> None:
+        longest = max(r.max_new_tokens for g in groups for r in g.requests)
+        need = sum(len(p) for p in prompts) + longest * sum(len(g.requests) for g in groups)
+        if max(len(p) for p in prompts) + longest > self.c.n_ctx or need > self.c.n_ctx:
+            raise RuntimeError(
+                f"{len(groups)} prompts of up to {max(map(len, prompts))} tokens plus max_new_tokens for each reply "
+                f"exceed the context of {self.c.n_ctx}; raise generator.context_length or lower "
+                "generator.shot_max_chars"
+            )
+
+    def _prefill(self, prompts: list[list[int]], head: int) -> None:
+        """Put each prompt into its group's first sequence, its last token's logits ready to sample.
+
+        A call with the same prompts as before (the same groups at another temperature) restores
+        the context's state after all but their last tokens; else the first ``head`` tokens may be
+        kept from the last call, the rest are evaluated, and that state is kept for the next such
+        call. The last tokens are decoded together, after the rest, either way: restored cells hold
+        the bits evaluated ones would, so a restored call writes the texts an evaluated one would.
+        """
+        key = tuple(tuple(p) for p in prompts)
+        if not self._restore(key, prompts[0][:head]):
+            self._evaluate(prompts, head)
+            self._remember(key)
+        self._decode([(p[-1], len(p) - 1, i * self.c.n_seq, True) for i, p in enumerate(prompts)])
+
+    def _evaluate(self, prompts: list[list[int]], head: int) -> None:
+        """Evaluate every prompt but its last token.
+
+        The head (system prompt and first user turn, or the list's header; every prompt of a call
+        shares it) is always decoded on its own, into the first cells of an emptied cache, so its
+        keys and values are the same bits whichever call computed them, and kept ones equal
+        recomputed ones. Group ``i`` shares the head's cells and its body follows group ``i - 1``'s.
+        A call's texts therefore depend on its groups alone, never on what the actor did before.
+        """
+        ll, mem, n_seq = self.ll, self.mem, self.c.n_seq
+        kept = False
+        if head and self._head == prompts[0][:head]:
+            for s in range(1, n_seq * self.c.n_groups):
+                ll.llama_memory_seq_rm(mem, s, -1, -1)
+            kept = ll.llama_memory_seq_rm(mem, 0, head, -1)
+        if not kept:
+            ll.llama_memory_clear(mem, True)
+            self._head = []
+            if head:
+                self._decode_chunks(prompts[0][:head], 0, 0)
+                self._head = list(prompts[0][:head])
+        for i, tokens in enumerate(prompts):
+            if i:
+                ll.llama_memory_seq_cp(mem, 0, i * n_seq, 0, head)
+            self._decode_chunks(tokens[head:-1], head, i * n_seq)
+
+    def _decode_chunks(self, tokens: list[int], start: int, seq: int) -> None:
+        """Evaluate ``tokens`` into sequence ``seq`` from position ``start``, no logits wanted."""
+        n_batch = self.batch_size
+        for off in range(0, len(tokens), n_batch):
+            chunk = tokens[off : off + n_batch]
+            self._decode([(t, start + off + k, seq, False) for k, t in enumerate(chunk)])
+
+    def _remember(self, key: tuple[tuple[int, ...], ...]) -> None:
+        """Keep a copy of the context's cells (the prompts but their last tokens) for ``key``."""
+        ll = self.ll
+        size = ll.llama_state_get_size(self.ctx)
+        if not self.prompts.fits(size):
+            return
+        buf = (ctypes.c_uint8 * size)()
+        if ll.llama_state_get_data(self.ctx, buf, size) == size:
+            self.prompts.put(key, buf)
+
+    def _restore(self, key: tuple[tuple[int, ...], ...], head: list[int]) -> bool:
+        """Load ``key``'s kept cells into an emptied cache, where evaluating its prompts would put them."""
+        saved = self.prompts.get(key)
+        if saved is None:
+            return False
+        ll = self.ll
+        ll.llama_memory_clear(self.mem, True)
+        self._head = []
+        if ll.llama_state_set_data(self.ctx, saved, len(saved)) != len(saved):
+            ll.llama_memory_clear(self.mem, True)
+            return False
+        self._head = list(head)
+        return True
+
+    @property
+    def batch_size(self) -> int:
+        return min(512, self.c.n_ctx)
+
+    def _shared_head(self, prompts: list[list[int]], groups: Sequence[_Group]) -> int:
+        """How many first tokens every prompt of the call has in common with its head (one label: all)."""
+        head = min(self._head_length(p, g.head) for p, g in zip(prompts, groups))
+        return head if all(p[:head] == prompts[0][:head] for p in prompts) else 0
+
     def _head_length(self, tokens: list[int], head: str) -> int:
-        """How many of the prompt's first tokens are the head's, and may be kept from the last group."""
+        """How many of the prompt's first tokens are the head's, and may be kept from the last call."""
         if not self.reuse_head:
             return 0
         head_len = 0
@@ -362,28 +448,24 @@ class _SharedPrefixDecoder:
             if a != b:
                 break
             head_len += 1
-        return min(head_len, len(tokens) - 1)  # the last prompt token must be decoded for its logits
+        return min(head_len, len(tokens) - 1)  # the last prompt token is decoded with the others' last, for logits
 
-    def _decode_replies(self, replies: list[_Reply], stop: list[str], pos: int) -> None:
-        """Decode every sequence a token per ``llama_decode`` from position ``pos`` until each reply is done."""
+    def _decode_replies(self, replies: list[_Reply]) -> None:
+        """Decode every reply's sequence a token per ``llama_decode`` until each reply is done."""
         ll = self.ll
-        # Every sequence samples its first token from the prompt's last logits.
-        nxt = [ll.llama_sampler_sample(r.sampler, self.ctx, -1) for r in replies]
+        # Each reply samples its first token from its prompt's last logits (output ``prompt``).
+        nxt = [ll.llama_sampler_sample(r.sampler, self.ctx, r.prompt) for r in replies]
         active = list(range(len(replies)))
         while active:
-            still = []
-            for s in active:
-                if self._add_token(replies[s], nxt[s], stop):
-                    still.append(s)
-            active = still
+            active = [k for k in active if self._add_token(replies[k], nxt[k])]
             if not active:
                 break
-            self._decode([(nxt[s], pos, s, True) for s in active])
-            pos += 1
-            for i, s in enumerate(active):
-                nxt[s] = ll.llama_sampler_sample(replies[s].sampler, self.ctx, i)
+            self._decode([(nxt[k], replies[k].pos, replies[k].seq, True) for k in active])
+            for i, k in enumerate(active):
+                replies[k].pos += 1
+                nxt[k] = ll.llama_sampler_sample(replies[k].sampler, self.ctx, i)
 
-    def _add_token(self, reply: _Reply, tok: int, stop: list[str]) -> bool:
+    def _add_token(self, reply: _Reply, tok: int) -> bool:
         """Add a sampled token to the reply; False once the reply is done (end of generation, stop string, limit)."""
         if self.ll.llama_vocab_is_eog(self.vocab, tok):
             reply.text = reply.pieces.decode("utf-8", "ignore")
@@ -391,7 +473,7 @@ class _SharedPrefixDecoder:
         reply.count += 1
         reply.pieces += self._piece_of(tok)
         text = reply.pieces.decode("utf-8", "ignore")
-        cut = first_stop(text, stop)
+        cut = first_stop(text, reply.stop)
         if cut >= 0:
             reply.text = text[:cut]
         elif reply.count >= reply.req.max_new_tokens:
@@ -399,3 +481,37 @@ class _SharedPrefixDecoder:
         else:
             return True
         return False
+
+
+class _PromptStates:
+    """Evaluated prompts (their sequence's state), least recently used dropped first past ``budget`` bytes."""
+
+    def __init__(self, budget: int):
+        from collections import OrderedDict
+
+        self.budget = budget
+        self._states: OrderedDict[tuple, Any] = OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def fits(self, size: int) -> bool:
+        return 0 < size <= self.budget
+
+    def get(self, key: tuple) -> Any:
+        state = self._states.get(key)
+        if state is None:
+            self.misses += 1
+            return None
+        self._states.move_to_end(key)
+        self.hits += 1
+        return state
+
+    def put(self, key: tuple, state: Any) -> None:
+        if key in self._states:
+            return
+        self._states[key] = state
+        self._bytes += len(state)
+        while self._bytes > self.budget:
+            _, old = self._states.popitem(last=False)
+            self._bytes -= len(old)

@@ -43,7 +43,7 @@ def generate_examples(
     if builder.missing(n):
         model = create_backend(g.backend, **backend_kwargs(path, g, data))
         while builder.missing(n) and builder.next_index < budget:
-            groups = builder.plan(n, max_groups=1)
+            groups = builder.calls(builder.plan(n, max_groups=1))
             before = len(builder.accepted)
             builder.add(groups, [model.generate(group) for group in groups])
             if progress:

@@ -37,14 +37,19 @@ def backend_version(backend: str) -> str | None:
 def generator_cache_key(g: GeneratorConfig, generator_path: Path, device: str | None = None) -> str:
     """The synthetic cache's model key: everything besides the prompt that changes a generated text.
 
-    The model's content, the backend and its library version, the device (the same weights give
+    The model's content, the backend, its library version and its engine, the device (the same weights give
     other texts for the same seed on a GPU), the prompt style, the output constraint and the
     sampler settings. The prompt itself (templates, shots, lengths, seed) is the cache's prompt key.
     ``device`` is where the generator workers actually run (``gpu`` or ``cpu``, as they report it);
     without it, where the config asks them to (the start-up checks refuse a GPU that is not usable).
     """
+    from generators import backend_config
+
+    # A backend's own change of computation (ENGINE) gives other texts; keys of backends without one stay as before.
+    engine = getattr(backend_config(g.backend), "ENGINE", None)
     return sha256_json(
         {
+            **({"engine": engine} if engine else {}),
             "model": sha256_path(generator_path),
             "backend": g.backend,
             "backend_version": backend_version(g.backend),
@@ -83,6 +88,7 @@ def pool_source(
         seed=cfg.seed,
         list_prompt=g.list_prompt + note,
         markers=cfg.data.markers,
+        decode_groups=1 if g.is_file else g.decode_groups,
     )
     shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
     return PoolSource(
