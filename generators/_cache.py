@@ -56,12 +56,15 @@ class SyntheticCache:
         self._db.execute("PRAGMA journal_mode=WAL")
         _migrate(self._db)
 
-    def load(self, model_hash: str, prompt_hash: str, label: str, t_key: int) -> list[tuple[int, Completion, str]]:
-        """(attempt index, completion, source id) of the pool's cached attempts, in index order."""
+    def load(
+        self, model_hash: str, prompt_hash: str, label: str, t_key: int, start: int = 0
+    ) -> list[tuple[int, Completion, str]]:
+        """(attempt index, completion, source id) of the pool's cached attempts from index ``start`` on,
+        in index order."""
         rows = self._db.execute(
             "SELECT idx, raw, n_tokens, truncated, source FROM attempts WHERE model_hash=? AND prompt_hash=? "
-            "AND label=? AND temperature_tenths=? ORDER BY idx, source",
-            (model_hash, prompt_hash, label, t_key),
+            "AND label=? AND temperature_tenths=? AND idx>=? ORDER BY idx, source",
+            (model_hash, prompt_hash, label, t_key, start),
         ).fetchall()
         return [(i, Completion(raw, n, bool(tr)), src) for i, raw, n, tr, src in rows]
 

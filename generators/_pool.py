@@ -59,6 +59,9 @@ class PoolSource:
 
     augment: str = Augment.GENERATE
     """What a pool is written by when a trial does not say (``generator.augment``)."""
+    real_texts: tuple[str, ...] = ()
+    """The real training texts the filters compare against, each once; empty: the shots' texts (with
+    one label per text they are every training text once; label sets show a text in several pools)."""
 
     def spec_for(self, augment: str | None) -> PromptSpec:
         """The prompts of ``augment`` (None: the source's own); a source without paraphrase prompts
@@ -71,7 +74,8 @@ class PoolSource:
     @cached_property
     def reference(self) -> RealReference:
         """The filters' view of the real training texts, built once per source (per actor)."""
-        return RealReference([t for texts in self.shots_by_label.values() for t in texts], self.filters)
+        texts = self.real_texts or [t for texts in self.shots_by_label.values() for t in texts]
+        return RealReference(list(texts), self.filters)
 
     @property
     def prompt_hash(self) -> str:
@@ -100,8 +104,17 @@ class PoolBuilder:
         self.next_index = 0
         self.exhausted = False
         """The backend has no more examples of this label: nothing more is planned."""
-        cached = cache.load(source.model_hash, self._prompt_hash, label, self._t_key)
-        self._offer(cached)
+        self.cached_accepted = 0
+        self.new_tokens = 0
+        self.reopen()
+
+    def reopen(self) -> None:
+        """Ready for a request: the attempts cached since the last one (by this builder's service or by
+        another run sharing the cache) are offered to the filter, and everything accepted so far
+        counts as taken from the cache. A kept builder serves each later request without replaying
+        the pool's whole cache through the filter."""
+        since = self.cache.load(self.source.model_hash, self._prompt_hash, self.label, self._t_key, self.next_index)
+        self._offer(since)
         self.cached_accepted = len(self.accepted)
         self.new_tokens = 0
 

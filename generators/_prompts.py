@@ -79,12 +79,17 @@ class PromptSpec:
     decode_groups: int = 1
     """Attempt groups decoded together in one backend call (``generator.decode_groups``): group ``g``
     is always decoded with the others of batch ``g // decode_groups``, whose company shapes its texts."""
+    label_separator: str = ""
+    """Label sets (``data.task: multilabel``): a pool's label is a set joined by this, and the prompts
+    name its labels joined by "and"; empty for one label per text."""
 
     def fingerprint(self) -> dict:
         out = dict(self.__dict__)
         # Keys written before paraphrasing, relations and batched groups existed stay the same.
         if self.decode_groups == 1:
             del out["decode_groups"]
+        if not self.label_separator:
+            del out["label_separator"]
         if self.augment == Augment.GENERATE:
             del out["augment"]
         if not self.markers:
@@ -107,7 +112,7 @@ class PromptSpec:
         k = min(self.few_shot, len(others))
         picks = rng.choice(len(others), size=k, replace=False) if k else np.zeros(0, dtype=int)
         shots = tuple(cut_at_word(shots_pool[others[i]], self.shot_max_chars, self.markers) for i in picks)
-        fill = {"label": label, "task": self.task}
+        fill = {"label": self.label_words(label), "task": self.task}
         return GenerationRequest(
             label=label,
             shots=shots,
@@ -121,6 +126,12 @@ class PromptSpec:
             source="" if src is None else cut_at_word(shots_pool[src], self.shot_max_chars, self.markers),
             source_id="" if src is None else source_id(shots_pool[src]),
         )
+
+    def label_words(self, label: str) -> str:
+        """How the prompts name a pool's label: a label set's labels joined by "and"."""
+        if not self.label_separator:
+            return label
+        return " and ".join(label.split(self.label_separator))
 
     def source_index(self, label: str, n_pool: int, index: int) -> int | None:
         """Paraphrasing: which real example attempt ``index`` rewrites (None when generating).

@@ -64,6 +64,60 @@ def attempt_budget(n: int) -> int:
     return 4 * n + 24
 
 
+BAR_LINGER_S = 0.5
+"""A pool progress line stays open this long after its last pool, for the next label's pool to join."""
+
+
+class PoolBar:
+    """One progress line for consecutive pools at one temperature: its total grows with each pool
+    that joins, its description names the label being generated, and it closes ``BAR_LINGER_S``
+    after the last pool left (one finished line per run of pools, not one per label)."""
+
+    def __init__(self, verb: str, temperature: float, position: int):
+        from common import progress_bar
+
+        self.verb, self.temperature = verb, temperature
+        self.bar = progress_bar(f"{verb} @ T={temperature}", total=0, position=position)
+        self.labels: list[str] = []
+        self.active = 0
+        self.closed = False
+        self._closing: asyncio.TimerHandle | None = None
+
+    def enter(self, label: str, missing: int) -> None:
+        """A pool joins the line, ``missing`` examples short."""
+        if self._closing is not None:
+            self._closing.cancel()
+            self._closing = None
+        self.active += 1
+        if label not in self.labels:
+            self.labels.append(label)
+        self.bar.total = (self.bar.total or 0) + missing
+        self.bar.set_description(f"{self._what()}: {label}")
+
+    def advance(self, k: int) -> None:
+        if k:
+            self.bar.update(k)
+
+    def leave(self, short: int) -> None:
+        """A pool is done; ``short``: examples it could not get (its budget spent), dropped from the total."""
+        if short:
+            self.bar.total -= short
+        self.active -= 1
+        if self.active == 0:
+            self._closing = asyncio.get_running_loop().call_later(BAR_LINGER_S, self.close)
+
+    def close(self) -> None:
+        if self.closed or self.active:
+            return
+        self.closed = True
+        self.bar.set_description(self._what())
+        self.bar.close()
+
+    def _what(self) -> str:
+        n = len(self.labels)
+        return f"{self.verb} @ T={self.temperature}, {n} label{'' if n == 1 else 's'}"
+
+
 class PoolService:
     def __init__(
         self,
@@ -76,10 +130,13 @@ class PoolService:
         os.environ.update(env or {})  # the driver's progress-bar owner (common._bars)
         self.label = label
         """Names the generator on progress bars when a sweep has several."""
-        self._open_bars = 0
+        self._bars: dict[tuple[float, str], PoolBar] = {}
         self.source = source
         self.cache = SyntheticCache(cache_path)
         self._locks: defaultdict[tuple[str, int, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._builders: dict[tuple[str, int, str], PoolBuilder] = {}
+        """Each pool's builder, kept: a later request (another trial) offers only the attempts cached
+        since, instead of replaying the pool's whole cache through the filter."""
         self._idle: asyncio.Queue | None = None
         self._workers = workers
 
@@ -95,29 +152,47 @@ class PoolService:
             self._idle.put_nowait(worker)
 
     async def get_pool(self, label: str, temperature: float, n: int, augment: str | None = None) -> dict[str, Any]:
-        from common import progress_bar
-
         t = round(float(temperature), 1)
-        async with self._locks[(label, int(round(t * 10)), augment or self.source.augment)]:
-            builder = PoolBuilder(self.source, self.cache, label, t, augment)
-            budget = builder.next_index + attempt_budget(builder.missing(n))
+        key = (label, int(round(t * 10)), augment or self.source.augment)
+        async with self._locks[key]:
+            builder = self._builders.get(key)
+            if builder is None:
+                builder = self._builders[key] = PoolBuilder(self.source, self.cache, label, t, augment)
+            else:
+                builder.reopen()
             if builder.missing(n):
-                prefix = f"{self.label}: " if self.label else ""
-                verb = "paraphrasing" if builder.spec.augment == Augment.PARAPHRASE else "generating"
-                # Pools generated at once (other labels, other trials) each get their own line.
-                bar = progress_bar(f"{prefix}{verb} {label} @ T={t}", total=n, position=self._open_bars)
-                self._open_bars += 1
-                bar.update(min(n, len(builder.accepted)))
-                while builder.missing(n) and builder.next_index < budget:
-                    per_call = builder.spec.decode_groups
-                    calls = builder.calls(builder.plan(n, max_groups=len(self._workers) * per_call))
-                    done = await asyncio.gather(*(self._run_call(c) for c in calls))
-                    before = len(builder.accepted)
-                    builder.add(calls, done)
-                    bar.update(min(n, len(builder.accepted)) - min(n, before))
-                bar.close()
-                self._open_bars -= 1
+                await self._generate(builder, n)
             return asdict(builder.result(n))
+
+    async def _generate(self, builder: PoolBuilder, n: int) -> None:
+        """Generate until the pool holds ``n`` accepted examples or its attempt budget is spent."""
+        budget = builder.next_index + attempt_budget(builder.missing(n))
+        bar = self._bar(builder, n)
+        try:
+            while builder.missing(n) and builder.next_index < budget:
+                per_call = builder.spec.decode_groups
+                calls = builder.calls(builder.plan(n, max_groups=len(self._workers) * per_call))
+                done = await asyncio.gather(*(self._run_call(c) for c in calls))
+                before = len(builder.accepted)
+                builder.add(calls, done)
+                bar.advance(min(n, len(builder.accepted)) - min(n, before))
+        finally:
+            bar.leave(max(0, n - len(builder.accepted)))  # a file's rows may run out: missing() is 0 then
+
+    def _bar(self, builder: PoolBuilder, n: int) -> PoolBar:
+        """The progress line of pools at this temperature and method: one line for the pools
+        generated back to back (a trial asks for its labels one after another; a line per label
+        would flood the terminal with 20 labels)."""
+        verb = "paraphrasing" if builder.spec.augment == Augment.PARAPHRASE else "generating"
+        key = (builder.temperature, verb)
+        self._bars = {k: b for k, b in self._bars.items() if not b.closed}
+        bar = self._bars.get(key)
+        if bar is None:
+            prefix = f"{self.label}: " if self.label else ""
+            # Lines open at once (other temperatures, methods) each get their own position.
+            bar = self._bars[key] = PoolBar(f"{prefix}{verb}", builder.temperature, position=len(self._bars))
+        bar.enter(builder.label, builder.missing(n))
+        return bar
 
     def ping(self) -> bool:
         return True

@@ -51,7 +51,7 @@ def test_max_train_keeps_every_class(small_csv):
 def test_separate_test_file(small_csv, tmp_path):
     df = pd.read_csv(small_csv)
     test = tmp_path / "t.csv"
-    df.head(10).to_csv(test, index=False)
+    df.sort_values("outcome").groupby("outcome").head(4).head(10).to_csv(test, index=False)  # every label
     ds = load_dataset(_cfg(small_csv, test=test), seed=0)
     assert len(ds.test) == 10
     # The 10 test rows are also in the training file: removed from train and validation, and counted.
@@ -73,7 +73,7 @@ def test_separate_test_file(small_csv, tmp_path):
                 .iloc[:-1]
                 .pipe(lambda d: pd.concat([d, pd.DataFrame({"note": ["a b c"], "outcome": ["neutral"]})]))
             ),
-            r"class 'neutral' has 1 training examples",
+            r"data\.train: label 'neutral' has 1 example in bad\.csv; each of train, validation and test needs one",
         ),
     ],
 )

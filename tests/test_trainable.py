@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trainables import TrialParams, mix_weights, score_checkpoint
+from trainables import TrialData, TrialParams, mix_weights, score_checkpoint
 from trainables._checkpoint import read_meta
 from trainables.trainable import run_trial
 
@@ -155,9 +155,25 @@ def test_a_resumed_trial_retrains_on_the_recorded_set(tiny_bert, tmp_path):
 def test_proportional_synthetic_labels_follow_the_real_split():
     from trainables.trainable import synthetic_counts
 
-    counts = synthetic_counts(TrialParams(0.7, 10, 0.8), ["a", "b"], [0, 0, 0, 1], "proportional")
-    assert counts == {"a": 8, "b": 2}
-    assert synthetic_counts(TrialParams(0.7, 10, 0.8), ["a", "b"], [0, 0, 0, 1], "balanced") == {"a": 5, "b": 5}
+    data = TrialData(["a", "b"], ["w", "x", "y", "z"], [0, 0, 0, 1], [], [])
+    assert synthetic_counts(TrialParams(0.7, 10, 0.8), data, "proportional") == {"a": 8, "b": 2}
+    assert synthetic_counts(TrialParams(0.7, 10, 0.8), data, "balanced") == {"a": 5, "b": 5}
+    rare = synthetic_counts(TrialParams(0.7, 10, 0.8), data, "rare_first")
+    assert rare == {"a": 3, "b": 7}, "1/3 against 1/1: 2.5 and 7.5, the tie to the first label"
+
+
+def test_label_sets_are_split_by_label_or_by_the_observed_sets():
+    from trainables.trainable import fetch_synthetic, synthetic_counts
+
+    y = [[1, 0, 0], [1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]]
+    units = {"a": [0], "b": [1], "c": [2], "a;b": [0, 1]}
+    data = TrialData(["a", "b", "c"], list("vwxyz"), y, [], [], units=units)
+    params = TrialParams(0.7, 12, 0.8)
+    assert synthetic_counts(params, data, "balanced") == {"a": 4, "b": 4, "c": 4}
+    assert synthetic_counts(params, data, "observed") == {"a": 3, "a;b": 6, "c": 3}, "sets as the texts carry them"
+    assert synthetic_counts(params, data, "rare_first") == {"a": 2, "b": 3, "c": 7}, "1/3, 1/2, 1/1"
+    synth = fetch_synthetic(TrialParams(0.7, 12, 0.8, synthetic_labels="observed"), data, FakePool())
+    assert synth.y.shape == (12, 3) and synth.y.sum(axis=0).tolist() == [9, 6, 3], "a;b rows carry both labels"
 
 
 def test_with_no_interval_each_improving_epoch_is_checkpointed_at_once(tiny_bert, tmp_path):

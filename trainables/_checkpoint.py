@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._classifier import HEAD_FILE, MODEL_DIR, label_maps, repeat_dir
+from ._classifier import HEAD_FILE, MODEL_DIR, MULTI_LABEL, label_maps, probabilities, repeat_dir
 from ._layout import TRIAL_META_FILE
 
 
@@ -22,8 +22,9 @@ def read_meta(ckpt: str | Path) -> dict:
     return json.loads((Path(ckpt) / TRIAL_META_FILE).read_text())
 
 
-def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | Path) -> Any:
-    """Head mode as one transformers model: the frozen encoder, its pooling and the trained linear layer."""
+def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | Path, multilabel: bool = False) -> Any:
+    """Head mode as one transformers model: the frozen encoder, its pooling and the trained linear layer
+    (``multilabel``: its config says so, so a pipeline applies a sigmoid per label)."""
     import transformers
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModel
@@ -34,6 +35,8 @@ def pooled_model(classifier_path: str, labels: Sequence[str], head_file: str | P
     transformers.logging.set_verbosity_error()
     transformers.logging.disable_progress_bar()  # "Loading weights" bars in a command's output
     config = AutoConfig.from_pretrained(classifier_path, **label_maps(labels), local_files_only=True)
+    if multilabel:
+        config.problem_type = MULTI_LABEL
     config.synthsweep_pooling, config.synthsweep_normalize = read_pooling(classifier_path)
     model = PooledSequenceClassifier(config)
     model.encoder.load_state_dict(AutoModel.from_pretrained(classifier_path, local_files_only=True).state_dict())
@@ -49,7 +52,7 @@ def load_classifier(ckpt: str | Path) -> tuple[Any, Any, dict[str, Any]]:
     meta = read_meta(ckpt)
     first = repeat_dir(ckpt, 0)
     if meta["mode"] == "head":
-        model = pooled_model(meta["classifier_path"], meta["labels"], first / HEAD_FILE)
+        model = pooled_model(meta["classifier_path"], meta["labels"], first / HEAD_FILE, bool(meta.get("multilabel")))
         tokenizer = AutoTokenizer.from_pretrained(meta["classifier_path"], local_files_only=True)
     else:
         model = AutoModelForSequenceClassification.from_pretrained(first / MODEL_DIR, local_files_only=True)
@@ -73,7 +76,8 @@ def predict_proba(
                 padding=True,
                 return_tensors="pt",
             )
-            out.append(torch.softmax(model(**enc).logits.float(), dim=-1).numpy())
+            multilabel = model.config.problem_type == MULTI_LABEL
+            out.append(probabilities(model(**enc).logits.float(), multilabel).numpy())
     return np.concatenate(out) if out else np.zeros((0, model.config.num_labels))
 
 
@@ -99,6 +103,6 @@ def score_checkpoint(ckpt: str | Path, texts: Sequence[str], feature_cache: str 
         head = load_file(str(repeat_dir(Path(ckpt), 0) / HEAD_FILE))
         with torch.inference_mode():
             logits = torch.from_numpy(X) @ head["weight"].T + head["bias"]
-            return torch.softmax(logits, dim=-1).numpy()
+            return probabilities(logits, bool(meta.get("multilabel"))).numpy()
     model, tokenizer, meta = load_classifier(ckpt)
     return predict_proba(model, tokenizer, texts, meta["max_length"])

@@ -53,9 +53,18 @@ def mix_weights(n_real: int, n_synth: int, real_ratio: float, max_synthetic_weig
     return np.concatenate([np.full(n_real, a * scale), np.full(n_synth, b * scale)]).astype(np.float32)
 
 
-def balanced_class_weights(y: Sequence[int]) -> np.ndarray:
-    """Per-example weights giving every class present the same total weight (mean weight 1)."""
+def balanced_class_weights(y: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Per-example weights giving every class present the same total weight (mean weight 1).
+
+    Label sets (0/1 rows): a text weighs the mean of ``n / (k * count)`` over its labels (1 without
+    a label), normalised to mean 1, so texts of rare labels weigh more."""
     labels = np.asarray(y)
+    if labels.ndim == 2:
+        counts = np.maximum(labels.sum(axis=0), 1)
+        per_label = len(labels) / (labels.shape[1] * counts)
+        n_labels = labels.sum(axis=1)
+        w = np.where(n_labels > 0, (labels * per_label).sum(axis=1) / np.maximum(n_labels, 1), 1.0)
+        return (w / w.mean()).astype(np.float32)
     classes, counts = np.unique(labels, return_counts=True)
     per_class = dict(zip(classes.tolist(), (len(labels) / (len(classes) * counts)).tolist()))
     return np.array([per_class[int(c)] for c in labels], dtype=np.float32)
@@ -84,7 +93,7 @@ class TrainingMix:
     def build(
         cls,
         real_texts: Sequence[str],
-        real_y: Sequence[int] | np.ndarray,
+        real_y: Sequence[int] | Sequence[Sequence[int]] | np.ndarray,
         added_texts: Sequence[str] = (),
         added_y: Sequence[int] | np.ndarray = (),
         real_ratio: float = 1.0,
@@ -94,7 +103,9 @@ class TrainingMix:
         w = mix_weights(len(real_texts), len(added_texts), real_ratio, max_added_weight)
         keep = len(real_texts) + (len(added_texts) if len(added_texts) and w[-1] > 0 else 0)
         texts = [*real_texts, *added_texts][:keep]
-        y = np.concatenate([np.asarray(real_y, dtype=np.int64), np.asarray(added_y, dtype=np.int64)])[:keep]
+        real = np.asarray(real_y, dtype=np.int64)
+        added = np.asarray(added_y, dtype=np.int64).reshape((-1, *real.shape[1:]))  # label sets: (0, k) when none
+        y = np.concatenate([real, added])[:keep]
         return cls(texts, y, w[:keep], len(real_texts))
 
 
@@ -107,8 +118,9 @@ def label_maps(labels: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def load_fresh(path: str, labels: Sequence[str], seed: int) -> tuple[Any, Any]:
-    """A freshly initialised sequence classifier and its tokenizer (lora and full mode; head seeded)."""
+def load_fresh(path: str, labels: Sequence[str], seed: int, multilabel: bool = False) -> tuple[Any, Any]:
+    """A freshly initialised sequence classifier and its tokenizer (lora and full mode; head seeded);
+    ``multilabel``: its config says so (``problem_type``), so a pipeline applies a sigmoid per label."""
     import torch
     import transformers
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -119,6 +131,7 @@ def load_fresh(path: str, labels: Sequence[str], seed: int) -> tuple[Any, Any]:
     model = AutoModelForSequenceClassification.from_pretrained(
         path,
         **label_maps(labels),
+        problem_type=MULTI_LABEL if multilabel else None,
         local_files_only=True,
         # A base model saved with another head size (or none) still gives a fresh head here.
         ignore_mismatched_sizes=True,
@@ -127,10 +140,26 @@ def load_fresh(path: str, labels: Sequence[str], seed: int) -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def _weighted_ce(logits, y, w):
+MULTI_LABEL = "multi_label_classification"
+"""transformers' ``problem_type`` of a classifier with one sigmoid output per label."""
+
+
+def weighted_loss(logits, y, w):
+    """Cross-entropy over classes (``y`` class indices), or binary cross-entropy per label averaged over
+    the labels (``y`` 0/1 rows: label sets), each text weighted by ``w``."""
     import torch.nn.functional as F
 
+    if y.ndim == 2:
+        per_text = F.binary_cross_entropy_with_logits(logits, y.float(), reduction="none").mean(dim=1)
+        return (per_text * w).mean()
     return (F.cross_entropy(logits, y, reduction="none") * w).mean()
+
+
+def probabilities(logits, multilabel: bool):
+    """Class probabilities (softmax), or each label's own probability (sigmoid) for label sets."""
+    import torch
+
+    return torch.sigmoid(logits) if multilabel else torch.softmax(logits, dim=-1)
 
 
 class HeadClassifier:
@@ -139,6 +168,7 @@ class HeadClassifier:
     def __init__(self, settings: ClassifierSettings, dim: int, num_labels: int, seed: int):
         import torch
 
+        self.multilabel = settings.multilabel
         self.gen = torch.Generator().manual_seed(seed)
         self.head = torch.nn.Linear(dim, num_labels)
         with torch.no_grad():  # the seed decides the initialisation as well as the shuffling
@@ -158,7 +188,7 @@ class HeadClassifier:
         for start in range(0, len(Xt), self.batch_size):
             b = perm[start : start + self.batch_size]
             self.opt.zero_grad()
-            loss = _weighted_ce(self.head(Xt[b]), yt[b], wt[b])
+            loss = weighted_loss(self.head(Xt[b]), yt[b], wt[b])
             loss.backward()
             self.opt.step()
             total += loss.item() * len(b)
@@ -168,7 +198,7 @@ class HeadClassifier:
         import torch
 
         with torch.inference_mode():
-            return torch.softmax(self.head(torch.from_numpy(X)), dim=-1).numpy()
+            return probabilities(self.head(torch.from_numpy(X)), self.multilabel).numpy()
 
     def save(self, directory: Path) -> None:
         import torch
@@ -197,7 +227,8 @@ class TunedClassifier:
     def __init__(self, settings: ClassifierSettings, labels: Sequence[str], seed: int, device: str):
         import torch
 
-        model, tokenizer = load_fresh(settings.path, labels, seed)
+        model, tokenizer = load_fresh(settings.path, labels, seed, settings.multilabel)
+        self.multilabel = settings.multilabel
         mode, lora_r = settings.mode, settings.lora_r
         if mode == "lora":
             from peft import LoraConfig, TaskType, get_peft_model
@@ -229,7 +260,7 @@ class TunedClassifier:
             b = perm[start : start + self.batch_size]
             self.opt.zero_grad()
             logits = self.model(**self._encode([texts[i] for i in b])).logits
-            loss = _weighted_ce(logits, yt[b], wt[b])
+            loss = weighted_loss(logits, yt[b], wt[b])
             loss.backward()
             self.opt.step()
             total += loss.item() * len(b)
@@ -243,7 +274,7 @@ class TunedClassifier:
         with torch.inference_mode():
             for start in range(0, len(texts), 32):
                 logits = self.model(**self._encode(texts[start : start + 32])).logits
-                out.append(torch.softmax(logits.float(), dim=-1).cpu().numpy())
+                out.append(probabilities(logits.float(), self.multilabel).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.model.config.num_labels))
 
     def load(self, directory: Path) -> bool:

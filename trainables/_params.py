@@ -43,8 +43,9 @@ REAL_RATIO = Dimension("real_ratio", "float", reported_as="real_share")
 GENERATOR = Dimension("generator", "choice")
 CONSISTENCY = Dimension("consistency_min_prob", "float", step=0.05, decimals=2, optional=True)
 AUGMENT = Dimension("augment", "choice", optional=True)
+SYNTHETIC_LABELS = Dimension("synthetic_labels", "choice", optional=True)
 DIMENSIONS: dict[str, Dimension] = {
-    d.name: d for d in (TEMPERATURE, N_SYNTHETIC, REAL_RATIO, GENERATOR, CONSISTENCY, AUGMENT)
+    d.name: d for d in (TEMPERATURE, N_SYNTHETIC, REAL_RATIO, GENERATOR, CONSISTENCY, AUGMENT, SYNTHETIC_LABELS)
 }
 """Every searched dimension, in the order Tune's search space lists them."""
 
@@ -62,6 +63,9 @@ class TrialParams:
     """Name of the generator the synthetic examples come from (`search.generator`)."""
     augment: str | None = None
     """`generate` or `paraphrase` when the sweep searches it (`search.augment`); None: the generator's own."""
+    synthetic_labels: str | None = None
+    """How the synthetic examples are split over labels, when the sweep searches it (`search.synthetic_labels`);
+    None: the sweep's one way."""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TrialParams:
@@ -82,11 +86,18 @@ class TrialParams:
             # A sweep with the `generator` section alone has no generator dimension.
             generator=GENERATOR.snap(flat.get(GENERATOR.name, DEFAULT_GENERATOR)),
             augment=None if flat.get(AUGMENT.name) is None or n == 0 else AUGMENT.snap(flat[AUGMENT.name]),
+            synthetic_labels=_choice(SYNTHETIC_LABELS, flat, n),
         )
 
     def to_dict(self) -> dict[str, Any]:
         # Optional dimensions appear only when searched.
         return {k: v for k, v in asdict(self).items() if v is not None or not DIMENSIONS[k].optional}
+
+
+def _choice(d: Dimension, flat: Mapping[str, Any], n_synthetic: int) -> str | None:
+    """An optional choice's value; None when not searched or when there is nothing synthetic to choose for."""
+    value = flat.get(d.name)
+    return None if value is None or n_synthetic == 0 else d.snap(value)
 
 
 @dataclass(frozen=True)
@@ -95,11 +106,19 @@ class TrialData:
 
     labels: list[str]
     train_texts: list[str]
-    train_y: list[int]
+    train_y: list[int] | list[list[int]]
+    """Class indices, or for label sets (``data.task: multilabel``) a 0/1 row per text."""
     val_texts: list[str]
-    val_y: list[int]
+    val_y: list[int] | list[list[int]]
     positive: int | None = None
     """Index of `data.positive_label` with two classes (its precision, recall and F1 are reported), else None."""
+    units: dict[str, list[int]] = field(default_factory=dict)
+    """Label sets: every pool a trial may ask for (a label alone, or a label set the training texts
+    carry) and its label indices; empty for one label per text, whose pools are its labels."""
+
+    @property
+    def multilabel(self) -> bool:
+        return bool(self.units)
 
 
 @dataclass(frozen=True)
@@ -125,6 +144,9 @@ class ClassifierSettings:
     markers: tuple[str, ...] = ()
     """Entity markers the classifier's tokenizer holds as tokens (``data.task: relation``); ``path``
     is then the marked copy of the encoder (``marked_classifier``)."""
+    multilabel: bool = False
+    """Label sets (``data.task: multilabel``): one sigmoid output per label and a binary cross-entropy
+    loss, instead of a softmax over classes."""
 
     def on_this_node(self) -> ClassifierSettings:
         """These settings with ``path`` pointing at this node's copy of the model (bundled: its own cache,
@@ -165,7 +187,8 @@ class TrialSettings:
     max_synthetic_weight: float | None = 1.0
     """Cap on one synthetic example's loss weight relative to a real one (`search.max_synthetic_weight`)."""
     synthetic_labels: str = "balanced"
-    """`balanced` or `proportional` split of a trial's synthetic examples over labels."""
+    """How a trial's synthetic examples are split over labels when it does not search it
+    (`search.synthetic_labels`)."""
     checkpoint_interval_s: float = 0.0
     """Least seconds between two checkpoints handed to Tune (`search.checkpoint_interval_s`); 0: each
     improving epoch at once."""
@@ -209,6 +232,9 @@ class EpochRow(TypedDict, total=False):
     val_recall: float
     val_f1: float
     val_accuracy: float
+    val_micro_f1: float
+    """Label sets only: micro F1 at 0.5; also ``val_exact_match``."""
+    val_exact_match: float
     val_per_class: dict[str, PerClass]
     val_positive_precision: float
     val_positive_recall: float

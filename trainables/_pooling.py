@@ -68,6 +68,8 @@ class PooledSequenceClassifier(PreTrainedModel):
         features = pool(hidden, attention_mask, self.config.synthsweep_pooling, bool(self.config.synthsweep_normalize))
         logits = self.classifier(features)
         loss = None
-        if labels is not None:
+        if labels is not None and self.config.problem_type == "multi_label_classification":
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels.float())
+        elif labels is not None:
             loss = torch.nn.functional.cross_entropy(logits, labels)
         return SequenceClassifierOutput(loss=loss, logits=logits)

@@ -23,7 +23,7 @@ from generators import Reject
 
 from ._classifier import Repeats, TrainingMix, write_trial_meta
 from ._layout import SYNTHETIC_FILE, TRIAL_META_FILE
-from ._metrics import classification_metrics
+from ._metrics import classification_metrics, texts_per_label
 from ._params import TrialData, TrialParams, TrialSettings
 
 PoolFetcher = Callable[[str, float, int], Any]
@@ -115,28 +115,55 @@ def example_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def synthetic_counts(params: TrialParams, labels: list[str], train_y: list[int], how: str) -> dict[str, int]:
-    """How many synthetic examples of each label the trial asks for."""
-    from generators import balanced_counts, split_counts
+def label_shares(data: TrialData, how: str) -> dict[str, float]:
+    """Each pool's share of a trial's synthetic examples (``search.synthetic_labels``).
 
+    ``balanced`` (and ``single``): each label alike. ``proportional``: each label by its real training
+    count. ``rare_first``: each label by the inverse of its real count (a label with half the texts
+    gets twice the synthetic ones). ``observed`` (label sets): each label set the training texts carry,
+    by how many carry it.
+    """
+    y = np.asarray(data.train_y)
+    counts = texts_per_label(y, len(data.labels))
+    if how == "observed":
+        rows = [tuple(np.flatnonzero(r).tolist()) for r in y]
+        return {key: float(rows.count(tuple(unit))) for key, unit in data.units.items() if rows.count(tuple(unit))}
     if how == "proportional":
-        return split_counts(params.n_synthetic, {lab: float(train_y.count(i)) for i, lab in enumerate(labels)})
-    return balanced_counts(params.n_synthetic, labels)
+        return {lab: float(counts[i]) for i, lab in enumerate(data.labels)}
+    if how == "rare_first":
+        return {lab: 1.0 / max(1, int(counts[i])) for i, lab in enumerate(data.labels)}
+    return dict.fromkeys(data.labels, 1.0)
+
+
+def synthetic_counts(params: TrialParams, data: TrialData, how: str) -> dict[str, int]:
+    """How many synthetic examples of each pool (a label, or a label set) the trial asks for."""
+    from generators import split_counts
+
+    return split_counts(params.n_synthetic, label_shares(data, how))
+
+
+def _unit_rows(data: TrialData, key: str, n: int) -> np.ndarray:
+    """The labels of ``n`` examples of pool ``key``: class indices, or 0/1 rows of its label set."""
+    if not data.multilabel:
+        return np.full(n, data.labels.index(key), dtype=int)
+    row = np.zeros(len(data.labels), dtype=int)
+    row[data.units[key]] = 1
+    return np.tile(row, (n, 1))
 
 
 def fetch_synthetic(params: TrialParams, data: TrialData, fetch: PoolFetcher, how: str = "balanced") -> SyntheticSet:
-    """The trial's synthetic set from the pool service, label by label."""
+    """The trial's synthetic set from the pool service, pool by pool (``params.synthetic_labels``, else ``how``)."""
     synth = SyntheticSet()
     if params.n_synthetic == 0:
         return synth
-    ys: list[int] = []
-    for i, (label, n) in enumerate(synthetic_counts(params, data.labels, list(data.train_y), how).items()):
+    ys: list[np.ndarray] = [_unit_rows(data, data.labels[0], 0)]
+    for label, n in synthetic_counts(params, data, params.synthetic_labels or how).items():
         if n == 0:
             continue
         pool = fetch(label, params.temperature, n)
         synth.texts.extend(pool.texts)
         synth.sources.extend(pool.sources or [""] * len(pool.texts))
-        ys.extend([i] * len(pool.texts))
+        ys.append(_unit_rows(data, label, len(pool.texts)))
         synth.generated += pool.generated
         synth.from_cache += pool.from_cache
         synth.attempts += pool.attempts
@@ -153,18 +180,25 @@ def fetch_synthetic(params: TrialParams, data: TrialData, fetch: PoolFetcher, ho
             "accepted": pool.attempts - sum(pool.rejected.values()),
             "rejected": dict(pool.rejected),
         }
-    synth.y = np.array(ys, dtype=int)
+    synth.y = np.concatenate(ys)
     return synth
 
 
-def read_synthetic(path: Path, labels: list[str]) -> SyntheticSet:
-    """The synthetic set a checkpoint recorded (``synthetic.csv``): what the trial trained on."""
+def read_synthetic(path: Path, labels: list[str], multilabel: bool = False) -> SyntheticSet:
+    """The synthetic set a checkpoint recorded (``synthetic.csv``): what the trial trained on. Label sets
+    are recorded as JSON lists of label names."""
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     texts = [r["text"] for r in rows]
+    if multilabel:
+        y = np.zeros((len(rows), len(labels)), dtype=int)
+        for k, r in enumerate(rows):
+            y[k, [labels.index(lab) for lab in json.loads(r["label"])]] = 1
+    else:
+        y = np.array([labels.index(r["label"]) for r in rows], dtype=int)
     return SyntheticSet(
         texts=texts,
-        y=np.array([labels.index(r["label"]) for r in rows], dtype=int),
+        y=y,
         from_cache=len(texts),
         sources=[r.get("source_id") or "" for r in rows],
     )
@@ -180,7 +214,8 @@ def drop_inconsistent(synth: SyntheticSet, data: TrialData, min_prob: float) -> 
 
     if not synth.texts:
         return synth
-    clf = LabelConsistency().fit(data.train_texts, data.train_y, len(data.labels))
+    # One label per text: the config refuses this filter for label sets.
+    clf = LabelConsistency().fit(data.train_texts, data.train_y, len(data.labels))  # type: ignore[arg-type]
     keep = clf.keep(synth.texts, synth.y, min_prob)
     out = synth.keep(keep)
     out.rejected = {**synth.rejected, Reject.LABEL_INCONSISTENT: int((~keep).sum())}
@@ -231,6 +266,18 @@ def model_inputs(
         encoder.close()
 
 
+_OPTIONAL_METRICS = (
+    "positive_precision",
+    "positive_recall",
+    "positive_f1",
+    "micro_f1",
+    "exact_match",
+    "f1_tuned",
+    "micro_f1_tuned",
+)
+"""Metrics only some tasks have: the class of interest's (two classes), label sets' (``multilabel_metrics``)."""
+
+
 def mean_metrics(per_repeat: list[dict[str, Any]]) -> dict[str, Any]:
     """Validation metrics averaged over repeats, with the SD of the AUC between them."""
     aucs = np.array([m["auc"] for m in per_repeat], dtype=float)
@@ -242,7 +289,7 @@ def mean_metrics(per_repeat: list[dict[str, Any]]) -> dict[str, Any]:
     }
     for k in ("precision", "recall", "f1", "accuracy"):
         out[k] = float(np.mean([m[k] for m in per_repeat]))
-    for k in ("positive_precision", "positive_recall", "positive_f1"):
+    for k in _OPTIONAL_METRICS:
         if k in per_repeat[0]:
             out[k] = float(np.mean([m[k] for m in per_repeat]))
     out["per_class"] = {
@@ -258,7 +305,7 @@ def trial_synthetic(
 ) -> SyntheticSet:
     """The trial's synthetic set: the one a checkpoint recorded (retry, resume), else fresh pools, filtered."""
     if recorded is not None and (recorded / SYNTHETIC_FILE).is_file():
-        return read_synthetic(recorded / SYNTHETIC_FILE, data.labels)
+        return read_synthetic(recorded / SYNTHETIC_FILE, data.labels, data.multilabel)
     synth = fetch_synthetic(params, data, fetch, settings.synthetic_labels)
     min_prob = params.consistency_min_prob if params.consistency_min_prob is not None else settings.consistency_min_prob
     return drop_inconsistent(synth, data, min_prob) if min_prob is not None else synth
@@ -272,7 +319,7 @@ def trial_counts(settings: TrialSettings, mix: TrainingMix, synth: SyntheticSet,
         # The trial's synthetic set (what its ids record); with real_ratio 1 they carry no weight and
         # TrainingMix leaves them out of the batches, which real_share shows.
         "n_synthetic_used": len(synth.texts),
-        "n_synthetic_used_by_label": {lab: int((synth.y == i).sum()) for i, lab in enumerate(labels)},
+        "n_synthetic_used_by_label": dict(zip(labels, texts_per_label(synth.y, len(labels)).tolist())),
         "real_share": mix.real_share,
         "synthetic_generated": synth.generated,
         "synthetic_from_cache": synth.from_cache,
@@ -299,7 +346,7 @@ def epoch_metrics(epoch: int, loss: float, m: dict[str, Any], best: float, best_
         "val_f1": m["f1"],
         "val_accuracy": m["accuracy"],
         "val_per_class": m["per_class"],
-        **{f"val_{k}": m[k] for k in ("positive_precision", "positive_recall", "positive_f1") if k in m},
+        **{f"val_{k}": m[k] for k in _OPTIONAL_METRICS if k in m},
     }
 
 
@@ -325,6 +372,7 @@ def save_checkpoint(
             "classifier_hash": c.hash,
             "max_length": c.max_length,
             "seeds": settings.seeds,
+            **({"multilabel": True} if c.multilabel else {}),
             **meta,
             "synthetic_ids": [example_id(t) for t in synth.texts],
         },
@@ -510,7 +558,8 @@ def _write_synthetic(path: Path, synth: SyntheticSet, labels: list[str]) -> None
         writer = csv.writer(f)
         writer.writerow(["id", "label", "text", "source_id"])
         for t, y, src in zip(synth.texts, synth.y, sources):
-            writer.writerow([example_id(t), labels[int(y)], t, src])
+            label = json.dumps([labels[i] for i in np.flatnonzero(y)]) if np.ndim(y) else labels[int(y)]
+            writer.writerow([example_id(t), label, t, src])
 
 
 def trial_label() -> str:

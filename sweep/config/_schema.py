@@ -42,6 +42,11 @@ def _check_range(value: Sequence[float], key: str, lo: float | None = None, hi: 
     return value
 
 
+SyntheticLabels = Literal["balanced", "proportional", "rare_first", "single", "observed"]
+MULTILABEL_ONLY = ("single", "observed")
+"""`search.synthetic_labels` values that choose label sets: only `data.task: multilabel` has them."""
+
+
 class DataConfig(_Group):
     train: Path
     """Labelled training data: CSV, TSV, JSONL or Parquet (read with pandas)."""
@@ -50,7 +55,8 @@ class DataConfig(_Group):
     text_column: str = "text"
     """Column holding the text."""
     label_column: str = "label"
-    """Column holding the label (any values; two or more classes)."""
+    """Column holding the label (any values; two or more classes); with `data.task: multilabel`, each
+    text's labels joined by `data.label_separator` (an empty cell: none of them)."""
     validation_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     """Share of the training data held out to pick trials (validation AUC)."""
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
@@ -63,14 +69,19 @@ class DataConfig(_Group):
     draw: int = Field(0, ge=0)
     """Which random draw of `per_label` examples: another draw, another subset of the same training split."""
     labels: list[str] | None = None
-    """Keep only rows with these labels (e.g. `[negative, positive]` to drop a neutral class); `null` keeps all."""
+    """Keep only rows with these labels (e.g. `[negative, positive]` to drop a neutral class); `null` keeps all.
+    With `data.task: multilabel`: the labels a text may carry (one outside them is an error); `null`: those found."""
     positive_label: str | None = None
     """With two classes, the class of interest: its precision, recall and F1 are reported beside the macro
     figures. Default: the second label in sorted order (the output says which)."""
-    task: Literal["classification", "relation"] = "classification"
-    """`classification` (a label per text) or `relation` (a label per text whose two entities are marked with
+    task: Literal["classification", "relation", "multilabel"] = "classification"
+    """`classification` (a label per text), `relation` (a label per text whose two entities are marked with
     `data.entity_markers`: every text must hold each marker once, in order; prompts ask for them, a
-    synthetic text without them is rejected, and the classifier reads each marker as one token)."""
+    synthetic text without them is rejected, and the classifier reads each marker as one token), or
+    `multilabel` (zero or more labels per text, joined by `data.label_separator`: one sigmoid output per
+    label, macro AUC over labels as the objective)."""
+    label_separator: str = ";"
+    """`data.task: multilabel`: what joins a text's labels in `data.label_column` (e.g. `anxiety;insomnia`)."""
     entity_markers: list[str] = ["<e1>", "</e1>", "<e2>", "</e2>"]
     """The markers around the two entities of a `relation` text, in the order they occur."""
 
@@ -82,6 +93,17 @@ class DataConfig(_Group):
             raise ValueError("data.entity_markers must list at least two distinct markers without spaces")
         if any(a in b for a in v for b in v if a != b):
             raise ValueError("data.entity_markers: no marker may be part of another")
+        return v
+
+    @property
+    def multilabel(self) -> bool:
+        return self.task == "multilabel"
+
+    @field_validator("label_separator")
+    @classmethod
+    def _separator(cls, v: str) -> str:
+        if not v or v.isspace():
+            raise ValueError("data.label_separator must be a visible character or string, e.g. ';'")
         return v
 
     @property
@@ -320,9 +342,21 @@ class SearchConfig(_Group):
     """Most loss weight one synthetic text may carry, relative to one real text. Without a cap, a small
     synthetic set and a low `real_ratio` give each synthetic text many times a real text's weight; the
     trial records the real share it actually trained with (`real_share`)."""
-    synthetic_labels: Literal["balanced", "proportional"] = "balanced"
-    """How a trial's synthetic examples are split over labels: `balanced` (equal counts) or `proportional`
-    (in the real training data's label proportions)."""
+    synthetic_labels: list[SyntheticLabels] = ["balanced"]
+    """How a trial's synthetic examples are split over labels; several values are searched (the trial
+    parameter `synthetic_labels`). `balanced`: equal counts per label. `proportional`: in the real training
+    data's label proportions. `rare_first`: inversely to each label's real count (a label with half the
+    examples gets twice the synthetic ones), so the rare labels get most. With `data.task: multilabel` these
+    write one label at a time, and two more choose the label sets: `single` (one label at a time, as
+    `balanced`) and `observed` (the label sets of the real training texts, in their proportions)."""
+
+    @field_validator("synthetic_labels", mode="before")
+    @classmethod
+    def _synthetic_labels(cls, v: Any) -> Any:
+        v = [v] if isinstance(v, str) else v
+        if isinstance(v, list) and (not v or len(set(v)) != len(v)):
+            raise ValueError("search.synthetic_labels must name one or more distinct ways, e.g. [balanced]")
+        return v
 
     @field_validator("temperature")
     @classmethod
@@ -535,6 +569,22 @@ class SweepConfig(_Group):
         for name in self.search.generator:
             if name not in known:
                 raise ValueError(f"search.generator: unknown generator {name!r} (configured: {', '.join(known)})")
+        return self
+
+    @model_validator(mode="after")
+    def _task_fits(self) -> SweepConfig:
+        """Settings that only one kind of task reads, refused on another with the key that names them."""
+        if not self.data.multilabel:
+            for way in self.search.synthetic_labels:
+                if way in MULTILABEL_ONLY:
+                    raise ValueError(
+                        f"search.synthetic_labels: {way} chooses label sets, only for data.task multilabel"
+                    )
+            return self
+        if self.quality.consistency_min_prob is not None or self.search.consistency_min_prob is not None:
+            raise ValueError("quality.consistency_min_prob: the label-consistency filter is for one label per text")
+        if self.data.positive_label is not None:
+            raise ValueError("data.positive_label: for two classes of one label per text, not data.task multilabel")
         return self
 
     def generator_configs(self) -> dict[str, GeneratorConfig]:

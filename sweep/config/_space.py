@@ -79,6 +79,8 @@ class SearchSpace:
             ranges.append(Range(dims["consistency_min_prob"], c_lo, c_hi, step=dims["consistency_min_prob"].step))
         if s.augment:  # optional too: without it each generator writes its own way
             ranges.append(Range(dims["augment"], choices=tuple(s.augment)))
+        if len(s.synthetic_labels) > 1:  # one way is a setting of the sweep, not a dimension
+            ranges.append(Range(dims["synthetic_labels"], choices=tuple(s.synthetic_labels)))
         return cls({r.name: r for r in ranges}, _baseline(s, names))
 
     def searched(self) -> list[Range]:
@@ -105,6 +107,8 @@ def _baseline(s: SearchConfig, generators: tuple[str, ...]) -> dict[str, Any]:
         point["generator"] = generators[0]
     if len(s.augment) > 1:
         point["augment"] = s.augment[0]
+    if len(s.synthetic_labels) > 1:
+        point["synthetic_labels"] = s.synthetic_labels[0]
     return point
 
 

@@ -94,7 +94,7 @@ def _check_sizes(cfg: SweepConfig, sizes: tuple[int | str, ...]) -> None:
     """Every size must fit every label's real training examples (the validation and test splits
     stay out of it)."""
     data = sweep_dataset(cfg.model_copy(update={"data": cfg.data.model_copy(update={"per_label": None})}))
-    counts = {lab: int((data.train.y == i).sum()) for i, lab in enumerate(data.labels)}
+    counts = dict(zip(data.labels, data.label_counts().tolist()))
     label, have = min(counts.items(), key=lambda kv: kv[1])
     too_big = [s for s in sizes if s != ALL and int(s) > have]
     if too_big:

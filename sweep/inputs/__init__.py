@@ -2,6 +2,7 @@
 receive, and the ``generate`` preview. Starts no Ray."""
 
 from ._data import Dataset, Split, load_dataset, normalized, read_table
+from ._labelsets import iterative_cut
 from ._prepared import (
     Prepared,
     check_inputs,
@@ -45,6 +46,7 @@ __all__ = [
     "generator_cache_key",
     "generator_key",
     "generator_path",
+    "iterative_cut",
     "load_dataset",
     "normalized",
     "paraphrase_spec",

@@ -62,8 +62,9 @@ def _pool_inputs(cfg: SweepConfig, label: str, generator: str | None) -> tuple[G
         raise UserError(f"--generator {name!r} is not configured (generators: {', '.join(configs)})")
     path = generator_path(cfg, name)
     data = sweep_dataset(cfg)
-    if label not in data.labels:
-        classes = ", ".join(shown(lab, quote=False) for lab in data.labels)
+    units = data.units()  # label sets: also each set the training texts carry, e.g. `negative;pain`
+    if label not in units:
+        classes = ", ".join(shown(lab, quote=False) for lab in units)
         raise UserError(f"--label {label!r} is not a class of the data (classes: {classes})")
     check_examples_files(cfg, data, {name: path})
     source = pool_source(cfg, data, path, configs[name], augments=cfg.augments(name))

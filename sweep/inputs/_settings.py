@@ -89,8 +89,9 @@ def pool_source(
         list_prompt=g.list_prompt + note,
         markers=cfg.data.markers,
         decode_groups=1 if g.is_file else g.decode_groups,
+        label_separator=data.separator or "",
     )
-    shots = {lab: data.train.by_label(i) for i, lab in enumerate(data.labels)}
+    shots = {key: data.unit_texts(unit) for key, unit in data.units().items()}
     return PoolSource(
         model_hash=generator_cache_key(g, generator_path, device),
         spec=spec,
@@ -99,6 +100,7 @@ def pool_source(
         filters=filter_settings(cfg),
         paraphrase=paraphrase_spec(g, spec, note) if Augment.PARAPHRASE in augments else None,
         augment=Augment.PARAPHRASE if augments == [Augment.PARAPHRASE] else Augment.GENERATE,
+        real_texts=tuple(data.train.texts) if data.multilabel else (),
     )
 
 
@@ -153,6 +155,7 @@ def classifier_settings(p: Prepared) -> ClassifierSettings:
         lora_r=c.lora_r,
         model=c.model,
         markers=p.cfg.data.markers,
+        multilabel=p.cfg.data.multilabel,
     )
 
 
@@ -176,7 +179,7 @@ def trial_settings(
         env=env,
         consistency_min_prob=cfg.quality.consistency_min_prob,
         max_synthetic_weight=cfg.search.max_synthetic_weight,
-        synthetic_labels=cfg.search.synthetic_labels,
+        synthetic_labels=cfg.search.synthetic_labels[0],
         checkpoint_interval_s=cfg.search.checkpoint_interval_s,
     )
 
@@ -192,6 +195,7 @@ def trial_data(data: Dataset) -> TrialData:
         val_texts=data.validation.texts,
         val_y=data.validation.y.tolist(),
         positive=data.positive,
+        units={key: list(unit) for key, unit in data.units().items()} if data.multilabel else {},
     )
 
 

@@ -78,10 +78,19 @@ def _written(info: dict[str, Any]) -> str:
     return "paraphrased from real training examples" if method == "paraphrase" else "written"
 
 
+def _scoring(info: dict[str, Any]) -> str:
+    if info["data"].get("task") == "multilabel":
+        return (
+            "Label sets: one sigmoid output per label. Macro AUC over the labels; precision, recall and F1\n"
+            "macro-averaged over the labels, a label predicted when its probability is at least 0.5."
+        )
+    return "Macro one-vs-rest AUC; precision, recall and F1 macro-averaged, predicted class = argmax."
+
+
 def _results(info: dict[str, Any], verdict: Verdict | None) -> str:
     return f"""## Results
 
-Macro one-vs-rest AUC; precision, recall and F1 macro-averaged, predicted class = argmax.
+{_scoring(info)}
 The test split ({info["data"]["n_test"]} texts) was never used to train or pick a trial; test
 figures are shown only for the verdict's trials (the baseline and the best synthetic trial).
 Validation AUC is the mean over the trial's repeats; this model is its first repeat.
@@ -97,13 +106,16 @@ Validation AUC is the mean over the trial's repeats; this model is its first rep
 def _use_and_training(info: dict[str, Any]) -> str:
     tr = info["training"]
     # Head mode ships its pooling as code (modeling_synthsweep.py): transformers must be allowed to run it.
-    remote = ", trust_remote_code=True" if tr["mode"] == "head" else ""
+    extra = ", trust_remote_code=True" if tr["mode"] == "head" else ""
+    # Label sets: each label's own probability; the config's problem_type says so too.
+    if info["data"].get("task") == "multilabel":
+        extra += ', function_to_apply="sigmoid"'
     return f"""## Use
 
 ```python
 from transformers import pipeline
 
-classify = pipeline("text-classification", model="path/to/this/directory", top_k=None{remote})
+classify = pipeline("text-classification", model="path/to/this/directory", top_k=None{extra})
 classify(["a text to label"], truncation=True)  # trained on texts cut at {tr["max_length"]} tokens
 ```
 

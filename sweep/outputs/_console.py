@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from rich.console import Console
 
 from ..rundir import SUMMARY_FILE, TRIALS_CSV, TrialRecord
-from ..verdict import ARM_WORDS, AUGMENTATION_ARMS, BASELINE, BEST, LABEL_ARMS, Conclusion, Verdict, Worth
-from ._format import fmt, plus_minus
+from ..verdict import (
+    ARM_WORDS,
+    AUGMENTATION_ARMS,
+    BASELINE,
+    BEST,
+    LABEL_ARMS,
+    Conclusion,
+    Verdict,
+    Worth,
+    rarest_which,
+)
+from ._format import SEARCHED_CHOICES, fmt, plus_minus, searched_choices
 from ._summary import trial_row
 from ._summary_model import RunSummary
 from ._tables import Column, FittedTable
@@ -22,9 +33,12 @@ _STYLES = {Conclusion.BETTER: "green", Conclusion.WORSE: "red"}
 
 
 def console_for_output() -> Console:
-    """A console on stdout; logs and pipes get one wide enough that no column is cut."""
+    """A console on stdout; logs and pipes get one wide enough that no column is cut, unless
+    ``COLUMNS`` says how wide (``COLUMNS=100 synthsweep run ... > log``)."""
     console = Console()
-    return console if console.is_terminal else Console(width=120)
+    if console.is_terminal or os.environ.get("COLUMNS", "").isdigit():
+        return console
+    return Console(width=120)
 
 
 def privacy_line(p: dict[str, Any]) -> str:
@@ -59,12 +73,17 @@ def print_search_best(summary: RunSummary, console: Console) -> None:
 
 
 def verdict_table(verdict: Verdict) -> FittedTable:
-    """Every arm's test AUC, difference from the baseline with its interval, and the class shift."""
+    """Every arm's test AUC, difference from the baseline with its interval, and the class shift (with
+    four labels or more: the difference on the rarest quarter of the labels instead)."""
     arms = verdict.arms
     pos = verdict.positive_label if any(a.positive_recall is not None for a in arms.values()) else None
     # Narrow enough for 100 columns: what each arm is goes on a line below; all metrics are in summary.json.
+    # Beside the macro AUC, the rarest quarter's difference (it takes the macro precision and recall's place).
     headers: list[Column | str] = ["test AUC ± SD", "Δ AUC [95% CI]", Column("conclusion", justify="left")]
-    headers += [f"{pos} P", f"{pos} R"] if pos else ["precision", "recall"]
+    if verdict.rarest is not None:
+        headers.append(Column("rarest quarter Δ AUC [95% CI]", justify="left"))
+    else:
+        headers += [f"{pos} P", f"{pos} R"] if pos else ["precision", "recall"]
     rows, styles = [], []
     for name, a in arms.items():
         if name in LABEL_ARMS:  # the real-label table shows them
@@ -77,7 +96,7 @@ def verdict_table(verdict: Verdict) -> FittedTable:
                 plus_minus(a.test_auc_mean, a.test_auc_sd),
                 "-" if name == BASELINE else f"{a.delta_auc.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
                 "" if name == BASELINE else str(a.conclusion),
-                *(fmt(v) for v in shown),
+                *([_rarest_cell(verdict, name)] if verdict.rarest is not None else (fmt(v) for v in shown)),
             ]
         )
         styles.append(_STYLES.get(a.conclusion))
@@ -127,6 +146,33 @@ def worth_line(verdict: Verdict) -> str | None:
     return "worth in real labels per label: " + "; ".join(f"{n} {_worth(w)}" for n, w in shown.items())
 
 
+NAMED_RAREST = 6
+"""The rarest quarter's labels are named in the terminal up to this many; summary.json and the report name all."""
+
+
+def _rarest_cell(verdict: Verdict, name: str) -> str:
+    """The arm's difference from the baseline on the rarest quarter, with its conclusion when not "no evidence"."""
+    a = verdict.rarest.arms.get(name) if verdict.rarest else None
+    if a is None or name == BASELINE:
+        return "-" if a is not None else ""
+    lo, hi = a.delta_auc.ci95
+    said = {Conclusion.BETTER: " [green]better[/green]", Conclusion.WORSE: " [red]worse[/red]"}
+    return f"{a.delta_auc.mean:+.3f} \\[{lo:+.3f}, {hi:+.3f}]{said.get(a.conclusion, '')}"
+
+
+def rarest_line(verdict: Verdict) -> str | None:
+    """Which labels the rarest quarter holds, and the baseline's test AUC on them."""
+    r = verdict.rarest
+    if r is None:
+        return None
+    if len(r.labels) <= NAMED_RAREST:
+        names = ", ".join(r.labels)
+    else:
+        names = ", ".join(r.labels[: NAMED_RAREST - 1]) + f" and {len(r.labels) - NAMED_RAREST + 1} more (summary.json)"
+    base = r.arms[BASELINE].test_auc_mean
+    return f"rarest quarter: {names} ({rarest_which(r)}); the baseline's test AUC on them {base:.3f}"
+
+
 def _arms_line(verdict: Verdict) -> str:
     added = {name: a.params.get("n_synthetic") for name, a in verdict.arms.items() if name != BASELINE}
     return "arms: " + "; ".join(
@@ -146,6 +192,9 @@ def print_verdict(verdict: Verdict, console: Console) -> None:
     """The verdict table, what each arm is, the real-label curve and the worths, and the verdict's words."""
     console.print(verdict_table(verdict), crop=False)
     console.print(_arms_line(verdict), soft_wrap=False)
+    rarest = rarest_line(verdict)
+    if rarest:
+        console.print(rarest, markup=False, highlight=False)  # label names are the user's, not markup
     curve = curve_table(verdict)
     if curve is not None:
         console.print(curve, crop=False)
@@ -158,9 +207,8 @@ def print_verdict(verdict: Verdict, console: Console) -> None:
 def trials_table(summary: RunSummary, records: list[TrialRecord]) -> FittedTable:
     """One row per trial: its parameters, mean validation AUC ± SD, and where its examples came from."""
     rows_of = [trial_row(r) for r in records]
-    # The method column only in sweeps that search it (`search.augment`).
-    method = any(row.get("augment") for row in rows_of)
-    params: list[Column | str] = [Column("generator", may_drop=True), *(["augment"] if method else [])]
+    choices = searched_choices(rows_of)
+    params: list[Column | str] = [Column("generator", may_drop=True), *(SEARCHED_CHOICES[c] for c in choices)]
     params += ["temperature", "n_synthetic", "real share"]
     after = ["val AUC ± SD", "epoch", "val F1", "generated", "cached", "time s"]
     columns: list[Column | str] = ["#", Column("state", may_drop=True), *params, *after]
@@ -174,7 +222,7 @@ def trials_table(summary: RunSummary, records: list[TrialRecord]) -> FittedTable
                 str(r.number),
                 str(r.state),
                 str(row.get("generator") or "-"),
-                *([str(row.get("augment") or "-")] if method else []),
+                *(str(row.get(c) or "-") for c in choices),
                 fmt(row["temperature"], 1),
                 str(n_used if n_used is not None else row["n_synthetic"]),
                 fmt(share if share is not None else row["real_ratio"], 2),

@@ -263,6 +263,7 @@ def export_info(
         "baseline": _baseline_block(selection.baseline, test(selection.baseline)),
         "training": _training_block(cfg),
         "data": {
+            "task": cfg.data.task,
             "files": dict(data.files),
             "n_train": len(data.train),
             "n_validation": len(data.validation),

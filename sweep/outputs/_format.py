@@ -20,3 +20,13 @@ def fmt(v: Any, digits: int = 3) -> str:
 def plus_minus(v: Any, sd: Any, digits: int = 3) -> str:
     """``mean ± SD`` (just the mean when the SD is unknown)."""
     return fmt(v, digits) if missing(sd) else f"{fmt(v, digits)} ± {fmt(sd, digits)}"
+
+
+SEARCHED_CHOICES = {"augment": "augment", "synthetic_labels": "labels"}
+"""Trial parameters shown as a column only in sweeps that search them (`search.augment`,
+`search.synthetic_labels`), with their column headers."""
+
+
+def searched_choices(params: list[dict[str, Any]]) -> list[str]:
+    """The ``SEARCHED_CHOICES`` some of these trials' parameters hold."""
+    return [name for name in SEARCHED_CHOICES if any(p.get(name) for p in params)]

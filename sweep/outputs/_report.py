@@ -31,7 +31,7 @@ from ..rundir import (
     recorded_config,
     trial_params,
 )
-from ..verdict import ARM_WORDS, BASELINE, Conclusion, Verdict, Worth
+from ..verdict import ARM_WORDS, BASELINE, BEST, LABEL_ARMS, Conclusion, Verdict, Worth, rarest_which
 from ._format import fmt
 from ._plots import (
     finite,
@@ -43,6 +43,7 @@ from ._plots import (
     plot_verdict,
     repeat_sd,
 )
+from ._summary import label_counts
 from ._summary_model import read_summary, recorded_selection
 
 TOP = 5
@@ -232,6 +233,67 @@ def _arm_rows(verdict: Verdict | None) -> list[dict[str, str]]:
     return rows
 
 
+_CSS = {Conclusion.BETTER: "up", Conclusion.WORSE: "down"}
+
+
+def _rarest_rows(verdict: Verdict | None) -> list[dict[str, str]]:
+    """Each arm on the rarest quarter of the labels (empty when the verdict has none)."""
+    if verdict is None or verdict.rarest is None:
+        return []
+    rows = []
+    for name, a in verdict.rarest.arms.items():
+        lo, hi = a.delta_auc.ci95
+        rows.append(
+            {
+                "name": name,
+                "auc": fmt(a.test_auc_mean),
+                "delta": "" if name == BASELINE else f"{a.delta_auc.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+                "conclusion": "" if name == BASELINE else str(a.conclusion),
+                "css": _CSS.get(a.conclusion, ""),
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    """Per label (rarest first): its texts per split and each shown arm's test precision, recall and F1."""
+
+    detailed: list[str]
+    """Arms with precision, recall and F1 (the baseline and the best synthetic arm)."""
+    f1_only: list[str]
+    """The other arms, F1 alone."""
+    rows: list[dict[str, Any]]
+
+
+def _label_table(page: ReportPage) -> LabelTable | None:
+    """None when the verdict kept no per-label figures (a summary written before they were)."""
+    verdict = page.verdict
+    if verdict is None or verdict.baseline.per_label is None:
+        return None
+    arms = {n: a for n, a in verdict.arms.items() if n not in LABEL_ARMS and a.per_label is not None}
+    detailed = [n for n in (BASELINE, BEST) if n in arms]
+    counts = label_counts(page.data)
+    rare = set(verdict.rarest.labels) if verdict.rarest else set()
+    rows = []
+    for lab in sorted(page.data.labels, key=lambda lab: (counts[lab]["train"], lab)):
+        figures = {n: a.per_label[lab] for n, a in arms.items() if a.per_label and lab in a.per_label}
+        base, best = figures.get(BASELINE), figures.get(BEST)
+        delta = best.f1 - base.f1 if base and best else None
+        rows.append(
+            {
+                "label": lab,
+                "css": "rare" if lab in rare else "",
+                "train": counts[lab]["train"],
+                "test": counts[lab]["test"],
+                "arms": {n: {k: fmt(getattr(m, k)) for k in ("precision", "recall", "f1")} for n, m in figures.items()},
+                "delta_f1": "" if delta is None else f"{delta:+.3f}",
+                "delta_css": "" if not delta else "up" if delta > 0 else "down",
+            }
+        )
+    return LabelTable(detailed, [n for n in arms if n not in detailed], rows)
+
+
 def _worth_cell(w: Worth | None) -> str:
     if w is None:
         return ""
@@ -298,6 +360,9 @@ def _html(tmp: Path, page: ReportPage, figures: list[Figure]) -> str:
         labels=data.labels,
         verdict=page.verdict,
         arms=_arm_rows(page.verdict),
+        rarest=_rarest_rows(page.verdict),
+        rarest_which=rarest_which(page.verdict.rarest) if page.verdict and page.verdict.rarest else "",
+        per_label=_label_table(page),
         trials=_trial_rows(page),
         figures={f.file: _figure_html(tmp, f) for f in figures},
     )

@@ -25,7 +25,7 @@ from ..rundir import (
     trial_params,
 )
 from ._console import console_for_output
-from ._format import fmt, plus_minus
+from ._format import SEARCHED_CHOICES, fmt, plus_minus, searched_choices
 from ._summary_model import RunSummary, read_summary, recorded_selection
 from ._tables import Column, FittedTable
 
@@ -98,13 +98,13 @@ def _ago(t: float | None) -> str:
 
 def trials_table(st: StatusView) -> FittedTable:
     params = [trial_params(r) for r in st.records]
-    method = any(p.get("augment") for p in params)  # only in sweeps that search it (`search.augment`)
+    choices = searched_choices(params)
     columns: list[Column | str] = [
         "#",
         Column("trial", key=True),  # export --trial takes it: never shortened
         "state",
         Column("generator", may_drop=True),
-        *(["augment"] if method else []),
+        *(SEARCHED_CHOICES[c] for c in choices),
         "temperature",
         "n_synthetic",
         "real share",
@@ -125,7 +125,7 @@ def trials_table(st: StatusView) -> FittedTable:
                 r.trial_id,
                 f"[{style}]{state}[/]" if style else state,
                 str(prm.get("generator") or "-"),
-                *([str(prm.get("augment") or "-")] if method else []),
+                *(str(prm.get(c) or "-") for c in choices),
                 fmt(prm.get("temperature"), 1),
                 str(best_row.get("n_synthetic_used", prm.get("n_synthetic"))),
                 fmt(best_row.get("real_share", prm.get("real_ratio")), 2),
@@ -146,7 +146,7 @@ def _best_line(st: StatusView) -> str:
         f"best so far: trial {best.number} ({best.trial_id}) val AUC {fmt(best.best_val_auc)} at epoch "
         f"{(best.best_row or {}).get('epoch')}: temperature={fmt(prm['temperature'], 1)} "
         f"n_synthetic={prm['n_synthetic']} real_ratio={fmt(prm['real_ratio'], 2)}"
-        + (f" augment={prm['augment']}" if prm.get("augment") else "")
+        + "".join(f" {c}={prm[c]}" for c in SEARCHED_CHOICES if prm.get(c))
     )
 
 

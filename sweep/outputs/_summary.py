@@ -9,7 +9,7 @@ from typing import Any
 
 from common import write_text_atomic
 
-from ..inputs import Prepared, privacy_limits, provenance
+from ..inputs import Dataset, Prepared, privacy_limits, provenance
 from ..rundir import TRIALS_CSV, Selection, TrialRecord, TrialState, trial_params
 from ..verdict import BASELINE, BEST, Verdict, VerdictArm
 from ._audit import privacy_report
@@ -148,6 +148,15 @@ def synthetic_counts(records: list[TrialRecord], rows: list[dict[str, Any]]) -> 
     )
 
 
+def label_counts(data: Dataset) -> dict[str, dict[str, int]]:
+    """Per label, its texts in each split (a label set counts each of its labels)."""
+    from trainables import texts_per_label
+
+    splits = {"train": data.train, "validation": data.validation, "test": data.test}
+    per_split = {name: texts_per_label(split.y, len(data.labels)) for name, split in splits.items()}
+    return {lab: {name: int(c[i]) for name, c in per_split.items()} for i, lab in enumerate(data.labels)}
+
+
 def _data_summary(p: Prepared) -> DataSummary:
     d = p.data
     return DataSummary(
@@ -158,6 +167,7 @@ def _data_summary(p: Prepared) -> DataSummary:
         n_validation=len(d.validation),
         n_test=len(d.test),
         files=d.files,
+        label_counts=label_counts(d),
     )
 
 

@@ -70,6 +70,8 @@ class DataSummary(_Model):
     n_validation: int
     n_test: int
     files: dict[str, str]
+    label_counts: dict[str, dict[str, int]] | None = None
+    """Per label, its texts in ``train``, ``validation`` and ``test`` (None in a summary from before)."""
 
 
 class SearchSummary(_Model):

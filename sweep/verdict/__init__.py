@@ -22,17 +22,30 @@ from ._model import (
     CHEAP_CONTROLS,
     LABEL_ARMS,
     METHOD_ARMS,
+    RAREST_MIN_LABELS,
     Conclusion,
     CurveFit,
     DeltaAUC,
     Estimate,
     LabelCurve,
+    LabelMetrics,
+    RarestArm,
+    RarestQuarter,
     Verdict,
     VerdictArm,
     Worth,
 )
+from ._rarest import rarest_quarter
 from ._run import HOLD_ENV, read_scores, run_verdict, write_scores
-from ._sentence import detectable_words, labels_sentence, signed, verdict_sentence, worth_words
+from ._sentence import (
+    detectable_words,
+    labels_sentence,
+    rarest_which,
+    rarest_words,
+    signed,
+    verdict_sentence,
+    worth_words,
+)
 from ._worth import WORTH_CAP, fit_log, label_curve, labels_equivalent
 
 __all__ = [
@@ -45,6 +58,7 @@ __all__ = [
     "HOLD_ENV",
     "LABEL_ARMS",
     "METHOD_ARMS",
+    "RAREST_MIN_LABELS",
     "VERDICT_SEED_OFFSET",
     "WORTH_CAP",
     "Arm",
@@ -54,6 +68,9 @@ __all__ = [
     "Estimate",
     "Interval",
     "LabelCurve",
+    "LabelMetrics",
+    "RarestArm",
+    "RarestQuarter",
     "Replicates",
     "Verdict",
     "VerdictArm",
@@ -72,6 +89,9 @@ __all__ = [
     "labels_sentence",
     "oversample",
     "percentile_interval",
+    "rarest_quarter",
+    "rarest_which",
+    "rarest_words",
     "resampled_auc",
     "read_scores",
     "run_verdict",

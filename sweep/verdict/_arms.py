@@ -24,6 +24,7 @@ from trainables import SYNTHETIC_FILE
 from ..config import SweepConfig
 from ..inputs import Dataset
 from ..rundir import CHECKPOINT_GLOB, TrialRecord, trial_params
+from ._controls import Unit
 from ._model import BASELINE, BEST, LABEL_ARMS, METHOD_ARMS
 
 VERDICT_SEED_OFFSET = 1000
@@ -39,6 +40,8 @@ class Arm:
     params: dict[str, Any]
     test_probs: np.ndarray | None = None
     """(seeds, n_test, classes) at the chosen epoch."""
+    val_probs: np.ndarray | None = None
+    """(seeds, n_validation, classes) at the chosen epoch: label sets choose their thresholds on them."""
     epoch: int = 0
     val_auc_mean: float = float("nan")
     """Mean validation AUC over the seeds at the chosen epoch."""
@@ -60,12 +63,23 @@ def _trial_checkpoint(r: TrialRecord) -> Path | None:
 
 def stratified_subset(y: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
     """Sorted indices of ``share * n_c`` examples (rounded half up, at least one) of each label ``c``,
-    drawn without replacement."""
+    drawn without replacement (label sets: by iterative stratification, every label kept)."""
+    if y.ndim == 2:
+        from ..inputs import iterative_cut
+
+        return np.sort(iterative_cut(y, share, rng)[1])
     keep = []
     for c in np.unique(y):
         pool = np.flatnonzero(y == c)
         keep.append(rng.choice(pool, size=max(1, int(share * len(pool) + 0.5)), replace=False))
     return np.sort(np.concatenate(keep))
+
+
+def per_label_mean(y: np.ndarray, n_labels: int) -> float:
+    """Real training examples per label, the mean over labels (label sets: texts carrying each label)."""
+    if y.ndim == 2:
+        return float(y.sum(axis=0).mean())
+    return len(y) / max(1, len(np.unique(y)))
 
 
 def _label_arms(data: Dataset, base: Any, seeds: list[int]) -> list[Arm]:
@@ -74,7 +88,7 @@ def _label_arms(data: Dataset, base: Any, seeds: list[int]) -> list[Arm]:
     y = np.asarray(data.train.y)
     for name, share in LABEL_ARMS.items():
         subsets = [stratified_subset(y, share, np.random.default_rng([s, round(share * 100)])) for s in seeds]
-        n_per_label = len(subsets[0]) / max(1, len(np.unique(y)))
+        n_per_label = per_label_mean(y[subsets[0]], len(data.labels))
         params = {"n_synthetic": 0, "label_share": share, "n_per_label": n_per_label}
         arms.append(Arm(name, base.texts, base.y, base.weights, params, subsets=subsets))
     return arms
@@ -98,15 +112,15 @@ def _real_arms(data: Dataset, seeds: list[int], label_curve: bool) -> list[Arm]:
     ]
 
 
-def _trial_arm(cfg: SweepConfig, data: Dataset, name: str, trial: TrialRecord) -> tuple[Arm, dict[int, int]] | None:
-    """An arm that trains on a trial's exact synthetic set and weights, and that set's count per label;
-    None without its checkpoint."""
+def _trial_arm(cfg: SweepConfig, data: Dataset, name: str, trial: TrialRecord) -> tuple[Arm, dict[Unit, int]] | None:
+    """An arm that trains on a trial's exact synthetic set and weights, and that set's count per label
+    (label sets: per label set); None without its checkpoint."""
     from trainables import TrainingMix, read_synthetic
 
     ckpt = _trial_checkpoint(trial)
     if ckpt is None:
         return None
-    synth = read_synthetic(ckpt / SYNTHETIC_FILE, data.labels)
+    synth = read_synthetic(ckpt / SYNTHETIC_FILE, data.labels, data.multilabel)
     params = trial_params(trial)
     real_ratio = float(params.get("real_ratio", 1.0))
     mix = TrainingMix.build(
@@ -114,11 +128,18 @@ def _trial_arm(cfg: SweepConfig, data: Dataset, name: str, trial: TrialRecord) -
     )
     shared = {"n_synthetic": len(synth.texts), "real_ratio": real_ratio, "real_share": mix.real_share}
     params = {**params, **shared, "trial": trial.number, "trial_id": trial.trial_id}
-    counts = {i: int((synth.y == i).sum()) for i in range(len(data.labels))}
-    return Arm(name, mix.texts, mix.y, mix.weights, params), counts
+    return Arm(name, mix.texts, mix.y, mix.weights, params), unit_counts(synth.y, len(data.labels))
 
 
-def _control_arms(cfg: SweepConfig, data: Dataset, best: Arm, counts: dict[int, int]) -> list[Arm]:
+def unit_counts(y: np.ndarray, n_labels: int) -> dict[Unit, int]:
+    """How many examples of each class (label sets: of each label set) ``y`` holds."""
+    if y.ndim == 2:
+        rows = [tuple(np.flatnonzero(r).tolist()) for r in y]
+        return {unit: rows.count(unit) for unit in dict.fromkeys(rows)}
+    return {i: int((y == i).sum()) for i in range(n_labels)}
+
+
+def _control_arms(cfg: SweepConfig, data: Dataset, best: Arm, counts: dict[Unit, int]) -> list[Arm]:
     """Oversampling and EDA at the best arm's synthetic count per label and real share."""
     from trainables import TrainingMix
 

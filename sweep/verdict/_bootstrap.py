@@ -9,6 +9,7 @@ from ranks for all replicates at once (a few seconds for 2,000 replicates).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -30,17 +31,31 @@ class Interval:
         return DeltaAUC(mean=self.mean, ci95=[self.lo, self.hi])
 
 
-def resampled_auc(y: np.ndarray, probs: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """AUC of ``probs`` (n, k) on each resample ``idx`` (B, n), as ``trainables.auc`` scores it:
-    binary on the second class's score, else the macro one-vs-rest mean over the classes present."""
-    yb = np.asarray(y)[idx]
+def resampled_auc(y: np.ndarray, probs: np.ndarray, idx: np.ndarray, labels: Sequence[int] | None = None) -> np.ndarray:
+    """AUC of ``probs`` (n, k) on each resample ``idx`` (B, n), as ``trainables.auc`` scores it.
+
+    One label per text (``y`` of shape (n,)): binary on the second class's score, else the macro
+    one-vs-rest mean over the classes present. Label sets (``y`` of shape (n, k), 0/1): the macro
+    mean of each label's AUC where the resample holds texts with and without it; a resample keeps
+    each text's whole label set. ``labels`` restricts the macro mean to those label indices (the
+    rarest quarter); None: every label.
+    """
+    y = np.asarray(y)
     k = probs.shape[1]
-    if k == 2:
-        return binary_auc_rows(yb == 1, probs[:, 1][idx])
-    per_class = np.stack([binary_auc_rows(yb == c, probs[:, c][idx]) for c in range(k)])
+    if y.ndim == 1 and k == 2 and labels is None:
+        return binary_auc_rows(y[idx] == 1, probs[:, 1][idx])
+    columns = range(k) if labels is None else labels
+    if y.ndim == 2:
+        per_label = [binary_auc_rows(y[:, c][idx] == 1, probs[:, c][idx]) for c in columns]
+    else:
+        per_label = [binary_auc_rows(y[idx] == c, probs[:, c][idx]) for c in columns]
+    stacked = np.stack(per_label)
     with np.errstate(invalid="ignore"):
-        present = ~np.isnan(per_class)
-        return np.where(present.sum(0) >= 2, np.nansum(per_class, axis=0) / np.maximum(present.sum(0), 1), np.nan)
+        present = ~np.isnan(stacked)
+        # One-vs-rest over several classes needs two present; a label subset or label sets need one.
+        need = 2 if y.ndim == 1 and labels is None else 1
+        mean = np.nansum(stacked, axis=0) / np.maximum(present.sum(0), 1)
+        return np.where(present.sum(0) >= need, mean, np.nan)
 
 
 @dataclass(frozen=True)
@@ -58,11 +73,19 @@ class Replicates:
         return d[~np.isnan(d)]
 
 
-def bootstrap_replicates(y: np.ndarray, arms: dict[str, np.ndarray], resamples: int, seed: int = 0) -> Replicates:
+def bootstrap_replicates(
+    y: np.ndarray,
+    arms: dict[str, np.ndarray],
+    resamples: int,
+    seed: int = 0,
+    labels: Sequence[int] | None = None,
+) -> Replicates:
     """Each arm's AUC on ``resamples`` paired replicates (see the module docstring).
 
     ``arms`` maps a name to class probabilities of shape (seeds, n, k); every arm has the same
-    number of seeds, and every arm's seed ``j`` is drawn together in a replicate.
+    number of seeds, and every arm's seed ``j`` is drawn together in a replicate. ``labels``: the
+    AUC is the macro mean over these label indices only (``resampled_auc``). The same ``seed``
+    draws the same replicates, so AUCs over different labels are paired too.
     """
     y = np.asarray(y)
     n = len(y)
@@ -76,8 +99,8 @@ def bootstrap_replicates(y: np.ndarray, arms: dict[str, np.ndarray], resamples: 
     full = np.arange(n)[None, :]
     points, boot = {}, {}
     for name, probs in arms.items():
-        per_seed = np.stack([resampled_auc(y, probs[j], idx) for j in range(s)])  # (s, B)
-        points[name] = float(np.mean([resampled_auc(y, probs[j], full)[0] for j in range(s)]))
+        per_seed = np.stack([resampled_auc(y, probs[j], idx, labels) for j in range(s)])  # (s, B)
+        points[name] = float(np.mean([resampled_auc(y, probs[j], full, labels)[0] for j in range(s)]))
         boot[name] = np.take_along_axis(per_seed, seed_draws.T, axis=0).mean(axis=0)
     return Replicates(points, boot)
 

@@ -12,24 +12,37 @@ from collections.abc import Sequence
 
 import numpy as np
 
+Unit = int | tuple[int, ...]
+"""What the synthetic examples were written for: a class, or (label sets) a tuple of label indices."""
 
-def _pick(real_y: np.ndarray, counts: dict[int, int], rng: np.random.Generator) -> list[int]:
-    """Indices of real examples, ``counts[c]`` of class ``c``, drawn with replacement."""
+
+def _rows_of(real_y: np.ndarray, unit: Unit) -> np.ndarray:
+    """The real examples of a unit: its class, or the texts carrying exactly its labels (else all of them)."""
+    if real_y.ndim == 1:
+        return np.flatnonzero(real_y == unit)
+    want = np.zeros(real_y.shape[1], dtype=bool)
+    want[list(unit) if isinstance(unit, tuple) else [unit]] = True
+    exact = np.flatnonzero((real_y.astype(bool) == want).all(axis=1))
+    return exact if len(exact) else np.flatnonzero(real_y.astype(bool)[:, want].all(axis=1))
+
+
+def _pick(real_y: np.ndarray, counts: dict[Unit, int], rng: np.random.Generator) -> list[int]:
+    """Indices of real examples, ``counts[u]`` of unit ``u``, drawn with replacement."""
     out: list[int] = []
-    for c, n in counts.items():
-        pool = np.flatnonzero(real_y == c)
+    for unit, n in counts.items():
+        pool = _rows_of(real_y, unit)
         if n and len(pool):
             out.extend(rng.choice(pool, size=n, replace=True).tolist())
     return out
 
 
 def oversample(
-    real_texts: Sequence[str], real_y: Sequence[int] | np.ndarray, counts: dict[int, int], seed: int
-) -> tuple[list[str], list[int]]:
-    """Real examples repeated: ``counts[c]`` more of class ``c``."""
+    real_texts: Sequence[str], real_y: Sequence[int] | np.ndarray, counts: dict[Unit, int], seed: int
+) -> tuple[list[str], np.ndarray]:
+    """Real examples repeated: ``counts[u]`` more of unit ``u``, each with its own labels."""
     y = np.asarray(real_y)
     idx = _pick(y, counts, np.random.default_rng(seed))
-    return [real_texts[i] for i in idx], [int(y[i]) for i in idx]
+    return [real_texts[i] for i in idx], y[idx]
 
 
 def _edit(words: list[str], vocab: list[str], alpha: float, rng: np.random.Generator) -> list[str]:
@@ -48,13 +61,17 @@ def _edit(words: list[str], vocab: list[str], alpha: float, rng: np.random.Gener
 
 
 def eda_texts(
-    real_texts: Sequence[str], real_y: Sequence[int] | np.ndarray, counts: dict[int, int], seed: int, alpha: float = 0.1
-) -> tuple[list[str], list[int]]:
-    """``counts[c]`` edited copies of random real examples of class ``c``: one of random swap,
-    deletion or insertion per copy, changing about ``alpha`` of its words."""
+    real_texts: Sequence[str],
+    real_y: Sequence[int] | np.ndarray,
+    counts: dict[Unit, int],
+    seed: int,
+    alpha: float = 0.1,
+) -> tuple[list[str], np.ndarray]:
+    """``counts[u]`` edited copies of random real examples of unit ``u``: one of random swap,
+    deletion or insertion per copy, changing about ``alpha`` of its words; each keeps its labels."""
     y = np.asarray(real_y)
     rng = np.random.default_rng(seed)
     vocab = sorted({w for t in real_texts for w in t.split()})
     idx = _pick(y, counts, rng)
     texts = [" ".join(_edit(real_texts[i].split(), vocab, alpha, rng)) for i in idx]
-    return texts, [int(y[i]) for i in idx]
+    return texts, y[idx]

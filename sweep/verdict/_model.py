@@ -95,6 +95,42 @@ class LabelCurve(_Model):
     """The change in test AUC that 50% more real labels would bring: an extrapolation along ``fit``."""
 
 
+RAREST_MIN_LABELS = 4
+"""The rarest quarter is reported from this many labels on: with two or three it would be one label,
+whose AUC the macro figure already shows half or a third of."""
+
+
+class LabelMetrics(_Model):
+    """One label's test figures for an arm, averaged over its seeds (``support``: its test texts)."""
+
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+class RarestArm(_Model):
+    test_auc_mean: float
+    """The arm's macro test AUC over the rarest labels only, averaged over its seeds."""
+    delta_auc: DeltaAUC
+    """Minus the baseline's, with the 95% interval over the same paired replicates as ``Verdict.arms``."""
+    conclusion: Conclusion
+
+
+class RarestQuarter(_Model):
+    """The rarest quarter of the labels by training count, where synthetic data is expected to help
+    most (Møller et al. 2024): each arm's macro test AUC over those labels alone."""
+
+    labels: list[str]
+    """Rarest first (``trainables.rarest_labels``: a quarter of the labels, rounded up)."""
+    train_counts: list[int]
+    """Training texts of each of ``labels``."""
+    of: int
+    """How many labels the data has."""
+    arms: dict[str, RarestArm]
+    """Every arm of ``Verdict.arms`` but the real-label curve's."""
+
+
 class VerdictArm(_Model):
     params: dict[str, Any]
     """What the arm trained on: ``n_synthetic`` added, and for ``best`` its trial's parameters."""
@@ -110,10 +146,19 @@ class VerdictArm(_Model):
     positive_precision: float | None = None
     positive_recall: float | None = None
     positive_f1: float | None = None
+    micro_f1: float | None = None
+    """Label sets: micro F1 at a threshold of 0.5 (``precision``, ``recall`` and ``f1`` are the macro means)."""
+    exact_match: float | None = None
+    """Label sets: the share of texts whose whole label set is right at 0.5."""
+    f1_tuned: float | None = None
+    """Label sets: macro F1 at per-label thresholds chosen on validation (each seed its own)."""
+    micro_f1_tuned: float | None = None
     delta_auc: DeltaAUC
     conclusion: Conclusion
     worth_labels_per_label: Worth | None = None
     """For an augmentation arm (``AUGMENTATION_ARMS``), when the label curve was trained."""
+    per_label: dict[str, LabelMetrics] | None = None
+    """Each label's test precision, recall and F1 (None in a summary written before they were kept)."""
 
 
 class Verdict(_Model):
@@ -131,6 +176,8 @@ class Verdict(_Model):
     2.80 times the bootstrap SE of ``best - baseline``; None without a ``best`` arm."""
     labels: LabelCurve | None = None
     """The real-label curve, when ``eval.label_curve`` is on and the shares differ in size."""
+    rarest: RarestQuarter | None = None
+    """The arms on the rarest quarter of the labels; None with fewer than ``RAREST_MIN_LABELS`` labels."""
     verdict_s: float
     sentence: str
 

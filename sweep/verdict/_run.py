@@ -21,9 +21,21 @@ import numpy as np
 from ..config import SweepConfig
 from ..inputs import Dataset
 from ..rundir import Selection
-from ._arms import Arm, build_arms, verdict_seeds
+from ._arms import Arm, build_arms, per_label_mean, verdict_seeds
 from ._bootstrap import Replicates, bootstrap_replicates, conclusion, detectable_delta, intervals
-from ._model import AUGMENTATION_ARMS, BASELINE, BEST, Conclusion, LabelCurve, Verdict, VerdictArm, Worth
+from ._model import (
+    AUGMENTATION_ARMS,
+    BASELINE,
+    BEST,
+    LABEL_ARMS,
+    Conclusion,
+    LabelCurve,
+    RarestQuarter,
+    Verdict,
+    VerdictArm,
+    Worth,
+)
+from ._rarest import rarest_quarter
 from ._sentence import verdict_sentence
 from ._training import arm_inputs, train_arm
 from ._worth import label_curve
@@ -35,7 +47,18 @@ HOLD_ENV = "SYNTHSWEEP_TEST_HOLD_VERDICT_FILE"
 """Test hook, inert unless set: the verdict waits while the file it names exists (after creating
 ``<file>.reached``), so a test can interrupt it at a known point."""
 
-_METRICS = ("precision", "recall", "f1", "positive_precision", "positive_recall", "positive_f1")
+_METRICS = (
+    "precision",
+    "recall",
+    "f1",
+    "positive_precision",
+    "positive_recall",
+    "positive_f1",
+    "micro_f1",
+    "exact_match",
+    "f1_tuned",
+    "micro_f1_tuned",
+)
 
 
 def _held_for_a_test() -> None:
@@ -50,10 +73,15 @@ def _held_for_a_test() -> None:
 
 def _arm_record(arm: Arm, test_y: np.ndarray, data: Dataset, interval: Any, worth: Worth | None) -> VerdictArm:
     """The arm's test metrics averaged over its seeds (as a trial averages its repeats on validation)."""
-    from trainables import classification_metrics, mean_metrics
+    from trainables import classification_metrics, f1_thresholds, mean_metrics
 
-    assert arm.test_probs is not None
-    m = mean_metrics([classification_metrics(test_y, p, data.labels, data.positive) for p in arm.test_probs])
+    assert arm.test_probs is not None and arm.val_probs is not None
+    val_y = np.asarray(data.validation.y)
+    # Label sets: each seed's per-label thresholds are chosen on its own validation scores, never on test.
+    thresholds = [f1_thresholds(val_y, v) if data.multilabel else None for v in arm.val_probs]
+    m = mean_metrics(
+        [classification_metrics(test_y, p, data.labels, data.positive, t) for p, t in zip(arm.test_probs, thresholds)]
+    )
     return VerdictArm(
         params=arm.params,
         epoch=arm.epoch,
@@ -64,6 +92,7 @@ def _arm_record(arm: Arm, test_y: np.ndarray, data: Dataset, interval: Any, wort
         delta_auc=interval.as_delta(),
         conclusion=Conclusion.REFERENCE if arm.name == BASELINE else conclusion(interval),
         worth_labels_per_label=worth,
+        per_label=m.get("per_class"),
     )
 
 
@@ -86,8 +115,15 @@ def _train_arms(
 
 def _curve(arms: list[Arm], data: Dataset, rep: Replicates) -> tuple[LabelCurve | None, dict]:
     n_per_label = {a.name: float(a.params["n_per_label"]) for a in arms if "n_per_label" in a.params}
-    n_per_label[BASELINE] = len(data.train.y) / max(1, len(data.labels))
+    n_per_label[BASELINE] = per_label_mean(np.asarray(data.train.y), len(data.labels))
     return label_curve(rep, n_per_label, [a.name for a in arms if a.name in AUGMENTATION_ARMS])
+
+
+def _rarest(cfg: SweepConfig, data: Dataset, test_y: np.ndarray, arms: list[Arm]) -> RarestQuarter | None:
+    """The arms but the real-label curve's on the rarest quarter of the labels, on the macro figures'
+    replicates (the same ``cfg.seed``)."""
+    scored = {a.name: a.test_probs for a in arms if a.name not in LABEL_ARMS}
+    return rarest_quarter(data.labels, data.train.y, test_y, scored, cfg.eval.bootstrap, cfg.seed)
 
 
 def write_scores(path: Path, test_y: np.ndarray, arms: list[Arm]) -> None:
@@ -144,6 +180,7 @@ def run_verdict(
         arms=records,
         detectable_delta=detectable_delta(rep, BEST, BASELINE) if best is not None else None,
         labels=curve,
+        rarest=_rarest(cfg, data, test_y, arms),
         verdict_s=time.perf_counter() - t0,
         sentence="",
     )

@@ -7,12 +7,14 @@ from pathlib import Path
 from ..config import SweepConfig
 from ._model import (
     ARM_WORDS,
+    BEST,
     CHEAP_CONTROLS,
     METHOD_ARMS,
     Conclusion,
     DeltaAUC,
     Estimate,
     LabelCurve,
+    RarestQuarter,
     Verdict,
     VerdictArm,
     Worth,
@@ -97,6 +99,35 @@ def _shift(verdict: Verdict, best: VerdictArm) -> str:
     else:
         which, recall, precision = " (macro)", best.recall - base.recall, best.precision - base.precision
     return f"Recall{which} {signed(recall)}, precision {signed(precision)}."
+
+
+def rarest_which(r: RarestQuarter) -> str:
+    """``5 of 20 labels, 7–10 training texts each``."""
+    lo, hi = min(r.train_counts), max(r.train_counts)
+    counts = f"{lo}" if lo == hi else f"{lo}\u2013{hi}"
+    return f"{len(r.labels)} of {r.of} labels, {counts} training texts each"
+
+
+_THERE = {
+    Conclusion.BETTER: "it helps there",
+    Conclusion.WORSE: "it hurts there",
+    Conclusion.NO_EVIDENCE: "no evidence either way there",
+}
+
+
+def rarest_words(verdict: Verdict) -> str:
+    """Synthetic data on the rarest quarter of the labels, when that adds to the macro figure: its
+    interval excludes 0, or its conclusion differs from the macro one (both "no evidence" says nothing new)."""
+    r, best = verdict.rarest, verdict.best
+    if r is None or best is None or BEST not in r.arms:
+        return ""
+    arm = r.arms[BEST]
+    if arm.conclusion == best.conclusion == Conclusion.NO_EVIDENCE:
+        return ""
+    return (
+        f" On the rarest quarter of the labels ({rarest_which(r)}) it changed test AUC by {_ci(arm.delta_auc)}: "
+        f"{_THERE[arm.conclusion]}."
+    )
 
 
 def detectable_words(verdict: Verdict) -> str:
@@ -198,4 +229,5 @@ def _comparison(verdict: Verdict, cfg: SweepConfig) -> str:
     )
     meaning = _MEANING[best.conclusion]
     words = f"{what} changed test AUC by {_ci(best.delta_auc)} against no augmentation: {meaning}."
+    words += rarest_words(verdict)
     return f"{words}{_methods(verdict)} {detectable_words(verdict)} {_controls(verdict, best)}. {_shift(verdict, best)}"

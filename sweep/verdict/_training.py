@@ -64,8 +64,10 @@ def train_arm(
             clf.fit_epoch(train_in, arm.y, arm.weights)
         else:
             clf.fit_epoch_each(parts)
-        val = float(np.mean([auc(val_y, p) for p in clf.predict_proba(val_in)]))
+        val_probs = clf.predict_proba(val_in)
+        val = float(np.mean([auc(val_y, p) for p in val_probs]))
         if math.isfinite(val) and val > best:
             best, arm.epoch = val, epoch
             arm.test_probs = np.stack(clf.predict_proba(test_in))
+            arm.val_probs = np.stack(val_probs)
     arm.val_auc_mean = best
