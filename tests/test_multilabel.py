@@ -229,3 +229,19 @@ def test_a_label_set_trial_trains_checkpoints_and_scores_again_in_every_mode(tin
     assert classification_metrics(np.array(data.val_y), probs, labels)["auc"] == pytest.approx(
         best["val_auc"], abs=1e-6
     )
+
+
+def test_label_sets_print_their_f1_figures_beside_the_auc_and_one_label_tasks_do_not():
+    from sweep.outputs._console import label_set_line
+
+    from .fakes import fake_verdict
+
+    plain = fake_verdict()
+    assert label_set_line(plain) is None
+    figures = {"micro_f1": 0.5, "exact_match": 0.25, "f1_tuned": 0.6, "f1": 0.4}
+    arms = {name: arm.model_copy(update=figures) for name, arm in plain.arms.items()}
+    line = label_set_line(plain.model_copy(update={"arms": arms}))
+    assert line == (
+        "label sets, baseline → best: micro F1 0.500 → 0.500; macro F1 0.400 → 0.400; "
+        "macro F1 at thresholds chosen on validation 0.600 → 0.600; exact match 0.250 → 0.250"
+    )

@@ -188,6 +188,20 @@ def _method(name: str, params: dict) -> str:
     return f", {method}" if name == BEST and method else ""
 
 
+def label_set_line(verdict: Verdict) -> str | None:
+    """Label sets: the F1 figures beside the AUC, baseline against best (None for one label per text)."""
+    base, best = verdict.baseline, verdict.best
+    if base.micro_f1 is None:
+        return None
+    pairs = [("micro F1", "micro_f1"), ("macro F1", "f1"), ("macro F1 at thresholds chosen on validation", "f1_tuned"),
+             ("exact match", "exact_match")]  # fmt: skip
+    words = [
+        f"{name} {fmt(getattr(base, key))}" + (f" → {fmt(getattr(best, key))}" if best is not None else "")
+        for name, key in pairs
+    ]
+    return "label sets, baseline" + (" → best" if best is not None else "") + ": " + "; ".join(words)
+
+
 def print_verdict(verdict: Verdict, console: Console) -> None:
     """The verdict table, what each arm is, the real-label curve and the worths, and the verdict's words."""
     console.print(verdict_table(verdict), crop=False)
@@ -195,6 +209,9 @@ def print_verdict(verdict: Verdict, console: Console) -> None:
     rarest = rarest_line(verdict)
     if rarest:
         console.print(rarest, markup=False, highlight=False)  # label names are the user's, not markup
+    label_sets = label_set_line(verdict)
+    if label_sets:
+        console.print(label_sets)
     curve = curve_table(verdict)
     if curve is not None:
         console.print(curve, crop=False)
