@@ -12,6 +12,7 @@ from ._params import DIMENSIONS, ClassifierSettings, Dimension, EpochRow, TrialD
 __all__ = [
     "DIMENSIONS",
     "ClassifierSettings",
+    "OPTIONAL_METRICS",
     "Dimension",
     "EpochRow",
     "FrozenEncoder",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "OPTIONAL_METRICS": "_metrics",
     "auc": "_metrics",
     "binary_auc_rows": "_metrics",
     "classification_metrics": "_metrics",

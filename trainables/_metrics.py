@@ -12,6 +12,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
+OPTIONAL_METRICS = (
+    "positive_precision",
+    "positive_recall",
+    "positive_f1",
+    "micro_f1",
+    "exact_match",
+    "f1_tuned",
+    "micro_f1_tuned",
+)
+"""Metrics only some tasks have: the class of interest's (two classes), label sets' (``multilabel_metrics``)."""
+
 
 def average_ranks(x: np.ndarray) -> np.ndarray:
     """Ranks 1..n along the last axis, ties sharing their average rank (scipy's ``rankdata``)."""

@@ -23,7 +23,7 @@ from generators import Reject
 
 from ._classifier import Repeats, TrainingMix, write_trial_meta
 from ._layout import SYNTHETIC_FILE, TRIAL_META_FILE
-from ._metrics import classification_metrics, texts_per_label
+from ._metrics import OPTIONAL_METRICS, classification_metrics, texts_per_label
 from ._params import TrialData, TrialParams, TrialSettings
 
 PoolFetcher = Callable[[str, float, int], Any]
@@ -266,18 +266,6 @@ def model_inputs(
         encoder.close()
 
 
-_OPTIONAL_METRICS = (
-    "positive_precision",
-    "positive_recall",
-    "positive_f1",
-    "micro_f1",
-    "exact_match",
-    "f1_tuned",
-    "micro_f1_tuned",
-)
-"""Metrics only some tasks have: the class of interest's (two classes), label sets' (``multilabel_metrics``)."""
-
-
 def mean_metrics(per_repeat: list[dict[str, Any]]) -> dict[str, Any]:
     """Validation metrics averaged over repeats, with the SD of the AUC between them."""
     aucs = np.array([m["auc"] for m in per_repeat], dtype=float)
@@ -289,7 +277,7 @@ def mean_metrics(per_repeat: list[dict[str, Any]]) -> dict[str, Any]:
     }
     for k in ("precision", "recall", "f1", "accuracy"):
         out[k] = float(np.mean([m[k] for m in per_repeat]))
-    for k in _OPTIONAL_METRICS:
+    for k in OPTIONAL_METRICS:
         if k in per_repeat[0]:
             out[k] = float(np.mean([m[k] for m in per_repeat]))
     out["per_class"] = {
@@ -346,7 +334,7 @@ def epoch_metrics(epoch: int, loss: float, m: dict[str, Any], best: float, best_
         "val_f1": m["f1"],
         "val_accuracy": m["accuracy"],
         "val_per_class": m["per_class"],
-        **{f"val_{k}": m[k] for k in _OPTIONAL_METRICS if k in m},
+        **{f"val_{k}": m[k] for k in OPTIONAL_METRICS if k in m},
     }
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from trainables import OPTIONAL_METRICS
+
 from ..config import SweepConfig
 from ..inputs import Dataset
 from ..rundir import Selection
@@ -47,18 +49,7 @@ HOLD_ENV = "SYNTHSWEEP_TEST_HOLD_VERDICT_FILE"
 """Test hook, inert unless set: the verdict waits while the file it names exists (after creating
 ``<file>.reached``), so a test can interrupt it at a known point."""
 
-_METRICS = (
-    "precision",
-    "recall",
-    "f1",
-    "positive_precision",
-    "positive_recall",
-    "positive_f1",
-    "micro_f1",
-    "exact_match",
-    "f1_tuned",
-    "micro_f1_tuned",
-)
+_METRICS = ("precision", "recall", "f1", *OPTIONAL_METRICS)
 
 
 def _held_for_a_test() -> None:
