@@ -23,8 +23,9 @@ token) is kept as a copy of its sequence's state, up to ``prompt_cache_mb``, and
 instead of evaluated again; the last prompt token is always decoded on its own, so a restored
 prompt gives the same logits as an evaluated one.
 
-Flash attention is off: on a CPU it made each decoded row 1.5-1.9x slower against a prompt of
-a few hundred tokens (docs/benchmarks.md), and llama-cpp-python's own ``Llama`` leaves it off too.
+Flash attention is off on a CPU: there it made each decoded row 1.5-1.9x slower against a prompt
+of a few hundred tokens (docs/benchmarks.md), and llama-cpp-python's own ``Llama`` leaves it off
+too. With layers on a GPU, llama.cpp decides (``auto``).
 
 Determinism: a group's texts are a function of the group (its prompt and its requests' seeds),
 whatever the actor ran before (the head is decoded on its own, so a kept head holds the same bits
@@ -264,7 +265,8 @@ class _SharedPrefixDecoder:
         # use the whole window (a split cache would give each n_ctx / n_seq_max).
         params.kv_unified = True
         params.no_perf = True
-        params.flash_attn_type = ll.LLAMA_FLASH_ATTN_TYPE_DISABLED  # faster here; see the module docstring
+        if c.n_gpu_layers == 0:  # measured on a CPU only (module docstring); a GPU keeps llama.cpp's choice
+            params.flash_attn_type = ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
         self._ctx_owner = LlamaContext(model=model, params=params, verbose=False)
         self.ctx = self._ctx_owner.ctx
         self.mem = ll.llama_get_memory(self.ctx)
