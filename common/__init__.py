@@ -13,7 +13,7 @@ from ._atomic import (
     write_text_atomic,
 )
 from ._bars import OWNER_ENV as BAR_OWNER_ENV
-from ._bars import bar_owner_env, progress_bar
+from ._bars import bar_owner_env, erase_orphan_bars, progress_bar
 from ._bundled import (
     EXAMPLES_SUFFIXES,
     BundledModel,
@@ -55,6 +55,7 @@ __all__ = [
     "EXAMPLES_SUFFIXES",
     "BAR_OWNER_ENV",
     "bar_owner_env",
+    "erase_orphan_bars",
     "progress_bar",
     "OFFLINE_ENV",
     "SERVICE_ACTOR_VAR",

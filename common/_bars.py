@@ -40,3 +40,23 @@ def progress_bar(desc: str, total: int, position: int = 0) -> Any:
             return state
 
     return DriversBar(total=total, desc=desc, position=position)
+
+
+def erase_orphan_bars() -> None:
+    """Erase the bars the driver still draws for workers that are gone.
+
+    A worker stopped mid-pool (Ctrl-C, or Ray shut down before its closing state reached the
+    driver) leaves its bar open on the driver; at interpreter exit tqdm would draw it once more,
+    below the last line the user should read (the resume hint). Call after ``ray.shutdown``.
+    """
+    import ray.experimental.tqdm_ray as tqdm_ray
+
+    manager = getattr(tqdm_ray, "_manager", None)  # Ray's own singleton; absent until a bar was drawn
+    if manager is None:
+        return
+    with manager.lock:
+        for group in manager.bar_groups.values():
+            for bar in group.bars_by_uuid.values():
+                bar.bar.leave = False  # closed without a final line
+                bar.bar.close()
+            group.bars_by_uuid.clear()

@@ -40,7 +40,8 @@ def label_set(condition: str, rating: str) -> str:
 
 def main() -> None:
     here = Path(__file__).resolve().parent
-    for source, target in (("drugsComTrain.tsv", "reviews_labels_train.tsv"), ("drugsComTest.tsv", "reviews_labels_test.tsv")):  # fmt: skip
+    pairs = (("drugsComTrain.tsv", "reviews_labels_train.tsv"), ("drugsComTest.tsv", "reviews_labels_test.tsv"))
+    for source, target in pairs:
         with open(here / source, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f, delimiter="\t"))
         with open(here / target, "w", newline="", encoding="utf-8") as f:

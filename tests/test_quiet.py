@@ -41,6 +41,32 @@ def test_the_driver_draws_an_owned_bar_without_a_prefix(monkeypatch, capsys):
     manager.process_state_update(dict(state))
 
 
+_ORPHAN = """
+import os, sys
+os.environ["RAY_TQDM_PATCH_PRINT"] = "0"
+from ray.experimental import tqdm_ray
+from common import erase_orphan_bars, progress_bar
+manager = tqdm_ray.instance()
+state = progress_bar("generating @ T=0.7", total=80)._get_state()
+state.update(ip=manager.ip, pid=manager.pid + 1)  # a worker's bar whose closing state never came
+manager.process_state_update(dict(state))
+if sys.argv[1] == "erase":
+    erase_orphan_bars()
+print("continue it with: synthsweep resume runs/demo", file=sys.stderr)
+"""
+
+
+def test_a_bar_left_open_by_a_stopped_worker_is_erased_not_drawn_below_the_last_line():
+    import subprocess
+
+    def last_line(mode: str) -> str:
+        out = subprocess.run([sys.executable, "-c", _ORPHAN, mode], capture_output=True, text=True, check=True)
+        return [ln for ln in out.stderr.replace("\r", "\n").splitlines() if ln.strip()][-1]
+
+    assert "generating @ T=0.7" in last_line("keep")  # the control: tqdm draws it at exit
+    assert last_line("erase") == "continue it with: synthsweep resume runs/demo"
+
+
 def test_quiet_ray_uses_documented_switches_only_before_ray_is_imported(monkeypatch):
     import logging
 

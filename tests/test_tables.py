@@ -93,6 +93,17 @@ def test_key_columns_are_never_shortened_even_when_too_narrow():
         assert "…" not in out
 
 
+def test_a_narrow_table_wraps_states_and_intervals_at_spaces_never_inside_a_word():
+    cols = ["#", Column("state", whole_words=True), "val AUC ± SD", "Δ AUC [95% CI]", "epochs"]
+    rows = [
+        [str(i), state, "0.711 ± 0.003", "+0.021 [-0.010, +0.052]", "30/30"]
+        for i, state in enumerate(["TERMINATED", "RUNNING (1 failed)"], 1)
+    ]
+    out = _render(FittedTable(cols, rows), 30)
+    words = set(out.split())
+    assert {"TERMINATED", "RUNNING", "failed)", "0.711", "0.003", "+0.021", "[-0.010,", "+0.052]"} <= words, out
+
+
 def test_long_word_cells_fold_rather_than_end_in_an_ellipsis():
     name = "a-very-long-generator-name-indeed"
     out = _render(FittedTable(["#", "generator"], [["1", name]]), 20)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import UserError, force_offline
+from common import UserError, erase_orphan_bars, force_offline
 
 from ..config import SweepConfig, search_plan
 from ._nodes import check_nodes
@@ -137,6 +137,7 @@ def shutdown_ray() -> None:
         ray.shutdown(wait_for_processes=True)
     else:
         ray.shutdown()
+    erase_orphan_bars()
 
 
 @dataclass(frozen=True)

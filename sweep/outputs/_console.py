@@ -228,7 +228,7 @@ def trials_table(summary: RunSummary, records: list[TrialRecord]) -> FittedTable
     params: list[Column | str] = [Column("generator", may_drop=True), *(SEARCHED_CHOICES[c] for c in choices)]
     params += ["temperature", "n_synthetic", "real share"]
     after = ["val AUC ± SD", "epoch", "val F1", "generated", "cached", "time s"]
-    columns: list[Column | str] = ["#", Column("state", may_drop=True), *params, *after]
+    columns: list[Column | str] = ["#", Column("state", may_drop=True, whole_words=True), *params, *after]
     best_id = summary.best.trial_id if summary.best else None
     rows, styles = [], []
     for r, row in zip(records, rows_of):

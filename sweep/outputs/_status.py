@@ -102,7 +102,7 @@ def trials_table(st: StatusView) -> FittedTable:
     columns: list[Column | str] = [
         "#",
         Column("trial", key=True),  # export --trial takes it: never shortened
-        "state",
+        Column("state", whole_words=True),
         Column("generator", may_drop=True),
         *(SEARCHED_CHOICES[c] for c in choices),
         "temperature",

@@ -3,9 +3,9 @@
 - A column holding one value on every row (a single generator, every trial ``TERMINATED``) is
   left out and named on a line above the table, where it takes no width.
 - A header is never cut: it may wrap at its spaces, never inside a word.
-- A number is never cut or folded; a word cell (a state, a generator name) folds onto a second
-  line rather than ending in ``…``; a key column (a trial id, which ``export --trial`` takes) is
-  never folded or shortened.
+- A number is never cut or folded; a word cell (a generator name) folds onto a second line
+  rather than ending in ``…``; a state wraps only at its spaces; a key column (a trial id,
+  which ``export --trial`` takes) is never folded or shortened.
 
 Widths are chosen when the table is drawn, for the width it gets. A terminal narrower than the
 headers' longest words gets a table wider than itself, which it wraps: nothing is hidden.
@@ -39,6 +39,8 @@ class Column:
     """An identifier the user types back (a trial id): never folded, never shortened."""
     may_drop: bool = False
     """Left out, and named above the table, when every row (two or more) holds the same value."""
+    whole_words: bool = False
+    """Cells wrap at their spaces, never inside a word (a state: ``TERMI``/``NATED`` reads as noise)."""
 
 
 class FittedTable:
@@ -87,7 +89,7 @@ class FittedTable:
             if c.key:
                 floors.append((natural[-1],) * 3)
                 continue
-            numbers = max((len(s) for s in cells if _NUMBER.fullmatch(s)), default=1)
+            numbers = max((len(w) for w in _unbreakable(cells, c.whole_words)), default=1)
             words = max((len(w) for w in c.header.split()), default=0)
             parts = max((len(p) for p in _header_parts(c.header)), default=0)
             floors.append((max(words, longest), max(parts, longest), max(parts, numbers)))
@@ -132,6 +134,15 @@ class FittedTable:
             yield table
         else:  # wider than the terminal even folded: draw it whole and let the terminal wrap it
             yield from _unclipped(console, table, options.update_width(needed))
+
+
+def _unbreakable(cells: list[str], whole_words: bool) -> Iterator[str]:
+    """The pieces of ``cells`` a fold must not split: numbers (``0.711`` of ``0.711 ± 0.003``,
+    ``[-0.010,``), and every word where the column keeps words whole."""
+    for cell in cells:
+        for word in cell.split():
+            if whole_words or _NUMBER.fullmatch(word.strip("[](),")):
+                yield word
 
 
 def _header_parts(header: str) -> list[str]:
