@@ -62,6 +62,8 @@ class SweepData:
     label_column: str
     labels: tuple[str, ...]
     seed: int = 0
+    label_separator: str | None = None
+    """Label sets (``data.task: multilabel``): what joins a text's labels; None: one label per text."""
 
 
 class GeneratorSettings(Protocol):

@@ -68,6 +68,37 @@ def test_a_bad_file_is_one_line_that_shows_no_text(tmp_path, rows, columns, mess
     assert "secret" not in str(e.value) and "\n" not in str(e.value)
 
 
+def test_label_set_rows_serve_the_pool_of_their_whole_set_in_the_data_s_order(tmp_path):
+    from generators import GenerationRequest
+
+    labels = ("pain", "sleep", "mood")
+    rows = [
+        {"review": "pain kept me up all night", "rating": "sleep;pain"},
+        {"review": "my knee aches", "rating": "pain"},
+        {"review": "low and tired, sleeping badly", "rating": "mood; sleep ;mood"},
+    ]
+    path = _write(tmp_path / "ex.csv", rows)
+    by_key = read_examples(path, "review", "rating", labels, ";")
+    assert {k: len(v) for k, v in by_key.items()} == {
+        "pain": 1,
+        "sleep": 0,
+        "mood": 0,
+        "pain;sleep": 1,
+        "sleep;mood": 1,
+    }
+    data = SweepData("review", "rating", labels, 0, label_separator=";")
+    generator = FileGenerator(**vars(backend_config("file").from_generator(None, path, data=data)))
+    request = GenerationRequest(
+        "pain;sleep", (), temperature=0.7, seed=0, max_new_tokens=8, system_prompt="", user_prompt=""
+    )
+    texts = generator.generate([request])
+    assert texts[0].text == "pain kept me up all night"
+    rows.append({"review": "a secret patient note", "rating": "pain;itch"})
+    with pytest.raises(ExamplesFileError, match=r"label 'itch' in .* \(row 4\) is not a class") as e:
+        read_examples(_write(tmp_path / "bad.csv", rows), "review", "rating", labels, ";")
+    assert "secret" not in str(e.value)
+
+
 def _generator(path, seed=0) -> FileGenerator:
     config = backend_config("file").from_generator(None, str(path), data=SweepData("review", "rating", LABELS, seed))
     return FileGenerator(**vars(config))

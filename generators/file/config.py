@@ -19,6 +19,9 @@ class FileConfig:
     """The data's classes; a row with any other label is refused."""
     seed: int = 0
     """Seeds the order in which each label's rows are served (the sweep's ``seed``)."""
+    label_separator: str | None = None
+    """Label sets: what joins a row's labels (``data.label_separator``); a row serves the pool of its
+    whole set, its labels in the data's order. None: one label per row."""
 
     @classmethod
     def from_generator(cls, g: GeneratorSettings, model_path: str, data: SweepData | None = None) -> FileConfig:
@@ -32,6 +35,7 @@ class FileConfig:
             label_column=data.label_column,
             labels=tuple(data.labels),
             seed=data.seed,
+            label_separator=data.label_separator,
         )
 
     def __post_init__(self) -> None:

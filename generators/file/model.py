@@ -42,9 +42,15 @@ def _read_table(path: Path):  # -> pandas.DataFrame
     return df
 
 
-def read_examples(path: str | Path, text_column: str, label_column: str, labels: Sequence[str]) -> dict[str, list[str]]:
+def read_examples(
+    path: str | Path, text_column: str, label_column: str, labels: Sequence[str], separator: str | None = None
+) -> dict[str, list[str]]:
     """The file's texts by label (every label of ``labels`` a key, in file order), checked:
-    both columns present, no row without a label or text, no label outside ``labels``."""
+    both columns present, no row without a label or text, no label outside ``labels``.
+
+    With ``separator`` (label sets), a row's cell may name several labels; it is filed under its
+    whole set, its labels in the order of ``labels`` (``anxiety;insomnia``), as a sweep names pools.
+    """
     path = Path(path)
     df = _read_table(path)
     for col in (text_column, label_column):
@@ -60,14 +66,25 @@ def read_examples(path: str | Path, text_column: str, label_column: str, labels:
     if empty.any():
         raise ExamplesFileError(f"{int(empty.sum())} rows of {path} have empty text (first at row {_first(empty)})")
     found = raw.astype(str).str.strip()
-    unknown = found[~found.isin(list(labels))]
+    if separator is not None:
+        found = found.map(lambda cell: _set_key(cell, separator, labels))
+    parts = found.str.split(separator) if separator is not None else found.map(lambda cell: [cell])
+    unknown = parts.map(lambda names: next((n for n in names if n not in labels), None)).dropna()
     if len(unknown):
         classes = ", ".join(shown(lab) for lab in labels)
         raise ExamplesFileError(
             f"label {shown(unknown.iloc[0])} in {path} (row {int(unknown.index[0]) + 1}) is not a class of the data "
             f"(classes: {classes})"
         )
-    return {lab: texts[found == lab].tolist() for lab in labels}
+    keys = list(labels) + [k for k in dict.fromkeys(found) if k not in labels]
+    return {key: texts[found == key].tolist() for key in keys}
+
+
+def _set_key(cell: str, separator: str, labels: Sequence[str]) -> str:
+    """A row's label set named as a sweep names its pool: its labels in the data's order, once each."""
+    names = list(dict.fromkeys(n.strip() for n in cell.split(separator) if n.strip()))
+    order = {lab: i for i, lab in enumerate(labels)}
+    return separator.join(sorted(names, key=lambda n: order.get(n, len(order))))
 
 
 def _first(mask) -> int:
@@ -79,8 +96,16 @@ class FileGenerator:
 
     device = "cpu"
 
-    def __init__(self, model_path: str, text_column: str, label_column: str, labels: Sequence[str], seed: int = 0):
-        by_label = read_examples(model_path, text_column, label_column, labels)
+    def __init__(
+        self,
+        model_path: str,
+        text_column: str,
+        label_column: str,
+        labels: Sequence[str],
+        seed: int = 0,
+        label_separator: str | None = None,
+    ):
+        by_label = read_examples(model_path, text_column, label_column, labels, label_separator)
         self._rows: dict[str, list[str]] = {}
         for lab, texts in by_label.items():
             order = np.random.default_rng(stable_int(seed, "file", lab, bits=63)).permutation(len(texts))

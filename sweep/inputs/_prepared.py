@@ -74,7 +74,7 @@ def sweep_data(cfg: SweepConfig, data: Dataset) -> SweepData:
     """What a backend may read about the data: its columns and classes, and the sweep's seed."""
     from generators import SweepData
 
-    return SweepData(cfg.data.text_column, cfg.data.label_column, tuple(data.labels), cfg.seed)
+    return SweepData(cfg.data.text_column, cfg.data.label_column, tuple(data.labels), cfg.seed, data.separator)
 
 
 def check_examples_files(cfg: SweepConfig, data: Dataset, paths: dict[str, Path]) -> None:
@@ -85,7 +85,7 @@ def check_examples_files(cfg: SweepConfig, data: Dataset, paths: dict[str, Path]
     for name, path in paths.items():
         if configs[name].is_file:
             try:
-                read_examples(path, cfg.data.text_column, cfg.data.label_column, data.labels)
+                read_examples(path, cfg.data.text_column, cfg.data.label_column, data.labels, data.separator)
             except ExamplesFileError as e:
                 raise UserError(f"{generator_key(cfg, name)}.model: {e}") from None
 
