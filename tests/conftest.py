@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from common import force_offline
 from . import _processes
 
 force_offline()  # no test may reach a model hub
+# The tests send Ctrl-C to this process and to the commands it starts. A shell starts a background
+# job with SIGINT ignored, and an ignored signal stays ignored across exec: Python's own handler
+# makes Ctrl-C a KeyboardInterrupt here and the default again in every child.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 # Every process the tests start inherits this, whatever starts it (tests/_processes.py).
 os.environ[_processes.RUN_VAR] = uuid.uuid4().hex
 # A Ray temp dir of this run's own (unless one is set): a Ray process that overwrote its environment
