@@ -1,6 +1,6 @@
 """The bottom layer every synthsweep package may import: content hashes, atomic writes, the
-user-facing error types and how a signal ends a command, a str Enum base, the offline switches
-and the service actors' mark. It imports none of the other packages.
+user-facing error types and how a signal ends a command, a str Enum base, the offline switches,
+the service actors' mark and how a label set is written. It imports none of the other packages.
 """
 
 from ._atomic import (
@@ -31,6 +31,7 @@ from ._bundled import (
 from ._enums import StrEnum
 from ._errors import SHOWN_CHARS, SweepFailed, SweepInterrupted, UserError, shown
 from ._hashing import sha256_file, sha256_json, sha256_path, sha256_text
+from ._labelsets import label_set_name, split_label_set
 from ._markers import DEFAULT_MARKERS, marker_problem
 from ._offline import OFFLINE_ENV, force_offline
 from ._service_actors import SERVICE_ACTOR_VAR, service_runtime_env
@@ -56,6 +57,8 @@ __all__ = [
     "BAR_OWNER_ENV",
     "bar_owner_env",
     "erase_orphan_bars",
+    "label_set_name",
+    "split_label_set",
     "progress_bar",
     "OFFLINE_ENV",
     "SERVICE_ACTOR_VAR",

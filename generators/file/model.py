@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import EXAMPLES_SUFFIXES, shown
+from common import EXAMPLES_SUFFIXES, label_set_name, shown, split_label_set
 
 from .._prompts import stable_int
 from .._types import Completion, GenerationRequest
@@ -66,25 +66,18 @@ def read_examples(
     if empty.any():
         raise ExamplesFileError(f"{int(empty.sum())} rows of {path} have empty text (first at row {_first(empty)})")
     found = raw.astype(str).str.strip()
-    if separator is not None:
-        found = found.map(lambda cell: _set_key(cell, separator, labels))
-    parts = found.str.split(separator) if separator is not None else found.map(lambda cell: [cell])
-    unknown = parts.map(lambda names: next((n for n in names if n not in labels), None)).dropna()
+    sets = found.map(lambda cell: split_label_set(cell, separator) if separator is not None else (cell,))
+    unknown = sets.map(lambda names: next((n for n in names if n not in labels), None)).dropna()
     if len(unknown):
         classes = ", ".join(shown(lab) for lab in labels)
         raise ExamplesFileError(
             f"label {shown(unknown.iloc[0])} in {path} (row {int(unknown.index[0]) + 1}) is not a class of the data "
             f"(classes: {classes})"
         )
+    if separator is not None:
+        found = sets.map(lambda names: label_set_name(names, labels, separator))
     keys = list(labels) + [k for k in dict.fromkeys(found) if k not in labels]
     return {key: texts[found == key].tolist() for key in keys}
-
-
-def _set_key(cell: str, separator: str, labels: Sequence[str]) -> str:
-    """A row's label set named as a sweep names its pool: its labels in the data's order, once each."""
-    names = list(dict.fromkeys(n.strip() for n in cell.split(separator) if n.strip()))
-    order = {lab: i for i, lab in enumerate(labels)}
-    return separator.join(sorted(names, key=lambda n: order.get(n, len(order))))
 
 
 def _first(mask) -> int:

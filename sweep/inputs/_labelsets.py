@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from common import UserError, shown
+from common import UserError, label_set_name, shown, split_label_set
 
 
 def parse_label_sets(
@@ -26,7 +26,7 @@ def parse_label_sets(
     out = []
     for row, cell in enumerate(cells, start=1):
         text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
-        labels = tuple(dict.fromkeys(p.strip() for p in text.split(separator) if p.strip()))
+        labels = split_label_set(text, separator)
         if allowed is not None:
             for lab in labels:
                 if lab not in allowed:
@@ -120,7 +120,7 @@ def per_label_rows(y: np.ndarray, labels: Sequence[str], k: int, rng: np.random.
 
 def unit_key(label_set: Sequence[int], labels: Sequence[str], separator: str) -> str:
     """A label set's name: its labels in label order, joined as the data joins them."""
-    return separator.join(labels[i] for i in sorted(label_set))
+    return label_set_name((labels[i] for i in label_set), labels, separator)
 
 
 def label_units(y: np.ndarray, labels: Sequence[str], separator: str) -> dict[str, tuple[int, ...]]:
