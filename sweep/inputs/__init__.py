@@ -2,7 +2,7 @@
 receive, and the ``generate`` preview. Starts no Ray."""
 
 from ._data import Dataset, Split, load_dataset, normalized, read_table
-from ._labelsets import iterative_cut
+from ._labelsets import iterative_cut, unit_rows
 from ._prepared import (
     Prepared,
     check_inputs,
@@ -47,6 +47,7 @@ __all__ = [
     "generator_key",
     "generator_path",
     "iterative_cut",
+    "unit_rows",
     "load_dataset",
     "normalized",
     "paraphrase_spec",

@@ -133,9 +133,15 @@ def label_units(y: np.ndarray, labels: Sequence[str], separator: str) -> dict[st
     return units
 
 
-def unit_texts(texts: Sequence[str], y: np.ndarray, unit: Sequence[int]) -> list[str]:
-    """The real texts that show a unit: those carrying exactly its labels, else those carrying all of them."""
+def unit_rows(y: np.ndarray, unit: Sequence[int]) -> np.ndarray:
+    """The rows that show a unit: those carrying exactly its labels, else those carrying all of them."""
     want = np.zeros(y.shape[1], dtype=bool)
     want[list(unit)] = True
-    exact = [t for t, r in zip(texts, y) if (r.astype(bool) == want).all()]
-    return exact or [t for t, r in zip(texts, y) if r.astype(bool)[want].all()]
+    has = y.astype(bool)
+    exact = np.flatnonzero((has == want).all(axis=1))
+    return exact if len(exact) else np.flatnonzero(has[:, want].all(axis=1))
+
+
+def unit_texts(texts: Sequence[str], y: np.ndarray, unit: Sequence[int]) -> list[str]:
+    """The real texts that show a unit (``unit_rows``)."""
+    return [texts[i] for i in unit_rows(y, unit)]

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,7 @@ def _trial_arm(cfg: SweepConfig, data: Dataset, name: str, trial: TrialRecord) -
 def unit_counts(y: np.ndarray, n_labels: int) -> dict[Unit, int]:
     """How many examples of each class (label sets: of each label set) ``y`` holds."""
     if y.ndim == 2:
-        rows = [tuple(np.flatnonzero(r).tolist()) for r in y]
-        return {unit: rows.count(unit) for unit in dict.fromkeys(rows)}
+        return dict(Counter(tuple(np.flatnonzero(r).tolist()) for r in y))
     return {i: int((y == i).sum()) for i in range(n_labels)}
 
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..inputs import unit_rows
+
 Unit = int | tuple[int, ...]
 """What the synthetic examples were written for: a class, or (label sets) a tuple of label indices."""
 
@@ -20,10 +22,7 @@ def _rows_of(real_y: np.ndarray, unit: Unit) -> np.ndarray:
     """The real examples of a unit: its class, or the texts carrying exactly its labels (else all of them)."""
     if real_y.ndim == 1:
         return np.flatnonzero(real_y == unit)
-    want = np.zeros(real_y.shape[1], dtype=bool)
-    want[list(unit) if isinstance(unit, tuple) else [unit]] = True
-    exact = np.flatnonzero((real_y.astype(bool) == want).all(axis=1))
-    return exact if len(exact) else np.flatnonzero(real_y.astype(bool)[:, want].all(axis=1))
+    return unit_rows(real_y, unit if isinstance(unit, tuple) else (unit,))
 
 
 def _pick(real_y: np.ndarray, counts: dict[Unit, int], rng: np.random.Generator) -> list[int]:
