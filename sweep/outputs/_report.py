@@ -31,7 +31,7 @@ from ..rundir import (
     recorded_config,
     trial_params,
 )
-from ..verdict import ARM_WORDS, BASELINE, BEST, LABEL_ARMS, Conclusion, Verdict, Worth, rarest_which
+from ..verdict import ARM_WORDS, BASELINE, BEST, LABEL_ARMS, Conclusion, DeltaAUC, Verdict, Worth, rarest_which
 from ._format import fmt
 from ._plots import (
     finite,
@@ -211,19 +211,29 @@ class ReportPage:
     data: Dataset
 
 
+_CSS = {Conclusion.BETTER: "up", Conclusion.WORSE: "down"}
+
+
+def _against_baseline(name: str, delta: DeltaAUC, said: Conclusion) -> dict[str, str]:
+    """An arm's difference from the baseline, its conclusion and their colour (blank for the baseline)."""
+    lo, hi = delta.ci95
+    return {
+        "delta": "" if name == BASELINE else f"{delta.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+        "conclusion": "" if name == BASELINE else str(said),
+        "css": _CSS.get(said, ""),
+    }
+
+
 def _arm_rows(verdict: Verdict | None) -> list[dict[str, str]]:
     rows = []
     for name, a in (verdict.arms if verdict else {}).items():
-        lo, hi = a.delta_auc.ci95
         rows.append(
             {
                 "name": name,
                 "what": ARM_WORDS[name],
                 "added": str(a.params.get("n_synthetic", 0)),
                 "auc": f"{fmt(a.test_auc_mean)} ± {fmt(a.test_auc_sd)}",
-                "delta": "" if name == BASELINE else f"{a.delta_auc.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
-                "conclusion": "" if name == BASELINE else str(a.conclusion),
-                "css": {Conclusion.BETTER: "up", Conclusion.WORSE: "down"}.get(a.conclusion, ""),
+                **_against_baseline(name, a.delta_auc, a.conclusion),
                 "precision": fmt(a.precision),
                 "recall": fmt(a.recall),
                 "f1": fmt(a.f1),
@@ -233,26 +243,14 @@ def _arm_rows(verdict: Verdict | None) -> list[dict[str, str]]:
     return rows
 
 
-_CSS = {Conclusion.BETTER: "up", Conclusion.WORSE: "down"}
-
-
 def _rarest_rows(verdict: Verdict | None) -> list[dict[str, str]]:
     """Each arm on the rarest quarter of the labels (empty when the verdict has none)."""
     if verdict is None or verdict.rarest is None:
         return []
-    rows = []
-    for name, a in verdict.rarest.arms.items():
-        lo, hi = a.delta_auc.ci95
-        rows.append(
-            {
-                "name": name,
-                "auc": fmt(a.test_auc_mean),
-                "delta": "" if name == BASELINE else f"{a.delta_auc.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
-                "conclusion": "" if name == BASELINE else str(a.conclusion),
-                "css": _CSS.get(a.conclusion, ""),
-            }
-        )
-    return rows
+    return [
+        {"name": name, "auc": fmt(a.test_auc_mean), **_against_baseline(name, a.delta_auc, a.conclusion)}
+        for name, a in verdict.rarest.arms.items()
+    ]
 
 
 @dataclass(frozen=True)
