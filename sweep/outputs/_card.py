@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..verdict import BASELINE, Verdict, VerdictArm
-from ._format import fmt
+from ._format import delta_ci, fmt
 
 _MODES = {
     "head": "frozen encoder with the pooling it was trained with, a linear classifier trained on top",
@@ -15,8 +15,7 @@ _MODES = {
 
 
 def _arm_row(name: str, a: VerdictArm) -> str:
-    lo, hi = a.delta_auc.ci95
-    delta = "" if name == BASELINE else f"{a.delta_auc.mean:+.3f} [{lo:+.3f}, {hi:+.3f}] | {a.conclusion}"
+    delta = "" if name == BASELINE else f"{delta_ci(a.delta_auc)} | {a.conclusion}"
     return f"| {name} | {a.test_auc_mean:.3f} ± {a.test_auc_sd:.3f} | {delta} |"
 
 

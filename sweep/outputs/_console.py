@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from ..rundir import SUMMARY_FILE, TRIALS_CSV, TrialRecord
 from ..verdict import (
@@ -19,7 +20,7 @@ from ..verdict import (
     Worth,
     rarest_which,
 )
-from ._format import SEARCHED_CHOICES, fmt, plus_minus, searched_choices
+from ._format import SEARCHED_CHOICES, delta_ci, fmt, plus_minus, searched_choices
 from ._summary import trial_row
 from ._summary_model import RunSummary
 from ._tables import Column, FittedTable
@@ -88,13 +89,12 @@ def verdict_table(verdict: Verdict) -> FittedTable:
     for name, a in arms.items():
         if name in LABEL_ARMS:  # the real-label table shows them
             continue
-        lo, hi = a.delta_auc.ci95
         shown = (a.positive_precision, a.positive_recall) if pos else (a.precision, a.recall)
         rows.append(
             [
                 name,
                 plus_minus(a.test_auc_mean, a.test_auc_sd),
-                "-" if name == BASELINE else f"{a.delta_auc.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+                "-" if name == BASELINE else delta_ci(a.delta_auc),
                 "" if name == BASELINE else str(a.conclusion),
                 *([_rarest_cell(verdict, name)] if verdict.rarest is not None else (fmt(v) for v in shown)),
             ]
@@ -116,8 +116,7 @@ def curve_table(verdict: Verdict) -> FittedTable | None:
     for name, share, n, auc, (lo, hi) in zip(
         [*LABEL_ARMS, BASELINE], curve.fractions, curve.n_per_label, curve.test_auc_mean, curve.test_auc_ci95
     ):
-        d = verdict.arms[name].delta_auc
-        cost = "-" if name == BASELINE else f"{d.mean:+.3f} [{d.ci95[0]:+.3f}, {d.ci95[1]:+.3f}]"
+        cost = "-" if name == BASELINE else delta_ci(verdict.arms[name].delta_auc)
         rows.append([f"{share:.0%}", f"{n:.0f}", f"{auc:.3f} [{lo:.3f}, {hi:.3f}]", cost])
     columns: list[Column | str] = [Column("real labels", justify="left", key=True), "per label"]
     columns += ["test AUC [95% CI]", "Δ AUC [95% CI]"]
@@ -155,9 +154,8 @@ def _rarest_cell(verdict: Verdict, name: str) -> str:
     a = verdict.rarest.arms.get(name) if verdict.rarest else None
     if a is None or name == BASELINE:
         return "-" if a is not None else ""
-    lo, hi = a.delta_auc.ci95
     said = {Conclusion.BETTER: " [green]better[/green]", Conclusion.WORSE: " [red]worse[/red]"}
-    return f"{a.delta_auc.mean:+.3f} \\[{lo:+.3f}, {hi:+.3f}]{said.get(a.conclusion, '')}"
+    return escape(delta_ci(a.delta_auc)) + said.get(a.conclusion, "")
 
 
 def rarest_line(verdict: Verdict) -> str | None:

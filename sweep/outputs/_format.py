@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..verdict import DeltaAUC
+
 MISSING = "-"
 
 
@@ -15,6 +17,12 @@ def missing(v: Any) -> bool:
 def fmt(v: Any, digits: int = 3) -> str:
     """A number with ``digits`` decimals, or ``-`` when there is none (None, NaN)."""
     return MISSING if missing(v) else f"{v:.{digits}f}"
+
+
+def delta_ci(d: DeltaAUC) -> str:
+    """A difference with its 95% interval: ``+0.021 [-0.010, +0.052]``."""
+    lo, hi = d.ci95
+    return f"{d.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
 def plus_minus(v: Any, sd: Any, digits: int = 3) -> str:

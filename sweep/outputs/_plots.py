@@ -11,6 +11,7 @@ import numpy as np
 
 from ..rundir import TrialRecord, trial_params
 from ..verdict import ARM_WORDS, AUGMENTATION_ARMS, BASELINE, LABEL_ARMS, Conclusion, LabelCurve, Verdict
+from ._format import delta_ci
 
 DPI = 110
 
@@ -176,7 +177,7 @@ def plot_verdict(verdict: Verdict, path: Path) -> None:
         ax.text(
             1.02,
             i,
-            f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+            delta_ci(a.delta_auc),
             transform=ax.get_yaxis_transform(),
             va="center",
             fontsize=9,

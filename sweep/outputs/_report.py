@@ -32,7 +32,7 @@ from ..rundir import (
     trial_params,
 )
 from ..verdict import ARM_WORDS, BASELINE, BEST, LABEL_ARMS, Conclusion, DeltaAUC, Verdict, Worth, rarest_which
-from ._format import fmt
+from ._format import delta_ci, fmt
 from ._plots import (
     finite,
     placeholder,
@@ -216,9 +216,8 @@ _CSS = {Conclusion.BETTER: "up", Conclusion.WORSE: "down"}
 
 def _against_baseline(name: str, delta: DeltaAUC, said: Conclusion) -> dict[str, str]:
     """An arm's difference from the baseline, its conclusion and their colour (blank for the baseline)."""
-    lo, hi = delta.ci95
     return {
-        "delta": "" if name == BASELINE else f"{delta.mean:+.3f} [{lo:+.3f}, {hi:+.3f}]",
+        "delta": "" if name == BASELINE else delta_ci(delta),
         "conclusion": "" if name == BASELINE else str(said),
         "css": _CSS.get(said, ""),
     }
