@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -126,8 +127,8 @@ def label_shares(data: TrialData, how: str) -> dict[str, float]:
     y = np.asarray(data.train_y)
     counts = texts_per_label(y, len(data.labels))
     if how == "observed":
-        rows = [tuple(np.flatnonzero(r).tolist()) for r in y]
-        return {key: float(rows.count(tuple(unit))) for key, unit in data.units.items() if rows.count(tuple(unit))}
+        carried = Counter(tuple(np.flatnonzero(r).tolist()) for r in y)
+        return {key: float(carried[tuple(unit)]) for key, unit in data.units.items() if carried[tuple(unit)]}
     if how == "proportional":
         return {lab: float(counts[i]) for i, lab in enumerate(data.labels)}
     if how == "rare_first":
@@ -156,7 +157,7 @@ def fetch_synthetic(params: TrialParams, data: TrialData, fetch: PoolFetcher, ho
     synth = SyntheticSet()
     if params.n_synthetic == 0:
         return synth
-    ys: list[np.ndarray] = [_unit_rows(data, data.labels[0], 0)]
+    ys: list[np.ndarray] = [_unit_rows(data, data.labels[0], 0)]  # no rows, the right shape: concatenate needs one
     for label, n in synthetic_counts(params, data, params.synthetic_labels or how).items():
         if n == 0:
             continue
