@@ -72,3 +72,25 @@ def test_stopped_service_actors_leave_no_process(tmp_path, ray_start_2_cpus):
     assert proc.create_time() == processes[0][1]
     stop_services([store], processes)
     assert not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_service_process_that_exits_while_it_is_checked_is_stopped_not_an_error(monkeypatch):
+    """The process exits between ``is_running`` and ``status`` (seen on CI): psutil raises, and the
+    sweep that was ending must not fail for it."""
+    import subprocess
+
+    import psutil
+
+    from sweep.cluster import stop_services
+
+    def gone(self):
+        raise psutil.NoSuchProcess(self.pid)
+
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        started = psutil.Process(child.pid).create_time()
+        monkeypatch.setattr(psutil.Process, "status", gone)  # a fake exit, at the moment of the check
+        stop_services([], [(child.pid, started)], timeout=5.0)
+    finally:
+        child.kill()
+        child.wait()

@@ -155,13 +155,23 @@ def stop_services(handles: list[Any], processes: list[tuple[int, float]], timeou
             pass
     deadline = time.monotonic() + timeout
     while procs and time.monotonic() < deadline:
-        procs = [p for p in procs if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        procs = [p for p in procs if _alive(p)]
         time.sleep(0.05)
     for proc in procs:
         try:
             proc.kill()  # psutil refuses a pid another process has taken since
         except psutil.NoSuchProcess:
             pass
+
+
+def _alive(proc: Any) -> bool:
+    """Running and not a zombie; a process that exits between the two checks is gone, not an error."""
+    import psutil
+
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 @contextmanager
